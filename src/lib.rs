@@ -1,1 +1,37 @@
-pub fn placeholder() {}
+//! mppoint: take card payments on Mercado Pago Point terminals through the cloud Point
+//! Integration API, from any language that can call C.
+//!
+//! The crate has two layers. The core (`Client`, the API model, the wait loop, webhook
+//! helpers) is plain blocking Rust with no C types, usable and tested on its own. `ffi` is the
+//! C ABI declared in `include/point.h`: thin exports over the core, each behind one panic and
+//! error boundary.
+
+mod client;
+mod config;
+mod error;
+mod http;
+mod json_path;
+mod log;
+mod model;
+mod wait;
+mod webhook;
+
+mod ffi;
+
+pub use client::Client;
+pub use config::Config;
+pub use error::{Error, ErrorKind, Result};
+pub use http::Reply;
+pub use json_path::json_get;
+pub use log::{LogLevel, LogSink};
+pub use model::{
+    simple_intent_body, validate_amount, validate_intent_body, DeviceFilters, IntentState,
+    OperatingMode, Site,
+};
+pub use wait::{Progress, WaitEnd, WaitOutcome};
+pub use webhook::{parse_notification, sign_challenge, Notification};
+
+/// This library's version, as in `Cargo.toml` and `mp_version()`.
+pub fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}

@@ -1,0 +1,164 @@
+//! The one boundary every export goes through: it catches panics, keeps this thread's last
+//! error and HTTP status, and turns a core `Error` into an `MpStatus`.
+
+use std::cell::{Cell, RefCell};
+use std::ffi::CString;
+use std::os::raw::c_char;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
+
+use super::types::MpStatus;
+use crate::error::{Error, ErrorKind};
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+    static LAST_HTTP_STATUS: Cell<i32> = const { Cell::new(0) };
+    /// Set while this thread runs inside an export, so the panic hook stays quiet only for
+    /// panics the boundary will catch.
+    static IN_BOUNDARY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// What a successful call reports besides `MP_STATUS_OK`.
+pub(crate) struct Done {
+    /// HTTP status of the last answer, if the call made a request.
+    pub http_status: Option<u16>,
+}
+
+impl Done {
+    pub(crate) fn local() -> Result<Done, Error> {
+        Ok(Done { http_status: None })
+    }
+
+    pub(crate) fn http(status: u16) -> Result<Done, Error> {
+        Ok(Done {
+            http_status: Some(status),
+        })
+    }
+}
+
+/// Runs an export's body: resets this thread's last error, catches any panic (reported as
+/// `MP_STATUS_INTERNAL`), and records the error text and HTTP status of a failure.
+pub(crate) fn call(body: impl FnOnce() -> Result<Done, Error>) -> MpStatus {
+    install_quiet_panic_hook();
+    set_last(None, None);
+    let was_inside = IN_BOUNDARY.with(|inside| inside.replace(true));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(body));
+    IN_BOUNDARY.with(|inside| inside.set(was_inside));
+    match outcome {
+        Ok(Ok(done)) => {
+            set_last(None, done.http_status);
+            MpStatus::Ok
+        }
+        Ok(Err(error)) => {
+            set_last(Some(error.message()), error.http_status());
+            MpStatus::from(error.kind())
+        }
+        Err(_) => {
+            set_last(Some(PANIC_MESSAGE), None);
+            MpStatus::Internal
+        }
+    }
+}
+
+/// For exports that return no status (`mp_set_log_callback`): same bookkeeping, the status
+/// is only visible through `mp_last_error()`.
+pub(crate) fn call_void(body: impl FnOnce() -> Result<Done, Error>) {
+    let _ = call(body);
+}
+
+/// For exports that cannot fail and leave the last error alone (names, version, free):
+/// catches a panic so it never unwinds into C, and returns `fallback` instead.
+pub(crate) fn call_infallible<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    install_quiet_panic_hook();
+    let was_inside = IN_BOUNDARY.with(|inside| inside.replace(true));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(body));
+    IN_BOUNDARY.with(|inside| inside.set(was_inside));
+    outcome.unwrap_or(fallback)
+}
+
+const PANIC_MESSAGE: &str = "internal error: mppoint caught a panic (a bug; please report it). \
+If the call sends requests, check the intent's state before retrying";
+
+/// A NULL-required-pointer error, named after the parameter.
+pub(crate) fn null_argument(name: &str) -> Error {
+    Error::new(ErrorKind::InvalidArgument, format!("{name} is NULL"))
+}
+
+fn set_last(message: Option<&str>, http_status: Option<u16>) {
+    LAST_HTTP_STATUS.with(|s| s.set(http_status.map_or(0, i32::from)));
+    LAST_ERROR.with(|slot| {
+        let text = message.unwrap_or("");
+        // Error texts come from the network too: an embedded NUL must not truncate or fail.
+        let clean = CString::new(text.replace('\0', " ")).unwrap_or_default();
+        *slot.borrow_mut() = clean;
+    });
+}
+
+/// Pointer to this thread's last error text; valid until the next resetting call.
+pub(crate) fn last_error_ptr() -> *const c_char {
+    LAST_ERROR.with(|slot| slot.borrow().as_ptr())
+}
+
+pub(crate) fn last_http_status() -> i32 {
+    LAST_HTTP_STATUS.with(Cell::get)
+}
+
+/// Rust's default hook prints panics (and backtraces with RUST_BACKTRACE) to the host's
+/// stderr even when they are caught. The hook installed here stays silent for panics inside
+/// an export and defers to the previous hook for any other panic in the process.
+fn install_quiet_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !IN_BOUNDARY.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    fn last_error() -> String {
+        unsafe { CStr::from_ptr(last_error_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn a_panic_becomes_internal_with_a_message() {
+        let status = call(|| panic!("boom"));
+        assert_eq!(status, MpStatus::Internal);
+        assert!(last_error().contains("panic"));
+        assert_eq!(call(|| Done::local()), MpStatus::Ok);
+        assert_eq!(last_error(), "");
+    }
+
+    #[test]
+    fn errors_keep_text_and_http_status_until_the_next_call() {
+        let status = call(|| {
+            Err(Error::http(
+                ErrorKind::DeviceBusy,
+                409,
+                "busy\0device",
+                String::new(),
+            ))
+        });
+        assert_eq!(status, MpStatus::DeviceBusy);
+        assert_eq!(last_error(), "busy device");
+        assert_eq!(last_http_status(), 409);
+        assert_eq!(call(|| Done::http(201)), MpStatus::Ok);
+        assert_eq!(last_error(), "");
+        assert_eq!(last_http_status(), 201);
+    }
+
+    #[test]
+    fn infallible_calls_return_the_fallback_on_panic() {
+        assert_eq!(call_infallible(7, || panic!("x")), 7);
+        assert_eq!(call_infallible(7, || 3), 3);
+    }
+}

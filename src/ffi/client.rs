@@ -1,0 +1,233 @@
+//! Client lifetime, configuration, devices, the integrator (webhook registration) and logging.
+
+use std::ffi::{c_void, CString};
+use std::os::raw::c_char;
+use std::sync::Arc;
+
+use super::args::{client, opt_text, text, write_text, Out, OwnedText};
+use super::boundary::{call, call_infallible, call_void, Done};
+use super::types::{MpClient, MpLogLevel, MpStatus};
+use crate::error::Error;
+use crate::http::Reply;
+use crate::log::LogLevel;
+use crate::model::{DeviceFilters, OperatingMode};
+use crate::{Client, Config};
+
+/// Receives the library's log lines: method, path, HTTP status, duration, retries. Never the
+/// access token. Called on the thread that made the request, possibly several threads at
+/// once; `message` is valid only during the call. Must not call `mp_free` on the client.
+pub type MpLogCallback =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, level: MpLogLevel, message: *const c_char)>;
+
+fn new_client(config: Config, out_client: Out<*mut MpClient>) -> Result<Done, Error> {
+    let handle = Box::new(MpClient {
+        inner: Client::new(config)?,
+    });
+    unsafe { out_client.write(Box::into_raw(handle)) };
+    Done::local()
+}
+
+/// Writes a reply's body to an optional `char **` and reports its HTTP status.
+pub(crate) fn reply_to(reply: Reply, out_json: Option<Out<*mut c_char>>) -> Result<Done, Error> {
+    let status = reply.status;
+    if let Some(out) = out_json {
+        let json = OwnedText::new(reply.body)?;
+        unsafe { write_text(out, json) };
+    }
+    Done::http(status)
+}
+
+/// Creates a client for the production service (`https://api.mercadopago.com`) with the
+/// default options (see `mp_init_with_options`). Sends nothing.
+///
+/// - `access_token`: required; `TEST-…` or `APP_USR-…`. Copied: the caller may free it.
+/// - `out_client`: required; receives the client on `MP_STATUS_OK`. Free it with `mp_free`.
+///
+/// Returns `MP_STATUS_INVALID_ARGUMENT` for a NULL or empty token.
+#[no_mangle]
+pub extern "C" fn mp_init(access_token: *const c_char, out_client: *mut *mut MpClient) -> MpStatus {
+    call(|| {
+        let token = unsafe { text(access_token, "access_token") }?;
+        let out = Out::required(out_client, "out_client")?;
+        new_client(Config::new(token)?, out)
+    })
+}
+
+/// Creates a client from a JSON object of options. Sends nothing.
+///
+/// Keys (unknown keys are `MP_STATUS_INVALID_ARGUMENT`, so a typo never passes silently):
+/// - `access_token` (string, required);
+/// - `base_url` (default `"https://api.mercadopago.com"`; `http://` only for loopback hosts
+///   such as the simulator: 127.0.0.0/8, `::1`, `localhost`);
+/// - `site` (`"MLA"`, `"MLB"` or `"MLM"`: amounts are checked against the site's limits before
+///   sending; without it any amount from 1 to 400000000 passes);
+/// - `timeout_ms` (30000: the most one call may take, retries and backoff included);
+/// - `connect_timeout_ms` (10000); `max_retries` (2, at most 10);
+/// - `poll_interval_ms` (1000, at least 10: the pause between reads of `mp_wait_intent`; the
+///   real API allows one read per second);
+/// - `test_scope` (e.g. `"sandbox"`: sent as header `x-test-scope`);
+/// - `proxy` (e.g. `"http://proxy:3128"`; proxy environment variables are ignored);
+/// - `ca_file` (path of a PEM file whose certificates are trusted in addition to the bundled
+///   Mozilla roots, e.g. a corporate TLS proxy's CA);
+/// - `user_agent` (default `"mppoint/<version>"`).
+///
+/// `out_client` receives the client on `MP_STATUS_OK`; free it with `mp_free`.
+#[no_mangle]
+pub extern "C" fn mp_init_with_options(
+    options_json: *const c_char,
+    out_client: *mut *mut MpClient,
+) -> MpStatus {
+    call(|| {
+        let json = unsafe { text(options_json, "options_json") }?;
+        let out = Out::required(out_client, "out_client")?;
+        new_client(Config::from_json(json)?, out)
+    })
+}
+
+/// Frees a client and closes its connections. NULL is fine. The client must not be in use by
+/// another thread, and must not be used after this call. Does not change `mp_last_error()`.
+#[no_mangle]
+pub extern "C" fn mp_free(client: *mut MpClient) {
+    call_infallible((), || {
+        if !client.is_null() {
+            drop(unsafe { Box::from_raw(client) });
+        }
+    })
+}
+
+/// Lists the client's terminals: `{"devices":[{"id","pos_id","store_id","external_pos_id",
+/// "operating_mode"}],"paging":{"total","offset","limit"}}` (older answers carry only `id`
+/// and `operating_mode`).
+///
+/// - `filters_json`: NULL for all, or an object with any of `store_id` (string), `pos_id`
+///   (integer), `limit`, `offset`; other keys are `MP_STATUS_INVALID_ARGUMENT`.
+/// - `out_json`: required; the service's JSON, freed with `mp_string_free`.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_list_devices(
+    client: *mut MpClient,
+    filters_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let filters = match unsafe { opt_text(filters_json, "filters_json") }? {
+            Some(json) => DeviceFilters::from_json(json)?,
+            None => DeviceFilters::default(),
+        };
+        let out = Out::required(out_json, "out_json")?;
+        reply_to(client.list_devices(&filters)?, Some(out))
+    })
+}
+
+/// Switches a terminal between `"PDV"` (takes payment intents from the POS) and
+/// `"STANDALONE"`. The terminal applies the change after a restart.
+///
+/// - `device_id`, `mode`: required.
+/// - `out_json`: optional (NULL: not wanted); `{"operating_mode": …}`.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_set_operating_mode(
+    client: *mut MpClient,
+    device_id: *const c_char,
+    mode: *const c_char,
+    out_json: *mut *mut c_char,
+) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let device_id = unsafe { text(device_id, "device_id") }?;
+        let mode = OperatingMode::parse(unsafe { text(mode, "mode") }?)?;
+        reply_to(
+            client.set_operating_mode(device_id, mode)?,
+            Out::optional(out_json),
+        )
+    })
+}
+
+/// Reads the integrator's webhook settings: `{"token","webhook","is_valid_webhook"}`. `token`
+/// is the secret for `mp_sign_challenge`: treat it like a password.
+///
+/// `out_json`: required; freed with `mp_string_free`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_get_integrator(client: *mut MpClient, out_json: *mut *mut c_char) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let out = Out::required(out_json, "out_json")?;
+        reply_to(client.integrator()?, Some(out))
+    })
+}
+
+/// Registers the webhook URL (`http://` or `https://`) that receives the challenge and the
+/// notifications. Then call `mp_check_webhook`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_set_webhook(client: *mut MpClient, url: *const c_char) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let url = unsafe { text(url, "url") }?;
+        reply_to(client.set_webhook(url)?, None)
+    })
+}
+
+/// Asks the service to validate the registered webhook: it sends
+/// `GET <webhook>?challengeCode=…`, which must answer
+/// `{"encrypted_challenge": <mp_sign_challenge(token, challengeCode)>}`. `MP_STATUS_OK` once
+/// the webhook answered correctly. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_check_webhook(client: *mut MpClient) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        reply_to(client.check_webhook()?, None)
+    })
+}
+
+/// The host's callback and its context, carried into the core's log sink.
+struct HostLogger {
+    callback: unsafe extern "C" fn(*mut c_void, MpLogLevel, *const c_char),
+    user_data: *mut c_void,
+}
+
+impl HostLogger {
+    fn emit(&self, level: LogLevel, line: &str) {
+        let line = CString::new(line.replace('\0', " ")).unwrap_or_default();
+        unsafe { (self.callback)(self.user_data, level.into(), line.as_ptr()) };
+    }
+}
+
+// SAFETY: the host promises (point.h) that its callback and user_data may be used from any
+// thread that uses the client; the library only passes them back.
+unsafe impl Send for HostLogger {}
+unsafe impl Sync for HostLogger {}
+
+/// Sends the client's log lines at `min_level` and more severe (`MP_LOG_LEVEL_ERROR` 1 …
+/// `MP_LOG_LEVEL_DEBUG` 4) to `callback`, with `user_data` passed back untouched. A NULL
+/// `callback` turns logging off. Replaces any earlier callback; may be called while other
+/// threads use the client. The callback must stay callable, and `user_data` valid, until it
+/// is replaced or the client is freed.
+///
+/// Returns nothing: a NULL client or a `min_level` outside 1..4 leaves the logging as it was
+/// and sets `mp_last_error()`; success clears it.
+#[no_mangle]
+pub extern "C" fn mp_set_log_callback(
+    client: *mut MpClient,
+    callback: MpLogCallback,
+    user_data: *mut c_void,
+    min_level: u32,
+) {
+    call_void(|| {
+        let client = unsafe { self::client(client) }?;
+        let level = LogLevel::from_number(min_level).ok_or_else(|| {
+            Error::invalid(format!("min_level {min_level} is not a log level (1 to 4)"))
+        })?;
+        let sink = callback.map(|callback| {
+            let host = HostLogger {
+                callback,
+                user_data,
+            };
+            Arc::new(move |level: LogLevel, line: &str| host.emit(level, line)) as crate::LogSink
+        });
+        client.set_logger(sink, level);
+        Done::local()
+    })
+}

@@ -1,0 +1,271 @@
+//! Payment intents: create, read, cancel, wait, events.
+
+use std::ffi::c_void;
+use std::os::raw::c_char;
+use std::time::Duration;
+
+use super::args::{client, opt_text, text, write_text, Out, OwnedText};
+use super::boundary::{call, Done};
+use super::client::reply_to;
+use super::types::{MpClient, MpIntentState, MpStatus};
+use crate::error::{Error, ErrorKind};
+use crate::model::{simple_intent_body, validate_intent_body, IntentState};
+use crate::wait::{Progress, WaitEnd};
+
+/// Called by `mp_wait_intent` after every status read, the last one included, with the state
+/// and the intent's JSON (`""` if no read has succeeded yet; never NULL; valid only during
+/// the call). Return 0 to keep waiting, non-zero to stop (`MP_STATUS_ABORTED`; ignored once the
+/// state is final). Runs on the thread that called `mp_wait_intent`; it may call other `mp_`
+/// functions, but not `mp_free` on the client.
+pub type MpWaitCallback = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        state: MpIntentState,
+        intent_json: *const c_char,
+    ) -> i32,
+>;
+
+/// Creates a payment intent on a terminal: the terminal shows the amount once the cashier
+/// presses its green key.
+///
+/// - `device_id`: required, from `mp_list_devices`.
+/// - `intent_json`: required, the API's body, e.g.
+///   `{"amount":1500,"additional_info":{"external_reference":"T-1","print_on_terminal":true}}`.
+///   `amount` is an integer in minor units (1500 = 15.00); a float, a string or an amount
+///   outside the site's limits is `MP_STATUS_INVALID_ARGUMENT` and nothing is sent. Other
+///   fields (MLB's `description` and `payment`, MLA's `ticket_number`) are passed as given.
+/// - `idempotency_key`: NULL for a new UUID v4, or your own key (1–128 visible ASCII
+///   characters). Every retry of this call reuses it, so a retry never makes a second intent;
+///   pass the same key again after a crash or a `MP_STATUS_TIMEOUT` to get the same intent
+///   back instead of a new one.
+/// - `out_json`: required; the created intent (`id`, `device_id`, `amount`, …).
+///
+/// `MP_STATUS_DEVICE_BUSY` (409): the device already has a queued intent. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_create_intent(
+    client: *mut MpClient,
+    device_id: *const c_char,
+    intent_json: *const c_char,
+    idempotency_key: *const c_char,
+    out_json: *mut *mut c_char,
+) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let device_id = unsafe { text(device_id, "device_id") }?;
+        let intent_json = unsafe { text(intent_json, "intent_json") }?;
+        let key = unsafe { opt_text(idempotency_key, "idempotency_key") }?;
+        let out = Out::required(out_json, "out_json")?;
+        let body = validate_intent_body(intent_json, client.config().site)?;
+        reply_to(client.create_intent(device_id, &body, key)?, Some(out))
+    })
+}
+
+/// Creates a payment intent from plain values and returns only its id: the body is built
+/// and escaped by the library, so a reference with quotes or accents is safe.
+///
+/// - `amount`: minor units (1500 = 15.00); checked as in `mp_create_intent`.
+/// - `external_reference`: NULL for none; your own reference, echoed in notifications.
+/// - `print_on_terminal`: 1 to print the receipt on the terminal, 0 not to.
+/// - `out_intent_id`: required; the intent id, freed with `mp_string_free`.
+///
+/// A new idempotency key is made for the call and reused on its retries. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_create_intent_simple(
+    client: *mut MpClient,
+    device_id: *const c_char,
+    amount: i64,
+    external_reference: *const c_char,
+    print_on_terminal: i32,
+    out_intent_id: *mut *mut c_char,
+) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let device_id = unsafe { text(device_id, "device_id") }?;
+        let reference = unsafe { opt_text(external_reference, "external_reference") }?;
+        let out = Out::required(out_intent_id, "out_intent_id")?;
+        let body = simple_intent_body(
+            amount,
+            reference,
+            print_on_terminal != 0,
+            client.config().site,
+        )?;
+        let reply = client.create_intent(device_id, &body, None)?;
+        let id = match reply.json()?.get("id") {
+            Some(serde_json::Value::String(id)) => OwnedText::new(id.clone())?,
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::BadResponse,
+                    "the created intent has no id",
+                ))
+            }
+        };
+        unsafe { write_text(out, id) };
+        Done::http(reply.status)
+    })
+}
+
+/// Reads a payment intent once (the service allows one read per second per intent).
+///
+/// - `out_state`: optional; the state (`MP_INTENT_STATE_UNKNOWN` for one this version does
+///   not know).
+/// - `out_json`: optional; the intent, e.g. `{"id","state","amount","device_id","payment":
+///   {"id","state",…},"additional_info":{…}}`, freed with `mp_string_free`.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_intent_status(
+    client: *mut MpClient,
+    intent_id: *const c_char,
+    out_state: *mut MpIntentState,
+    out_json: *mut *mut c_char,
+) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let intent_id = unsafe { text(intent_id, "intent_id") }?;
+        let (state, reply) = client.intent(intent_id)?;
+        let json = OwnedText::new(reply.body)?;
+        if let Some(out) = Out::optional(out_state) {
+            unsafe { out.write(state.into()) };
+        }
+        if let Some(out) = Out::optional(out_json) {
+            unsafe { write_text(out, json) };
+        }
+        Done::http(reply.status)
+    })
+}
+
+/// Cancels a payment intent that the terminal has not taken yet (state OPEN).
+/// `MP_STATUS_INTENT_LOCKED` (409): it is already on the terminal: cancel it there.
+///
+/// - `device_id`, `intent_id`: required.
+/// - `out_json`: optional; `{"id": …}`.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_cancel_intent(
+    client: *mut MpClient,
+    device_id: *const c_char,
+    intent_id: *const c_char,
+    out_json: *mut *mut c_char,
+) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let device_id = unsafe { text(device_id, "device_id") }?;
+        let intent_id = unsafe { text(intent_id, "intent_id") }?;
+        reply_to(
+            client.cancel_intent(device_id, intent_id)?,
+            Out::optional(out_json),
+        )
+    })
+}
+
+/// Blocks until the payment intent reaches a final state, reading it every
+/// `poll_interval_ms` (see `mp_init_with_options`).
+///
+/// - `timeout_ms`: how long to wait; 0 means exactly one read. A read near the end gets at
+///   least one second, so the call may end up to about a second after the timeout.
+/// - `callback`: optional (NULL); see `MpWaitCallback`. `user_data` is passed to it untouched.
+/// - `out_state`, `out_json`: optional. Written on `MP_STATUS_OK` (a final state) and also on
+///   `MP_STATUS_WAIT_TIMEOUT` and `MP_STATUS_ABORTED`, with the last state and JSON seen;
+///   `*out_json` is then NULL if no read succeeded. Free `*out_json` with `mp_string_free`.
+///
+/// A read that fails for a passing reason (network, timeout, 429, 5xx) is logged and the wait
+/// goes on; any other failure (401, 404, …) ends it with that status. Thread-safe: several
+/// threads may wait on different intents with one client.
+#[no_mangle]
+pub extern "C" fn mp_wait_intent(
+    client: *mut MpClient,
+    intent_id: *const c_char,
+    timeout_ms: u32,
+    callback: MpWaitCallback,
+    user_data: *mut c_void,
+    out_state: *mut MpIntentState,
+    out_json: *mut *mut c_char,
+) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let intent_id = unsafe { text(intent_id, "intent_id") }?;
+        let mut progress = |state: IntentState, json: &str| -> Progress {
+            let Some(callback) = callback else {
+                return Progress::Continue;
+            };
+            let json = std::ffi::CString::new(json.replace('\0', " ")).unwrap_or_default();
+            match unsafe { callback(user_data, state.into(), json.as_ptr()) } {
+                0 => Progress::Continue,
+                _ => Progress::Stop,
+            }
+        };
+        let timeout = Duration::from_millis(u64::from(timeout_ms));
+        let outcome = client.wait_intent(intent_id, timeout, &mut progress)?;
+        let json = outcome.json.map(OwnedText::new).transpose()?;
+        if let Some(out) = Out::optional(out_state) {
+            unsafe { out.write(outcome.state.into()) };
+        }
+        if let Some(out) = Out::optional(out_json) {
+            match json {
+                Some(json) => unsafe { write_text(out, json) },
+                None => unsafe { out.write(std::ptr::null_mut()) },
+            }
+        }
+        let ended = |kind, message: String| {
+            let mut error = Error::new(kind, message);
+            if let Some(status) = outcome.http_status {
+                error = error.with_http_status(status);
+            }
+            Err(error)
+        };
+        match outcome.end {
+            WaitEnd::Final => Done::http(outcome.http_status.unwrap_or(0)),
+            WaitEnd::TimedOut => ended(
+                ErrorKind::WaitTimeout,
+                format!(
+                    "payment intent {intent_id} was still {} after {timeout_ms} ms",
+                    outcome.state.as_str()
+                ),
+            ),
+            WaitEnd::Aborted => ended(
+                ErrorKind::Aborted,
+                format!(
+                    "waiting for payment intent {intent_id} was stopped by the callback (state {})",
+                    outcome.state.as_str()
+                ),
+            ),
+        }
+    })
+}
+
+/// The last state change of a payment intent: `{"status","created_on",…}`. `out_json`:
+/// required, freed with `mp_string_free`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_intent_last_event(
+    client: *mut MpClient,
+    intent_id: *const c_char,
+    out_json: *mut *mut c_char,
+) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let intent_id = unsafe { text(intent_id, "intent_id") }?;
+        let out = Out::required(out_json, "out_json")?;
+        reply_to(client.intent_last_event(intent_id)?, Some(out))
+    })
+}
+
+/// The last state of every payment intent changed between two dates (`"YYYY-MM-DD"`,
+/// inclusive, at most 30 days apart): `{"events":[{"payment_intent_id","status",
+/// "created_on"}]}`. Use it after a crash to find sales whose outcome the POS did not record.
+/// `out_json`: required, freed with `mp_string_free`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_list_intent_events(
+    client: *mut MpClient,
+    start_date: *const c_char,
+    end_date: *const c_char,
+    out_json: *mut *mut c_char,
+) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let start = unsafe { text(start_date, "start_date") }?;
+        let end = unsafe { text(end_date, "end_date") }?;
+        let out = Out::required(out_json, "out_json")?;
+        reply_to(client.intent_events(start, end)?, Some(out))
+    })
+}

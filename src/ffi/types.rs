@@ -1,0 +1,233 @@
+//! The C-visible enums and the opaque client handle. Numbers are part of the ABI: they are
+//! fixed forever, new values are only ever appended.
+
+use crate::error::ErrorKind;
+use crate::log::LogLevel;
+use crate::model::IntentState;
+use crate::Client;
+
+/// Result of every call that can fail. `MP_STATUS_OK` is 0; any other value means the call
+/// had no effect on out-parameters and `mp_last_error()` says why.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MpStatus {
+    /// Success.
+    Ok = 0,
+    /// A NULL required pointer, text that is not UTF-8, bad JSON, an unknown option, an
+    /// amount out of range, an id that cannot be part of a URL.
+    InvalidArgument = 1,
+    /// The service could not be reached (DNS, refused, reset, proxy), after retries.
+    Network = 2,
+    /// The call ran out of its `timeout_ms`, retries included.
+    Timeout = 3,
+    /// TLS or certificate failure (never retried). Old Windows machines: check the clock.
+    Tls = 4,
+    /// HTTP 401/403: wrong or expired access token, or a device of another account.
+    Unauthorized = 5,
+    /// HTTP 404: no such device, intent or resource.
+    NotFound = 6,
+    /// HTTP 409 on create: the device already has a queued payment intent. Wait for it to
+    /// finish or cancel it, then create again.
+    DeviceBusy = 7,
+    /// HTTP 409 on cancel: the intent is already on the terminal. Cancel it on the device.
+    IntentLocked = 8,
+    /// HTTP 429, after retries.
+    RateLimited = 9,
+    /// Any other HTTP 4xx.
+    Api = 10,
+    /// HTTP 5xx, after retries.
+    Server = 11,
+    /// The service answered success with a body that is not what it documents.
+    BadResponse = 12,
+    /// `mp_wait_intent` timed out before a final state (out-parameters hold the last state).
+    WaitTimeout = 13,
+    /// The wait callback asked to stop (out-parameters hold the last state).
+    Aborted = 14,
+    /// A bug in mppoint (for example a caught panic). Please report it.
+    Internal = 15,
+}
+
+impl MpStatus {
+    pub(crate) const ALL: [MpStatus; 16] = [
+        MpStatus::Ok,
+        MpStatus::InvalidArgument,
+        MpStatus::Network,
+        MpStatus::Timeout,
+        MpStatus::Tls,
+        MpStatus::Unauthorized,
+        MpStatus::NotFound,
+        MpStatus::DeviceBusy,
+        MpStatus::IntentLocked,
+        MpStatus::RateLimited,
+        MpStatus::Api,
+        MpStatus::Server,
+        MpStatus::BadResponse,
+        MpStatus::WaitTimeout,
+        MpStatus::Aborted,
+        MpStatus::Internal,
+    ];
+
+    /// NUL-terminated name, as C reads it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            MpStatus::Ok => "MP_STATUS_OK\0",
+            MpStatus::InvalidArgument => "MP_STATUS_INVALID_ARGUMENT\0",
+            MpStatus::Network => "MP_STATUS_NETWORK\0",
+            MpStatus::Timeout => "MP_STATUS_TIMEOUT\0",
+            MpStatus::Tls => "MP_STATUS_TLS\0",
+            MpStatus::Unauthorized => "MP_STATUS_UNAUTHORIZED\0",
+            MpStatus::NotFound => "MP_STATUS_NOT_FOUND\0",
+            MpStatus::DeviceBusy => "MP_STATUS_DEVICE_BUSY\0",
+            MpStatus::IntentLocked => "MP_STATUS_INTENT_LOCKED\0",
+            MpStatus::RateLimited => "MP_STATUS_RATE_LIMITED\0",
+            MpStatus::Api => "MP_STATUS_API\0",
+            MpStatus::Server => "MP_STATUS_SERVER\0",
+            MpStatus::BadResponse => "MP_STATUS_BAD_RESPONSE\0",
+            MpStatus::WaitTimeout => "MP_STATUS_WAIT_TIMEOUT\0",
+            MpStatus::Aborted => "MP_STATUS_ABORTED\0",
+            MpStatus::Internal => "MP_STATUS_INTERNAL\0",
+        }
+    }
+}
+
+impl From<ErrorKind> for MpStatus {
+    fn from(kind: ErrorKind) -> MpStatus {
+        match kind {
+            ErrorKind::InvalidArgument => MpStatus::InvalidArgument,
+            ErrorKind::Network => MpStatus::Network,
+            ErrorKind::Timeout => MpStatus::Timeout,
+            ErrorKind::Tls => MpStatus::Tls,
+            ErrorKind::Unauthorized => MpStatus::Unauthorized,
+            ErrorKind::NotFound => MpStatus::NotFound,
+            ErrorKind::DeviceBusy => MpStatus::DeviceBusy,
+            ErrorKind::IntentLocked => MpStatus::IntentLocked,
+            ErrorKind::RateLimited => MpStatus::RateLimited,
+            ErrorKind::Api => MpStatus::Api,
+            ErrorKind::Server => MpStatus::Server,
+            ErrorKind::BadResponse => MpStatus::BadResponse,
+            ErrorKind::WaitTimeout => MpStatus::WaitTimeout,
+            ErrorKind::Aborted => MpStatus::Aborted,
+            ErrorKind::Internal => MpStatus::Internal,
+        }
+    }
+}
+
+/// State of a payment intent. Final states (the intent never changes again) are 5 to 9; see
+/// `mp_intent_state_is_final`. A state string this version does not know maps to
+/// `MP_INTENT_STATE_UNKNOWN`, which is not final.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MpIntentState {
+    /// Not read yet, or a state this version does not know.
+    Unknown = 0,
+    /// Created, waiting for the cashier to press the green key on the terminal.
+    Open = 1,
+    /// The terminal has taken the intent; it can now only be cancelled on the terminal.
+    OnTerminal = 2,
+    /// The card is being processed.
+    Processing = 3,
+    /// Processed; the final state follows.
+    Processed = 4,
+    /// Final: a payment was made. Its outcome is `payment.state` ("approved", "rejected", ...).
+    Finished = 5,
+    /// Final: cancelled by the POS or on the terminal.
+    Canceled = 6,
+    /// Final: the transaction failed.
+    Error = 7,
+    /// Final: nobody processed the intent in time.
+    Abandoned = 8,
+    /// Final, without a payment state: look at the terminal before handing over the goods.
+    ConfirmationRequired = 9,
+}
+
+impl From<IntentState> for MpIntentState {
+    fn from(state: IntentState) -> MpIntentState {
+        match state {
+            IntentState::Unknown => MpIntentState::Unknown,
+            IntentState::Open => MpIntentState::Open,
+            IntentState::OnTerminal => MpIntentState::OnTerminal,
+            IntentState::Processing => MpIntentState::Processing,
+            IntentState::Processed => MpIntentState::Processed,
+            IntentState::Finished => MpIntentState::Finished,
+            IntentState::Canceled => MpIntentState::Canceled,
+            IntentState::Error => MpIntentState::Error,
+            IntentState::Abandoned => MpIntentState::Abandoned,
+            IntentState::ConfirmationRequired => MpIntentState::ConfirmationRequired,
+        }
+    }
+}
+
+impl MpIntentState {
+    /// The core state for a number received from C; out-of-range numbers are `None`.
+    pub(crate) fn from_number(n: u32) -> Option<IntentState> {
+        IntentState::ALL.get(n as usize).copied()
+    }
+
+    /// NUL-terminated API name, as C reads it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            MpIntentState::Unknown => "UNKNOWN\0",
+            MpIntentState::Open => "OPEN\0",
+            MpIntentState::OnTerminal => "ON_TERMINAL\0",
+            MpIntentState::Processing => "PROCESSING\0",
+            MpIntentState::Processed => "PROCESSED\0",
+            MpIntentState::Finished => "FINISHED\0",
+            MpIntentState::Canceled => "CANCELED\0",
+            MpIntentState::Error => "ERROR\0",
+            MpIntentState::Abandoned => "ABANDONED\0",
+            MpIntentState::ConfirmationRequired => "CONFIRMATION_REQUIRED\0",
+        }
+    }
+}
+
+/// Severity of a log line passed to `MpLogCallback`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MpLogLevel {
+    Error = 1,
+    Warn = 2,
+    Info = 3,
+    Debug = 4,
+}
+
+impl From<LogLevel> for MpLogLevel {
+    fn from(level: LogLevel) -> MpLogLevel {
+        match level {
+            LogLevel::Error => MpLogLevel::Error,
+            LogLevel::Warn => MpLogLevel::Warn,
+            LogLevel::Info => MpLogLevel::Info,
+            LogLevel::Debug => MpLogLevel::Debug,
+        }
+    }
+}
+
+/// An opaque client: one access token, its configuration and a pool of kept-alive
+/// connections. Create it with `mp_init` or `mp_init_with_options`, free it with `mp_free`.
+/// Thread-safe: any number of threads may use one client at once.
+pub struct MpClient {
+    pub(crate) inner: Client,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_numbers_and_names_match_the_core() {
+        for (n, state) in IntentState::ALL.iter().enumerate() {
+            let c = MpIntentState::from(*state);
+            assert_eq!(c as usize, n);
+            assert_eq!(MpIntentState::from_number(n as u32), Some(*state));
+            assert_eq!(c.name().trim_end_matches('\0'), state.as_str());
+        }
+        assert_eq!(MpIntentState::from_number(10), None);
+    }
+
+    #[test]
+    fn status_numbers_are_their_position() {
+        for (n, status) in MpStatus::ALL.iter().enumerate() {
+            assert_eq!(*status as usize, n);
+            assert!(status.name().starts_with("MP_STATUS_") && status.name().ends_with('\0'));
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! The API's vocabulary: intent states, sites and their amount limits, operating modes, and
+//! the request bodies this library builds. Response bodies are passed through as the service
+//! sent them (see `Reply`), so a field the service adds tomorrow reaches the caller untouched.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+/// Where a payment intent is in its life. `Unknown` covers any state string this version does
+/// not know; it is never final, so a wait keeps polling rather than stopping on a guess.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IntentState {
+    Unknown,
+    Open,
+    OnTerminal,
+    Processing,
+    Processed,
+    Finished,
+    Canceled,
+    Error,
+    Abandoned,
+    ConfirmationRequired,
+}
+
+impl IntentState {
+    pub const ALL: [IntentState; 10] = [
+        IntentState::Unknown,
+        IntentState::Open,
+        IntentState::OnTerminal,
+        IntentState::Processing,
+        IntentState::Processed,
+        IntentState::Finished,
+        IntentState::Canceled,
+        IntentState::Error,
+        IntentState::Abandoned,
+        IntentState::ConfirmationRequired,
+    ];
+
+    /// Maps the API's state string; anything unrecognised is `Unknown`.
+    pub fn from_api(s: &str) -> IntentState {
+        match s {
+            "OPEN" => IntentState::Open,
+            "ON_TERMINAL" => IntentState::OnTerminal,
+            "PROCESSING" => IntentState::Processing,
+            "PROCESSED" => IntentState::Processed,
+            "FINISHED" => IntentState::Finished,
+            "CANCELED" | "CANCELLED" => IntentState::Canceled,
+            "ERROR" => IntentState::Error,
+            "ABANDONED" => IntentState::Abandoned,
+            "CONFIRMATION_REQUIRED" => IntentState::ConfirmationRequired,
+            _ => IntentState::Unknown,
+        }
+    }
+
+    /// The API's spelling of the state (`"ON_TERMINAL"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntentState::Unknown => "UNKNOWN",
+            IntentState::Open => "OPEN",
+            IntentState::OnTerminal => "ON_TERMINAL",
+            IntentState::Processing => "PROCESSING",
+            IntentState::Processed => "PROCESSED",
+            IntentState::Finished => "FINISHED",
+            IntentState::Canceled => "CANCELED",
+            IntentState::Error => "ERROR",
+            IntentState::Abandoned => "ABANDONED",
+            IntentState::ConfirmationRequired => "CONFIRMATION_REQUIRED",
+        }
+    }
+
+    /// A final state never changes again: stop polling, settle the sale.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            IntentState::Finished
+                | IntentState::Canceled
+                | IntentState::Error
+                | IntentState::Abandoned
+                | IntentState::ConfirmationRequired
+        )
+    }
+
+    /// Reads the `state` field of an intent (or refund) object; `Unknown` when absent.
+    pub fn of_json(value: &Value) -> IntentState {
+        value
+            .get("state")
+            .and_then(Value::as_str)
+            .map_or(IntentState::Unknown, IntentState::from_api)
+    }
+}
+
+/// A Mercado Pago site; each has its own amount limits (minor units).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Site {
+    #[serde(rename = "MLA")]
+    Argentina,
+    #[serde(rename = "MLB")]
+    Brazil,
+    #[serde(rename = "MLM")]
+    Mexico,
+}
+
+impl Site {
+    /// Inclusive limits of `amount` on this site, in minor units.
+    pub fn amount_limits(self) -> (i64, i64) {
+        match self {
+            Site::Argentina => (500, 400_000_000),
+            Site::Brazil => (100, 7_000_000),
+            Site::Mexico => (500, 35_000_000),
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Site::Argentina => "MLA",
+            Site::Brazil => "MLB",
+            Site::Mexico => "MLM",
+        }
+    }
+}
+
+/// The largest amount accepted when no site is configured: the widest site limit, so no real
+/// sale is refused, while absurd values (a price typed into the quantity field) still are.
+const MAX_AMOUNT_ANY_SITE: i64 = 400_000_000;
+
+/// Checks an amount (minor units) before it is sent.
+pub fn validate_amount(amount: i64, site: Option<Site>) -> Result<()> {
+    let (min, max) = site.map_or((1, MAX_AMOUNT_ANY_SITE), Site::amount_limits);
+    if amount < min || amount > max {
+        let place = site.map_or(String::new(), |s| format!(" on site {}", s.code()));
+        return Err(Error::invalid(format!(
+            "amount {amount} is out of range{place}: it must be between {min} and {max} (minor units, 1500 = 15.00)"
+        )));
+    }
+    Ok(())
+}
+
+/// A device's operating mode. `Pdv` is the one that takes intents from a POS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperatingMode {
+    Pdv,
+    Standalone,
+}
+
+impl OperatingMode {
+    pub fn parse(s: &str) -> Result<OperatingMode> {
+        match s {
+            "PDV" => Ok(OperatingMode::Pdv),
+            "STANDALONE" => Ok(OperatingMode::Standalone),
+            other => Err(Error::invalid(format!(
+                "operating mode {other:?} is not \"PDV\" or \"STANDALONE\""
+            ))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperatingMode::Pdv => "PDV",
+            OperatingMode::Standalone => "STANDALONE",
+        }
+    }
+}
+
+/// Filters of `GET /devices`. Unknown keys are refused so a typo does not silently list
+/// every device.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceFilters {
+    pub store_id: Option<String>,
+    pub pos_id: Option<i64>,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+impl DeviceFilters {
+    pub fn from_json(json: &str) -> Result<DeviceFilters> {
+        serde_json::from_str(json).map_err(|e| Error::invalid(format!("device filters: {e}")))
+    }
+
+    /// Query parameters in a stable order.
+    pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        if let Some(v) = &self.store_id {
+            q.push(("store_id", v.clone()));
+        }
+        if let Some(v) = self.pos_id {
+            q.push(("pos_id", v.to_string()));
+        }
+        if let Some(v) = self.limit {
+            q.push(("limit", v.to_string()));
+        }
+        if let Some(v) = self.offset {
+            q.push(("offset", v.to_string()));
+        }
+        q
+    }
+}
+
+/// Checks a caller-supplied payment intent body: a JSON object whose `amount` is an integer in
+/// range. Everything else is passed through, so site-specific fields (MLB's `payment`,
+/// MLA's `ticket_number`) need no library release.
+pub fn validate_intent_body(json: &str, site: Option<Site>) -> Result<Value> {
+    let value: Value =
+        serde_json::from_str(json).map_err(|e| Error::invalid(format!("intent JSON: {e}")))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| Error::invalid("intent JSON must be an object"))?;
+    let amount = object
+        .get("amount")
+        .ok_or_else(|| Error::invalid("intent JSON has no \"amount\""))?;
+    let amount = amount.as_i64().ok_or_else(|| {
+        Error::invalid(format!(
+            "intent \"amount\" must be an integer in minor units (1500 = 15.00), not {amount}"
+        ))
+    })?;
+    validate_amount(amount, site)?;
+    Ok(value)
+}
+
+/// Builds the body of `mp_create_intent_simple`: the amount and the two most used
+/// `additional_info` fields, escaped by serde rather than by the host's string concatenation.
+pub fn simple_intent_body(
+    amount: i64,
+    external_reference: Option<&str>,
+    print_on_terminal: bool,
+    site: Option<Site>,
+) -> Result<Value> {
+    validate_amount(amount, site)?;
+    let mut info = Map::new();
+    if let Some(reference) = external_reference {
+        info.insert("external_reference".into(), reference.into());
+    }
+    info.insert("print_on_terminal".into(), print_on_terminal.into());
+    Ok(serde_json::json!({ "amount": amount, "additional_info": info }))
+}
+
+/// Checks an identifier that becomes a URL path segment (device, intent, payment id). Real ids
+/// use letters, digits, `_`, `-`, `.` and `:`; anything else (a `/`, a space, `..`) would
+/// change which resource the request addresses, so it is refused rather than escaped.
+pub fn validate_id(what: &str, id: &str) -> Result<()> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':');
+    if id.is_empty() {
+        return Err(Error::invalid(format!("{what} is empty")));
+    }
+    if id.len() > 200 || !id.chars().all(allowed) || id.chars().all(|c| c == '.') {
+        return Err(Error::invalid(format!(
+            "{what} {id:?} is not a valid identifier (letters, digits, '_', '-', '.', ':')"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a `YYYY-MM-DD` date for the events query.
+pub fn validate_date(what: &str, date: &str) -> Result<()> {
+    let b = date.as_bytes();
+    let shape_ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    let month_day_ok = shape_ok && {
+        let month: u32 = date[5..7].parse().unwrap_or(0);
+        let day: u32 = date[8..10].parse().unwrap_or(0);
+        (1..=12).contains(&month) && (1..=31).contains(&day)
+    };
+    if !month_day_ok {
+        return Err(Error::invalid(format!(
+            "{what} {date:?} is not a date in the form YYYY-MM-DD"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_round_trip_and_unknown_is_not_final() {
+        for state in IntentState::ALL {
+            if state != IntentState::Unknown {
+                assert_eq!(IntentState::from_api(state.as_str()), state);
+            }
+        }
+        assert_eq!(IntentState::from_api("SOMETHING_NEW"), IntentState::Unknown);
+        assert!(!IntentState::Unknown.is_final());
+        assert!(!IntentState::Processed.is_final());
+        assert!(IntentState::ConfirmationRequired.is_final());
+    }
+
+    #[test]
+    fn amount_limits_follow_the_site() {
+        assert!(validate_amount(100, Some(Site::Brazil)).is_ok());
+        assert!(validate_amount(100, Some(Site::Argentina)).is_err());
+        assert!(validate_amount(35_000_001, Some(Site::Mexico)).is_err());
+        assert!(validate_amount(0, None).is_err());
+        assert!(validate_amount(-5, None).is_err());
+        assert!(validate_amount(1, None).is_ok());
+    }
+
+    #[test]
+    fn intent_body_needs_an_integer_amount() {
+        assert!(validate_intent_body(r#"{"amount":1500}"#, None).is_ok());
+        assert!(validate_intent_body(r#"{"amount":15.5}"#, None).is_err());
+        assert!(validate_intent_body(r#"{"amount":"1500"}"#, None).is_err());
+        assert!(validate_intent_body(r#"[1500]"#, None).is_err());
+        assert!(validate_intent_body(r#"{"amount":1500"#, None).is_err());
+        assert!(validate_intent_body(r#"{}"#, None).is_err());
+    }
+
+    #[test]
+    fn simple_body_escapes_the_reference() {
+        let body = simple_intent_body(1500, Some("a\"b\\c ñ"), true, None).unwrap();
+        let text = serde_json::to_string(&body).unwrap();
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["additional_info"]["external_reference"], "a\"b\\c ñ");
+        assert_eq!(back["amount"], 1500);
+        assert_eq!(back["additional_info"]["print_on_terminal"], true);
+    }
+
+    #[test]
+    fn ids_that_would_change_the_url_are_refused() {
+        assert!(validate_id("device id", "PAX_A910__SMARTPOS1495357742").is_ok());
+        assert!(validate_id("intent id", "7d8c70b6-2ac8-4c57-a441-c319088ca3ca").is_ok());
+        for bad in ["", "..", "a/b", "a b", "a?b=c", "a#b", "ñ"] {
+            assert!(validate_id("id", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn dates_must_be_iso() {
+        assert!(validate_date("start", "2026-11-24").is_ok());
+        for bad in ["2026-1-24", "2026/11/24", "2026-13-01", "2026-11-00", "x"] {
+            assert!(validate_date("start", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn filters_refuse_unknown_keys() {
+        assert!(DeviceFilters::from_json(r#"{"store_id":"1","limit":5}"#).is_ok());
+        assert!(DeviceFilters::from_json(r#"{"storeid":"1"}"#).is_err());
+    }
+}

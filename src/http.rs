@@ -207,11 +207,12 @@ impl Client {
                 self.agent.run(request)
             }
         };
-        let mut response = sent.map_err(|e| transport_failure(e, self.config.timeout))?;
+        let https = self.config.base_url.starts_with("https://");
+        let mut response = sent.map_err(|e| transport_failure(e, self.config.timeout, https))?;
         let status = response.status().as_u16();
         let retry_after = retry_after(&response);
-        let text =
-            read_body(&mut response).map_err(|e| transport_failure(e, self.config.timeout))?;
+        let text = read_body(&mut response)
+            .map_err(|e| transport_failure(e, self.config.timeout, https))?;
         if (200..300).contains(&status) {
             return Ok(Reply { status, body: text });
         }
@@ -324,7 +325,7 @@ fn timeout_error(budget: Duration) -> Error {
 
 /// Classifies a transport failure. Only failures where the request may not have been
 /// processed, or that a repeat can fix (a stale kept-alive connection), are retryable.
-fn transport_failure(e: ureq::Error, budget: Duration) -> Failure {
+fn transport_failure(e: ureq::Error, budget: Duration, https: bool) -> Failure {
     use ureq::Error as U;
     let (error, retryable) = match e {
         U::Timeout(which) => {
@@ -337,7 +338,7 @@ fn transport_failure(e: ureq::Error, budget: Duration) -> Failure {
             (error, retryable)
         }
         U::Io(io) if io.kind() == io::ErrorKind::TimedOut => (timeout_error(budget), false),
-        U::Io(io) if looks_like_tls(&io) => (
+        U::Io(io) if looks_like_tls(&io, https) => (
             Error::new(ErrorKind::Tls, format!("TLS failure: {io}")),
             false,
         ),
@@ -377,24 +378,11 @@ fn transport_failure(e: ureq::Error, budget: Duration) -> Failure {
     }
 }
 
-/// rustls reports handshake and certificate failures as I/O errors wrapping its own error;
-/// its messages are the only thing that tells them apart without depending on rustls.
-fn looks_like_tls(io: &io::Error) -> bool {
-    let Some(inner) = io.get_ref() else {
-        return false;
-    };
-    let text = inner.to_string().to_ascii_lowercase();
-    [
-        "certificate",
-        "alert",
-        "handshake",
-        "corrupt message",
-        "peer",
-        "tls",
-        "invalid message",
-    ]
-    .iter()
-    .any(|w| text.contains(w))
+/// rustls reports handshake and certificate failures as `InvalidData` I/O errors wrapping
+/// its own error (ureq's own protocol errors never arrive as I/O errors), so on an https
+/// URL that kind is the sign of a TLS failure.
+fn looks_like_tls(io: &io::Error, https: bool) -> bool {
+    https && io.kind() == io::ErrorKind::InvalidData && io.get_ref().is_some()
 }
 
 /// Turns an error answer into an `Error` whose message is useful at a till: the status, the

@@ -58,7 +58,10 @@ mod tests {
         assert_eq!(json_get(r#""s""#, "").unwrap(), "s");
         // Payments API amounts are decimals: they come out exactly as the service wrote them.
         assert_eq!(json_get(r#"{"a":15.10}"#, "a").unwrap(), "15.10");
-        assert_eq!(json_get(r#"{"a":18308029193}"#, "a").unwrap(), "18308029193");
+        assert_eq!(
+            json_get(r#"{"a":18308029193}"#, "a").unwrap(),
+            "18308029193"
+        );
     }
 
     #[test]

@@ -45,8 +45,10 @@ impl Client {
             .user_agent(config.user_agent.as_str())
             .proxy(proxy)
             .tls_config(tls.build())
-            // Redirects would resend the Authorization header to wherever they point.
+            // Redirects would resend the Authorization header to wherever they point; a 3xx
+            // is returned as it is and reported as an unexpected answer.
             .max_redirects(0)
+            .max_redirects_will_error(false)
             .build();
         Ok(Client {
             agent: agent_config.into(),

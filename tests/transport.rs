@@ -256,6 +256,21 @@ fn success_with_a_body_that_is_not_json_is_a_bad_response() {
 }
 
 #[test]
+fn redirects_are_not_followed() {
+    let server = Scripted::start(vec![Step::Reply(
+        302,
+        vec![("Location", "http://127.0.0.1:9/steal".into())],
+        String::new(),
+    )]);
+    let err = client(&server, json!({}))
+        .list_devices(&DeviceFilters::default())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BadResponse, "{}", err.message());
+    assert_eq!(err.http_status(), Some(302));
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[test]
 fn filters_and_dates_become_encoded_query_parameters() {
     let server = Scripted::start(vec![
         reply(200, r#"{"devices":[]}"#),

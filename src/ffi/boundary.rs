@@ -161,4 +161,41 @@ mod tests {
         assert_eq!(call_infallible(7, || panic!("x")), 7);
         assert_eq!(call_infallible(7, || 3), 3);
     }
+
+    /// Runs only inside the child process of `caught_panics_print_nothing_to_stderr`.
+    #[test]
+    fn panicking_child() {
+        if std::env::var_os("MPPOINT_PANIC_CHILD").is_none() {
+            return;
+        }
+        std::env::set_var("RUST_BACKTRACE", "full");
+        assert_eq!(call(|| panic!("child panic")), MpStatus::Internal);
+        println!("child survived");
+    }
+
+    #[test]
+    fn caught_panics_print_nothing_to_stderr() {
+        let exe = std::env::current_exe().unwrap();
+        let out = std::process::Command::new(exe)
+            .args([
+                "ffi::boundary::tests::panicking_child",
+                "--exact",
+                "--nocapture",
+            ])
+            .env("MPPOINT_PANIC_CHILD", "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stdout}\n{stderr}");
+        assert!(stdout.contains("child survived"), "{stdout}");
+        assert!(
+            !stderr.contains("child panic"),
+            "the host's stderr got: {stderr}"
+        );
+        assert!(
+            !stdout.contains("child panic"),
+            "the host's stdout got: {stdout}"
+        );
+    }
 }

@@ -1,1 +1,213 @@
+//! An offline simulator of Mercado Pago's cloud Point Integration API
+//! (`/point/integration-api/...`), serving on loopback so point-of-sale code and tests can
+//! run whole sales without a terminal or an account.
+//!
+//! ```no_run
+//! let sim = point_sim::Simulator::start(point_sim::SimConfig::default())?;
+//! println!("API at {}/point/integration-api", sim.base_url());
+//! sim.stop();
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! Each payment intent moves by itself: `OPEN` → `ON_TERMINAL` → `PROCESSING` →
+//! `PROCESSED` → final, one step every [`SimConfig::step_ms`] after creation. The amount
+//! (minor units) picks the outcome, as in Mercado Pago's own sandbox:
+//!
+//! | amount | final intent state | `payment.state` |
+//! |---|---|---|
+//! | 1100 | `FINISHED` | `refunded` (the sandbox's "reversed": approved, then reversed) |
+//! | 1200 | `FINISHED` | `rejected` |
+//! | 1300 | `ERROR` | — (no payment) |
+//! | any other | `FINISHED` | `approved` |
+//!
+//! The payment (with a numeric-string id counting up from `"20000000001"`) appears when
+//! the intent reaches `PROCESSED`; its `state` is set at the final step.
 
+mod config;
+mod errors;
+mod handlers;
+mod query;
+mod routes;
+mod server;
+mod state;
+mod time;
+mod validation;
+mod webhook_check;
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub use config::{amount_limits, SimConfig, SITES};
+
+use server::Shared;
+use state::Store;
+use time::Clock;
+
+/// Threads taking requests, so concurrent clients (the test-suite uses 8) aren't serialised
+/// behind a slow one such as a webhook check.
+const WORKERS: usize = 8;
+/// Longest the ticker sleeps with nothing due; it is woken early by new intents anyway.
+const IDLE_TICK: Duration = Duration::from_secs(60);
+
+/// A running simulator. Dropping it (or [`Simulator::stop`]) shuts it down.
+pub struct Simulator {
+    port: u16,
+    base_url: String,
+    integrator_token: String,
+    server: Arc<tiny_http::Server>,
+    shared: Arc<Shared>,
+    stopping: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    /// Binds `config.bind` and starts serving; the socket is listening when this returns.
+    /// Fails with `InvalidInput` for an unknown site.
+    pub fn start(config: SimConfig) -> io::Result<Simulator> {
+        let limits = amount_limits(&config.site).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("unknown site {:?}: expected MLA, MLB or MLM", config.site),
+            )
+        })?;
+        let server = tiny_http::Server::http(config.bind.as_str()).map_err(|e| match e
+            .downcast::<io::Error>()
+        {
+            Ok(io_error) => *io_error,
+            Err(other) => io::Error::other(other.to_string()),
+        })?;
+        let addr = server
+            .server_addr()
+            .to_ip()
+            .ok_or_else(|| io::Error::other("the server is not listening on an IP address"))?;
+        // A wildcard bind is reachable on loopback; print an address a client can use.
+        let host = match addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        let base_url = match host {
+            IpAddr::V4(ip) => format!("http://{ip}:{}", addr.port()),
+            IpAddr::V6(ip) => format!("http://[{ip}]:{}", addr.port()),
+        };
+
+        let integrator_token = uuid::Uuid::new_v4().to_string();
+        let shared = Arc::new(Shared {
+            store: Mutex::new(Store::new(config.step_ms, integrator_token.clone())),
+            wake: Condvar::new(),
+            clock: Clock::new(),
+            limits,
+            access_token: config.access_token,
+        });
+        let server = Arc::new(server);
+        let stopping = Arc::new(AtomicBool::new(false));
+
+        let mut threads = Vec::with_capacity(WORKERS + 1);
+        let mut spawn = |name: String, body: Box<dyn FnOnce() + Send>| {
+            std::thread::Builder::new()
+                .name(name)
+                .spawn(body)
+                .map(|h| threads.push(h))
+        };
+        let ticker_shared = Arc::clone(&shared);
+        let spawned = spawn(
+            "point-sim-ticker".into(),
+            Box::new(move || ticker(&ticker_shared)),
+        )
+        .and_then(|()| {
+            (0..WORKERS).try_for_each(|n| {
+                let (server, shared, stopping) = (
+                    Arc::clone(&server),
+                    Arc::clone(&shared),
+                    Arc::clone(&stopping),
+                );
+                spawn(
+                    format!("point-sim-worker-{n}"),
+                    Box::new(move || server::serve(&server, &shared, &stopping)),
+                )
+            })
+        });
+        let simulator = Simulator {
+            port: addr.port(),
+            base_url,
+            integrator_token,
+            server,
+            shared,
+            stopping,
+            threads,
+        };
+        // On failure, dropping `simulator` stops the threads that did start.
+        spawned?;
+        Ok(simulator)
+    }
+
+    /// The port it listens on (the one chosen, when the config asked for port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash; the API is under
+    /// `/point/integration-api`.
+    pub fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// The webhook HMAC secret `GET /integrators` returns.
+    pub fn integrator_token(&self) -> String {
+        self.integrator_token.clone()
+    }
+
+    /// Stops serving, joins every thread and frees the port. Dropping does the same.
+    pub fn stop(self) {}
+
+    fn shutdown(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        // One unblock per worker: each wakes exactly one thread blocked in `recv`.
+        for _ in 0..WORKERS {
+            self.server.unblock();
+        }
+        self.shared.lock().shutdown = true;
+        self.shared.wake.notify_all();
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.shutdown();
+        // The last `Arc<Server>` goes with `self`, closing the listening socket.
+    }
+}
+
+/// Applies automatic steps as they fall due, so the history (which webhook delivery will
+/// read) is current even when no request arrives. Requests also advance the store before
+/// reading it, so exactness never depends on this thread's timing.
+fn ticker(shared: &Shared) {
+    let mut store = shared.lock();
+    while !store.shutdown {
+        let now = shared.clock.now_ms();
+        store.advance(now);
+        let wait = store.next_due().map_or(IDLE_TICK, |due| {
+            Duration::from_millis(u64::try_from(due - now).unwrap_or(0).max(1)).min(IDLE_TICK)
+        });
+        store = shared
+            .wake
+            .wait_timeout(store, wait)
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .0;
+    }
+}

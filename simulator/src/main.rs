@@ -1,1 +1,287 @@
-fn main() {}
+//! `point-sim`: runs the Point Integration API simulator until killed.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use point_sim::{SimConfig, Simulator, SITES};
+
+const USAGE: &str = "usage: point-sim [--bind ADDR] [--port N] [--port-file PATH] [--step-ms N] \
+[--site MLA|MLB|MLM] [--access-token TOKEN] [--help]";
+
+fn help() -> String {
+    let sites: String = SITES
+        .iter()
+        .map(|(code, min, max)| format!("    {code}  {min} .. {max}\n"))
+        .collect();
+    format!(
+        "point-sim: offline simulator of Mercado Pago's Point Integration API.
+
+{USAGE}
+
+Options (each also accepted as --flag=value):
+  --bind ADDR           IP address or host name to listen on (default 127.0.0.1)
+  --port N              TCP port (default 8080; 0 picks a free port)
+  --port-file PATH      once listening, write the port number and a newline to PATH
+                        (written to PATH.tmp, then renamed, so readers never see half)
+  --step-ms N           milliseconds between automatic intent steps (default 1000)
+  --site MLA|MLB|MLM    site whose amount limits apply (default MLA)
+  --access-token TOKEN  accept only `Authorization: Bearer TOKEN`
+                        (default: any non-empty Bearer token)
+  --help                print this help and exit
+
+Amount limits per site, in minor units (1500 = 15.00), inclusive:
+{sites}
+Payment intents move by themselves, one step every --step-ms after creation:
+  OPEN -> ON_TERMINAL -> PROCESSING -> PROCESSED -> final state.
+Only an OPEN intent can be canceled. The amount picks the outcome
+(the sandbox's table):
+    1100       FINISHED, payment.state \"refunded\" (the sandbox's \"reversed\")
+    1200       FINISHED, payment.state \"rejected\"
+    1300       ERROR, no payment
+    any other  FINISHED, payment.state \"approved\"
+The payment (id a numeric string, from \"20000000001\" up) appears at PROCESSED;
+its state is set at the final step.
+
+Routes, under /point/integration-api, all needing `Authorization: Bearer <token>`:
+  GET    /devices?store_id=&pos_id=&limit=&offset=    list virtual devices (limit 1..50)
+  PATCH  /devices/{{device_id}}                         {{\"operating_mode\":\"PDV\"|\"STANDALONE\"}}
+  POST   /devices/{{device_id}}/payment-intents         create (201); honours X-Idempotency-Key
+  DELETE /devices/{{device_id}}/payment-intents/{{id}}    cancel, only while OPEN
+  GET    /payment-intents/{{id}}                        the intent and its payment
+  GET    /payment-intents/{{id}}/events                 its latest state change
+  GET    /payment-intents/events?startDate=&endDate=  latest change of each intent changed in
+                                                      [startDate, endDate] (YYYY-MM-DD, UTC, <= 30 days)
+  GET    /integrators                                 token (the webhook HMAC secret), webhook
+  PATCH  /integrators                                 {{\"webhook\":\"http(s)://...\"}} (204)
+  POST   /integrators/check                           challenge the webhook (204 if it answers)
+
+Virtual devices (all start in PDV mode):
+  PAX_A910__SMARTPOS1495357742        pos_id 47792476  store_id 47792478  CAJA1
+  GERTEC_MP35P__8701012051267097      pos_id 47792477  store_id 47792478  CAJA2
+  INGENICO_MOVE2500__ING-ARG-14886780 pos_id 47792479  store_id 47792480  CAJA3
+"
+    )
+}
+
+#[derive(Debug)]
+struct Options {
+    bind: String,
+    port: u16,
+    port_file: Option<PathBuf>,
+    config: SimConfig,
+}
+
+enum Parsed {
+    Run(Options),
+    Help,
+}
+
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> {
+    let mut options = Options {
+        bind: "127.0.0.1".into(),
+        port: 8080,
+        port_file: None,
+        config: SimConfig::default(),
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--help" || arg == "-h" {
+            return Ok(Parsed::Help);
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_string(), Some(value.to_string()))
+            }
+            _ => (arg, None),
+        };
+        let known = [
+            "--bind",
+            "--port",
+            "--port-file",
+            "--step-ms",
+            "--site",
+            "--access-token",
+        ];
+        if !known.contains(&flag.as_str()) {
+            return Err(format!("unknown argument: {flag}"));
+        }
+        let value = match inline.or_else(|| args.next()) {
+            Some(value) => value,
+            None => return Err(format!("{flag} needs a value")),
+        };
+        match flag.as_str() {
+            "--bind" => {
+                if value.is_empty() {
+                    return Err("--bind needs an address".into());
+                }
+                options.bind = value;
+            }
+            "--port" => {
+                options.port = value
+                    .parse()
+                    .map_err(|_| format!("--port: not a port number: {value}"))?;
+            }
+            "--port-file" => options.port_file = Some(PathBuf::from(value)),
+            "--step-ms" => {
+                options.config.step_ms = value.parse().map_err(|_| {
+                    format!("--step-ms: not a whole number of milliseconds: {value}")
+                })?;
+            }
+            "--site" => {
+                let site = value.to_ascii_uppercase();
+                if point_sim::amount_limits(&site).is_none() {
+                    return Err(format!("--site: expected MLA, MLB or MLM, got {value}"));
+                }
+                options.config.site = site;
+            }
+            "--access-token" => {
+                if value.is_empty() {
+                    return Err("--access-token must not be empty".into());
+                }
+                options.config.access_token = Some(value);
+            }
+            _ => unreachable!("checked against the known flags above"),
+        }
+    }
+    options.config.bind = match options.bind.parse::<IpAddr>() {
+        Ok(ip) => SocketAddr::new(ip, options.port).to_string(),
+        // A host name: tiny_http resolves it.
+        Err(_) => format!("{}:{}", options.bind, options.port),
+    };
+    Ok(Parsed::Run(options))
+}
+
+/// Writes the port via a temporary file and a rename, which replaces atomically.
+fn write_port_file(path: &Path, port: u16) -> std::io::Result<()> {
+    let mut tmp = OsString::from(path.as_os_str());
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, format!("{port}\n"))?;
+    std::fs::rename(&tmp, path)
+}
+
+fn main() -> ExitCode {
+    let options = match parse_args(std::env::args().skip(1)) {
+        Ok(Parsed::Run(options)) => options,
+        Ok(Parsed::Help) => {
+            print!("{}", help());
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("point-sim: {message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let simulator = match Simulator::start(options.config) {
+        Ok(simulator) => simulator,
+        Err(e) => {
+            eprintln!("point-sim: cannot listen: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(path) = &options.port_file {
+        if let Err(e) = write_port_file(path, simulator.port()) {
+            eprintln!("point-sim: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    println!("point-sim listening on {}", simulator.base_url());
+    // Scripts wait for this line through a pipe, where stdout is block-buffered.
+    let _ = std::io::stdout().flush();
+    // Serve until killed; SIGTERM/SIGINT end the process with their default action.
+    loop {
+        std::thread::park();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, String> {
+        match parse_args(args.iter().map(|s| s.to_string()))? {
+            Parsed::Run(options) => Ok(options),
+            Parsed::Help => Err("help".into()),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let options = parse(&[]).unwrap();
+        assert_eq!(options.config.bind, "127.0.0.1:8080");
+        assert_eq!(options.config.step_ms, 1000);
+        assert_eq!(options.config.site, "MLA");
+        assert_eq!(options.config.access_token, None);
+        assert!(options.port_file.is_none());
+    }
+
+    #[test]
+    fn every_flag() {
+        let options = parse(&[
+            "--bind",
+            "::1",
+            "--port=0",
+            "--port-file",
+            "/tmp/p",
+            "--step-ms",
+            "30",
+            "--site",
+            "mlb",
+            "--access-token",
+            "TEST-1",
+        ])
+        .unwrap();
+        assert_eq!(options.config.bind, "[::1]:0");
+        assert_eq!(options.port_file, Some(PathBuf::from("/tmp/p")));
+        assert_eq!(options.config.step_ms, 30);
+        assert_eq!(options.config.site, "MLB");
+        assert_eq!(options.config.access_token.as_deref(), Some("TEST-1"));
+        assert_eq!(
+            parse(&["--bind", "localhost"]).unwrap().config.bind,
+            "localhost:8080"
+        );
+        assert_eq!(parse(&["--help"]).unwrap_err(), "help");
+    }
+
+    #[test]
+    fn bad_flags() {
+        for args in [
+            &["--port"][..],
+            &["--port", "70000"],
+            &["--port", "-1"],
+            &["--step-ms", "fast"],
+            &["--site", "MLC"],
+            &["--access-token", ""],
+            &["--verbose"],
+            &["extra"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn help_documents_flags_and_outcomes() {
+        let text = help();
+        for needle in [
+            "--bind",
+            "--port",
+            "--port-file",
+            "--step-ms",
+            "--site",
+            "--access-token",
+            "--help",
+            "1100",
+            "1200",
+            "1300",
+            "400000000",
+            "7000000",
+            "35000000",
+            "/integrators/check",
+        ] {
+            assert!(text.contains(needle), "{needle}");
+        }
+    }
+}

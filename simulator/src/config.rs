@@ -1,0 +1,55 @@
+//! Simulator configuration and the per-site amount limits.
+
+/// How a [`crate::Simulator`] is set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimConfig {
+    /// Address to listen on, `host:port`; port 0 picks a free one.
+    pub bind: String,
+    /// Time between automatic state steps of a payment intent, in milliseconds.
+    pub step_ms: u64,
+    /// `"MLA"`, `"MLB"` or `"MLM"`: selects the amount limits (see [`amount_limits`]).
+    pub site: String,
+    /// `Some(t)`: only `Bearer t` is accepted. `None`: any non-empty Bearer token.
+    pub access_token: Option<String>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            bind: "127.0.0.1:0".to_string(),
+            step_ms: 1000,
+            site: "MLA".to_string(),
+            access_token: None,
+        }
+    }
+}
+
+/// The sites the simulator knows, with the inclusive amount range each accepts, in minor
+/// units (1500 = 15.00), as published for the real service.
+pub const SITES: [(&str, i64, i64); 3] = [
+    ("MLA", 500, 400_000_000),
+    ("MLB", 100, 7_000_000),
+    ("MLM", 500, 35_000_000),
+];
+
+/// Inclusive `(min, max)` amount in minor units for a site code (case-insensitive), or
+/// `None` for a site the simulator does not know.
+pub fn amount_limits(site: &str) -> Option<(i64, i64)> {
+    SITES
+        .iter()
+        .find(|(code, _, _)| code.eq_ignore_ascii_case(site))
+        .map(|&(_, min, max)| (min, max))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_per_site() {
+        assert_eq!(amount_limits("MLA"), Some((500, 400_000_000)));
+        assert_eq!(amount_limits("mlb"), Some((100, 7_000_000)));
+        assert_eq!(amount_limits("MLM"), Some((500, 35_000_000)));
+        assert_eq!(amount_limits("MLC"), None);
+    }
+}

@@ -1,0 +1,91 @@
+//! Error bodies. Every error the simulator sends has the real service's shape
+//! `{"message", "error", "status", "cause": []}`, so clients exercise one parser.
+
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ApiError {
+    pub status: u16,
+    pub error: &'static str,
+    pub message: String,
+    /// `(code, description)` pairs; empty for most errors, one entry naming the bad field
+    /// for validation errors.
+    pub cause: Vec<(&'static str, String)>,
+    /// Only for 405: the methods the path accepts, sent as the `Allow` header.
+    pub allow: Option<&'static str>,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: u16, error: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            error,
+            message: message.into(),
+            cause: Vec::new(),
+            allow: None,
+        }
+    }
+
+    pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(400, "bad_request", message)
+    }
+
+    /// A 400 naming the offending field: the message is repeated as the cause description.
+    pub(crate) fn invalid_field(code: &'static str, message: impl Into<String>) -> ApiError {
+        let message = message.into();
+        let mut err = ApiError::bad_request(message.clone());
+        err.cause.push((code, message));
+        err
+    }
+
+    pub(crate) fn unauthorized() -> ApiError {
+        ApiError::new(401, "unauthorized", "invalid access token")
+    }
+
+    pub(crate) fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(404, "not_found", message)
+    }
+
+    pub(crate) fn method_not_allowed(allow: &'static str) -> ApiError {
+        let mut err = ApiError::new(405, "method_not_allowed", "method not allowed");
+        err.allow = Some(allow);
+        err
+    }
+
+    pub(crate) fn conflict(message: impl Into<String>) -> ApiError {
+        ApiError::new(409, "conflict", message)
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
+        let cause: Vec<Value> = self
+            .cause
+            .iter()
+            .map(|(code, description)| json!({"code": code, "description": description}))
+            .collect();
+        json!({
+            "message": self.message,
+            "error": self.error,
+            "status": self.status,
+            "cause": cause,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape() {
+        assert_eq!(
+            ApiError::unauthorized().to_json(),
+            json!({"message":"invalid access token","error":"unauthorized","status":401,"cause":[]})
+        );
+        let err = ApiError::invalid_field("invalid_amount", "amount is required");
+        assert_eq!(err.status, 400);
+        assert_eq!(
+            err.to_json()["cause"],
+            json!([{"code":"invalid_amount","description":"amount is required"}])
+        );
+    }
+}

@@ -1,0 +1,122 @@
+//! The `point-sim` binary: flags, the port file and the startup line.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_point-sim");
+
+#[test]
+fn help_lists_every_flag() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for flag in [
+        "--bind",
+        "--port",
+        "--port-file",
+        "--step-ms",
+        "--site",
+        "--access-token",
+    ] {
+        assert!(text.contains(flag), "{flag}");
+    }
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    for args in [
+        &["--bogus"][..],
+        &["--port", "x"],
+        &["--site", "MLZ"],
+        &["--step-ms"],
+    ] {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty(), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+fn scratch_dir() -> PathBuf {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!("point-sim-cli-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn serves_on_the_port_it_writes() {
+    let dir = scratch_dir();
+    let port_file = dir.join("port");
+    let mut child = Command::new(BIN)
+        .args([
+            "--port",
+            "0",
+            "--step-ms",
+            "30",
+            "--access-token",
+            "TEST-cli",
+            "--port-file",
+        ])
+        .arg(&port_file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Read the startup line on a thread so a silent child can't hang the test.
+    let stdout = child.stdout.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+
+    let result = std::panic::catch_unwind(|| {
+        let started = Instant::now();
+        let port: u16 = loop {
+            if let Ok(text) = std::fs::read_to_string(&port_file) {
+                assert!(text.ends_with('\n'), "{text:?}");
+                break text.trim().parse().unwrap();
+            }
+            assert!(started.elapsed() < DEADLINE, "no port file");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        assert!(port > 0);
+        let line = lines.recv_timeout(DEADLINE).expect("startup line");
+        assert_eq!(
+            line,
+            format!("point-sim listening on http://127.0.0.1:{port}\n")
+        );
+        assert!(!dir.join("port.tmp").exists());
+
+        let client = Client::new(format!("http://127.0.0.1:{port}"));
+        let ok = client.send("GET", "/devices", None, Some("Bearer TEST-cli"), &[]);
+        assert_eq!(ok.status, 200, "{}", ok.raw);
+        assert_eq!(client.get("/devices").status, 401);
+        let created = client.send(
+            "POST",
+            "/devices/PAX_A910__SMARTPOS1495357742/payment-intents",
+            Some(r#"{"amount":1500}"#),
+            Some("Bearer TEST-cli"),
+            &[],
+        );
+        assert_eq!(created.status, 201, "{}", created.raw);
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}

@@ -134,7 +134,7 @@ mod tests {
         let status = call(|| panic!("boom"));
         assert_eq!(status, MpStatus::Internal);
         assert!(last_error().contains("panic"));
-        assert_eq!(call(|| Done::local()), MpStatus::Ok);
+        assert_eq!(call(Done::local), MpStatus::Ok);
         assert_eq!(last_error(), "");
     }
 

@@ -1,0 +1,99 @@
+# mppoint - build, demo and test entry points (GNU make).
+#
+#   make build     library (debug), simulator, C sample and C tests
+#   make header    regenerate include/point.h with cbindgen
+#   make demo      four sales through the C sample against the simulator
+#   make test      everything CI runs
+#   make c-test    C ABI and thread tests against the simulator
+#   make valgrind  the C sample under valgrind against the simulator
+#   make lint      cargo fmt --check and clippy
+#   make clean
+
+CARGO    ?= cargo
+CC       ?= cc
+VALGRIND ?= valgrind
+
+LIBDIR   := target/debug
+LIB      := $(LIBDIR)/libmppoint.so
+SIM      := $(LIBDIR)/point-sim
+HEADER   := include/point.h
+BUILDDIR := build
+
+CFLAGS   ?= -g -O1
+C_WARN   := -Wall -Wextra -Werror
+C_LINK   := -L$(LIBDIR) -lmppoint -Wl,-rpath,$(CURDIR)/$(LIBDIR)
+
+# Simulator step for the tests: long enough that an intent is reliably still OPEN right
+# after it is created, short enough that a sale takes about a second.
+TEST_STEP_MS := 250
+DEMO_STEP_MS := 300
+DEMO_POLL_INTERVAL_MS := 200
+
+VALGRIND_FLAGS := --leak-check=full --errors-for-leak-kinds=definite,possible \
+                  --error-exitcode=1 --suppressions=tests/valgrind.supp
+
+SAMPLE       := $(BUILDDIR)/sale
+TEST_ABI     := $(BUILDDIR)/test_abi
+TEST_THREADS := $(BUILDDIR)/test_threads
+
+.PHONY: all build header demo test c-test valgrind lint clean tools cargo-build
+
+all: build
+
+build: cargo-build $(SAMPLE) $(TEST_ABI) $(TEST_THREADS)
+
+# Cargo knows what is up to date; make only needs to know when the library changed.
+cargo-build:
+	$(CARGO) build --workspace
+
+$(LIB) $(SIM): cargo-build
+	@test -f $@ || { echo "$@ was not built" >&2; exit 1; }
+
+header:
+	MPPOINT_WRITE_HEADER=1 $(CARGO) build -p mppoint
+
+$(SAMPLE): examples/c/sale.c $(HEADER) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(C_WARN) -std=c99 -Iinclude -o $@ $< $(C_LINK)
+
+$(TEST_ABI): tests/c/test_abi.c $(HEADER) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(C_WARN) -std=c99 -pthread -Iinclude -o $@ $< $(C_LINK)
+
+$(TEST_THREADS): tests/c/test_threads.c $(HEADER) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(C_WARN) -std=c99 -pthread -Iinclude -o $@ $< $(C_LINK)
+
+demo: cargo-build $(SAMPLE)
+	MP_POLL_INTERVAL_MS=$(DEMO_POLL_INTERVAL_MS) scripts/with-sim.sh $(DEMO_STEP_MS) scripts/demo-sales.sh $(SAMPLE)
+
+# Both programs run even if the first fails, so one run shows every failure.
+c-test: cargo-build $(TEST_ABI) $(TEST_THREADS)
+	@status=0; \
+	scripts/with-sim.sh $(TEST_STEP_MS) $(TEST_ABI) || status=1; \
+	scripts/with-sim.sh $(TEST_STEP_MS) $(TEST_THREADS) || status=1; \
+	exit $$status
+
+# One approved sale and one cancelled sale: between them every path of the sample runs.
+valgrind: cargo-build $(SAMPLE)
+	MP_POLL_INTERVAL_MS=50 scripts/with-sim.sh 100 \
+		$(VALGRIND) $(VALGRIND_FLAGS) $(SAMPLE) 1500 valgrind-approved
+	MP_POLL_INTERVAL_MS=50 scripts/with-sim.sh 100 \
+		$(VALGRIND) $(VALGRIND_FLAGS) $(SAMPLE) --cancel 2500 valgrind-cancelled
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+tools:
+	scripts/ensure-tools.sh
+
+test: tools
+	$(CARGO) test --workspace
+	$(MAKE) --no-print-directory c-test
+	$(MAKE) --no-print-directory valgrind
+	$(MAKE) --no-print-directory lint
+
+clean:
+	rm -rf $(BUILDDIR)
+	$(CARGO) clean

@@ -67,9 +67,10 @@ pub extern "C" fn mp_parse_notification(
 ///
 /// - `path`: dot-separated keys; numeric segments index arrays (`"payment.id"`,
 ///   `"devices.0.id"`); `""` is the whole document.
-/// - `out_value`: required; strings come out unquoted, numbers exactly as written,
-///   `true`/`false`/`null` as those words, objects and arrays as compact JSON. Freed with
-///   `mp_string_free`.
+/// - `out_value`: required; strings come out unquoted; numbers as text with every digit kept
+///   (`15.10` stays `15.10`, an 18-digit payment id stays exact; only an exponent is
+///   normalised, `1e3` becomes `1e+3`); `true`/`false`/`null` as those words; objects and
+///   arrays as compact JSON. Freed with `mp_string_free`.
 ///
 /// `MP_STATUS_NOT_FOUND` if the path is not in the document; `MP_STATUS_INVALID_ARGUMENT` if
 /// `json` is not JSON. Needs no client. Thread-safe.

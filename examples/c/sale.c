@@ -279,7 +279,16 @@ int main(int argc, char **argv)
     if (argc - i == 2)
         external_reference = argv[i + 1];
 
-    /* Catch a header/library mismatch before touching any money. */
+    /* Catch a header/library mismatch before touching any money: a program built against
+     * one major.minor and run with another DLL/.so is the classic source of crashes. */
+    {
+        int major = -1, minor = -1;
+        if (sscanf(mp_version(), "%d.%d", &major, &minor) != 2 || major != MP_VERSION_MAJOR ||
+            minor != MP_VERSION_MINOR) {
+            fprintf(stderr, "sale: built for mppoint %s but loaded %s\n", MP_VERSION, mp_version());
+            return EXIT_USAGE;
+        }
+    }
     printf("mppoint %s\n", mp_version());
 
     exit_code = open_client(&client);

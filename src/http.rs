@@ -7,7 +7,7 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use ureq::http::{self, Response};
-use ureq::{Body, SendBody};
+use ureq::{AsSendBody, Body, SendBody};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::LogLevel;
@@ -187,26 +187,11 @@ impl Client {
             retryable: false,
             retry_after: None,
         })?;
+        // The two body types differ, so each arm builds its own request; `send` runs both.
         let sent = match body {
-            Some(bytes) => {
-                let request = request.body(bytes).map_err(http_build_failure)?;
-                let request = self
-                    .agent
-                    .configure_request(request)
-                    .timeout_global(Some(remaining))
-                    .build();
-                self.agent.run(request)
-            }
-            None => {
-                let request = request.body(SendBody::none()).map_err(http_build_failure)?;
-                let request = self
-                    .agent
-                    .configure_request(request)
-                    .timeout_global(Some(remaining))
-                    .build();
-                self.agent.run(request)
-            }
-        };
+            Some(bytes) => self.send(request.body(bytes), remaining),
+            None => self.send(request.body(SendBody::none()), remaining),
+        }?;
         let https = self.config.base_url.starts_with("https://");
         let mut response = sent.map_err(|e| transport_failure(e, self.config.timeout, https))?;
         let status = response.status().as_u16();
@@ -221,6 +206,21 @@ impl Client {
             retry_after,
             error: status_error(status, text, call.conflict),
         })
+    }
+
+    /// Runs a built request within the time left to the call.
+    fn send<S: AsSendBody>(
+        &self,
+        request: http::Result<http::Request<S>>,
+        remaining: Duration,
+    ) -> std::result::Result<std::result::Result<Response<Body>, ureq::Error>, Failure> {
+        let request = request.map_err(http_build_failure)?;
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(remaining))
+            .build();
+        Ok(self.agent.run(request))
     }
 
     fn build_request(&self, call: &Call<'_>, key: Option<&str>) -> Result<http::request::Builder> {

@@ -5,7 +5,7 @@ use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
 
 use super::boundary::null_argument;
-use super::types::MpClient;
+use super::types::{MpClient, MpIntentState};
 use crate::error::{Error, ErrorKind};
 use crate::Client;
 
@@ -95,6 +95,25 @@ impl OwnedText {
 /// As for [`Out::write`].
 pub(crate) unsafe fn write_text(out: Out<*mut c_char>, text: OwnedText) {
     out.write(text.into_raw());
+}
+
+/// Writes the two optional out-parameters of the calls that report an intent's state: the
+/// state, and its JSON (NULL when there is none to give, as after a wait that never read).
+///
+/// # Safety
+/// Each pointer is NULL or valid for a write.
+pub(crate) unsafe fn write_state_and_json(
+    out_state: *mut MpIntentState,
+    state: MpIntentState,
+    out_json: *mut *mut c_char,
+    json: Option<OwnedText>,
+) {
+    if let Some(out) = Out::optional(out_state) {
+        out.write(state);
+    }
+    if let Some(out) = Out::optional(out_json) {
+        out.write(json.map_or(std::ptr::null_mut(), OwnedText::into_raw));
+    }
 }
 
 /// Frees a string made by [`OwnedText::into_raw`].

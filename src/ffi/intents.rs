@@ -4,7 +4,7 @@ use std::ffi::c_void;
 use std::os::raw::c_char;
 use std::time::Duration;
 
-use super::args::{client, opt_text, text, write_text, Out, OwnedText};
+use super::args::{client, opt_text, text, write_state_and_json, write_text, Out, OwnedText};
 use super::boundary::{call, Done};
 use super::client::reply_to;
 use super::types::{MpClient, MpIntentState, MpStatus};
@@ -124,12 +124,7 @@ pub extern "C" fn mp_intent_status(
         let intent_id = unsafe { text(intent_id, "intent_id") }?;
         let (state, reply) = client.intent(intent_id)?;
         let json = OwnedText::new(reply.body)?;
-        if let Some(out) = Out::optional(out_state) {
-            unsafe { out.write(state.into()) };
-        }
-        if let Some(out) = Out::optional(out_json) {
-            unsafe { write_text(out, json) };
-        }
+        unsafe { write_state_and_json(out_state, state.into(), out_json, Some(json)) };
         Done::http(reply.status)
     })
 }
@@ -198,15 +193,7 @@ pub extern "C" fn mp_wait_intent(
         let timeout = Duration::from_millis(u64::from(timeout_ms));
         let outcome = client.wait_intent(intent_id, timeout, &mut progress)?;
         let json = outcome.json.map(OwnedText::new).transpose()?;
-        if let Some(out) = Out::optional(out_state) {
-            unsafe { out.write(outcome.state.into()) };
-        }
-        if let Some(out) = Out::optional(out_json) {
-            match json {
-                Some(json) => unsafe { write_text(out, json) },
-                None => unsafe { out.write(std::ptr::null_mut()) },
-            }
-        }
+        unsafe { write_state_and_json(out_state, outcome.state.into(), out_json, json) };
         let ended = |kind, message: String| {
             let mut error = Error::new(kind, message);
             if let Some(status) = outcome.http_status {

@@ -2,7 +2,7 @@
 
 use std::os::raw::c_char;
 
-use super::args::{text, write_text, Out, OwnedText};
+use super::args::{text, write_state_and_json, write_text, Out, OwnedText};
 use super::boundary::{call, Done};
 use super::types::{MpIntentState, MpStatus};
 use crate::{json_get, parse_notification, sign_challenge};
@@ -53,12 +53,7 @@ pub extern "C" fn mp_parse_notification(
         let body = unsafe { text(body, "body") }?;
         let notification = parse_notification(body)?;
         let json = OwnedText::new(notification.normalized.to_string())?;
-        if let Some(out) = Out::optional(out_state) {
-            unsafe { out.write(notification.state.into()) };
-        }
-        if let Some(out) = Out::optional(out_json) {
-            unsafe { write_text(out, json) };
-        }
+        unsafe { write_state_and_json(out_state, notification.state.into(), out_json, Some(json)) };
         Done::local()
     })
 }

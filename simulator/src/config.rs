@@ -11,6 +11,18 @@ pub struct SimConfig {
     pub site: String,
     /// `Some(t)`: only `Bearer t` is accepted. `None`: any non-empty Bearer token.
     pub access_token: Option<String>,
+    /// Manual mode: intents never advance by themselves; the control API (or the
+    /// virtual terminal page) presses the green key, presents a card or cancels.
+    pub manual: bool,
+    /// `Some(ms)`: an intent not in a final state this long after creation becomes
+    /// `ABANDONED` (in either mode). `None`: never.
+    pub abandon_after_ms: Option<u64>,
+    /// `Some(secret)`: webhook deliveries also go out in today's format, signed with
+    /// `x-signature` (HMAC-SHA256 keyed with this secret) and `x-request-id`.
+    pub webhook_secret: Option<String>,
+    /// Enforce the documented limit of one `GET /payment-intents/{id}` per second per
+    /// intent, answering 429 beyond it.
+    pub strict_rate_limit: bool,
 }
 
 impl Default for SimConfig {
@@ -20,6 +32,10 @@ impl Default for SimConfig {
             step_ms: 1000,
             site: "MLA".to_string(),
             access_token: None,
+            manual: false,
+            abandon_after_ms: None,
+            webhook_secret: None,
+            strict_rate_limit: false,
         }
     }
 }

@@ -20,6 +20,12 @@ const MAX_EVENT_RANGE_DAYS: i64 = 30;
 pub(crate) enum Reply {
     Json(u16, Value),
     NoContent,
+    /// Anything that is not JSON, such as the virtual terminal page.
+    Text {
+        status: u16,
+        content_type: &'static str,
+        body: String,
+    },
 }
 
 /// What a handler may read from the request.

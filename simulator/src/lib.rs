@@ -24,8 +24,12 @@
 //! the intent reaches `PROCESSED`; its `state` is set at the final step.
 
 mod config;
+mod control;
+mod delivery;
 mod errors;
+mod faults;
 mod handlers;
+mod page;
 mod query;
 mod routes;
 mod server;
@@ -109,7 +113,8 @@ impl Simulator {
             wake: Condvar::new(),
             clock: Clock::new(),
             limits,
-            access_token: config.access_token,
+            access_token: config.access_token.clone(),
+            config,
         });
         let server = Arc::new(server);
         let stopping = Arc::new(AtomicBool::new(false));

@@ -27,6 +27,8 @@ pub(crate) struct Shared {
     pub clock: Clock,
     pub limits: (i64, i64),
     pub access_token: Option<String>,
+    /// Everything the simulator was started with (mode, webhook secret, ...).
+    pub config: crate::config::SimConfig,
 }
 
 impl Shared {
@@ -101,11 +103,21 @@ fn read_body(request: &mut Request) -> Result<String, ApiError> {
 }
 
 fn process(shared: &Shared, request: &mut Request) -> Result<Reply, ApiError> {
+    let target = request.url().to_string();
+    let (path, query) = split_target(&target);
+    // The simulator's own surface (control API and the virtual terminal page) needs no
+    // token: it is not part of the real service and is only reachable on this machine.
+    if crate::control::is_control_path(path) {
+        let incoming = Incoming {
+            query,
+            body: read_body(request)?,
+            idempotency_key: None,
+        };
+        return crate::control::dispatch(shared, request.method(), path, incoming);
+    }
     if !authorized(shared, header_value(request, "Authorization").as_deref()) {
         return Err(ApiError::unauthorized());
     }
-    let target = request.url().to_string();
-    let (path, query) = split_target(&target);
     let route = route(request.method(), path)?;
     let incoming = Incoming {
         query,
@@ -127,6 +139,16 @@ fn handle(shared: &Shared, mut request: Request) {
             .with_header(json_header()),
         // tiny_http sends no body (nor Content-Type use) for 204.
         Ok(Reply::NoContent) => Response::from_data(Vec::new()).with_status_code(204),
+        Ok(Reply::Text {
+            status,
+            content_type,
+            body,
+        }) => Response::from_data(body)
+            .with_status_code(status)
+            .with_header(
+                Header::from_bytes(&b"Content-Type"[..], content_type.as_bytes())
+                    .expect("valid header"),
+            ),
         Err(err) => {
             let mut response = Response::from_data(err.to_json().to_string())
                 .with_status_code(err.status)

@@ -251,12 +251,25 @@ impl Intent {
     }
 }
 
+/// What kind of object changed state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resource {
+    PaymentIntent,
+    #[allow(dead_code)] // refund intents record their changes here too
+    Refund,
+}
+
 /// One state change: the log webhooks are delivered from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Event {
-    pub intent_id: String,
+    pub resource: Resource,
+    /// The payment intent's or refund intent's id.
+    pub id: String,
     pub state: IntentState,
     pub at_ms: i64,
+    /// The object's JSON (as `GET` would return it) right after this change, so a
+    /// notification describes the change even if the object has moved on since.
+    pub snapshot: Value,
 }
 
 #[derive(Debug, Clone)]
@@ -386,9 +399,11 @@ impl Store {
         intent.changed_ms = at;
         intent.changed_seq = self.history.len();
         self.history.push(Event {
-            intent_id: intent.id.clone(),
+            resource: Resource::PaymentIntent,
+            id: intent.id.clone(),
             state,
             at_ms: at,
+            snapshot: intent.to_json(),
         });
     }
 
@@ -584,7 +599,7 @@ mod tests {
         store
             .history()
             .iter()
-            .filter(|e| e.intent_id == id)
+            .filter(|e| e.id == id)
             .map(|e| (e.state.as_str(), e.at_ms))
             .collect()
     }

@@ -3,8 +3,11 @@
  * terminals through Mercado Pago's cloud Point Integration API.
  *
  * A sale: mp_init() → mp_list_devices() → mp_create_intent_simple() → mp_wait_intent() →
- * read the final state and `payment.state` (mp_json_get()) → mp_string_free() every returned
- * string → mp_free().
+ * read the final state and `payment.state` (mp_json_get()) → for the receipt, mp_get_payment()
+ * with `payment.id` → mp_string_free() every returned string → mp_free().
+ * A refund: mp_create_refund() with the payment id → mp_refund_status() until a final state.
+ * Webhooks: mp_sign_challenge() answers the challenge; mp_verify_signature() checks a signed
+ * notification; mp_parse_notification() reads either generation of payload.
  *
  * Rules that hold for every function:
  *
@@ -40,9 +43,9 @@
 
 /* The version this header belongs to; compare with mp_version() at run time. */
 #define MP_VERSION_MAJOR 0
-#define MP_VERSION_MINOR 1
+#define MP_VERSION_MINOR 2
 #define MP_VERSION_PATCH 0
-#define MP_VERSION "0.1.0"
+#define MP_VERSION "0.2.0"
 
 /**
  * Result of every call that can fail. `MP_STATUS_OK` is 0; any other value means the call
@@ -484,6 +487,74 @@ MpStatus mp_intent_last_event(MpClient *client, const char *intent_id, char **ou
 MpStatus mp_list_intent_events(MpClient *client, const char *start_date, const char *end_date, char **out_json);
 
 /**
+ * Sends a refund of a card payment to a terminal; the customer presents the card there.
+ *
+ * - `device_id`: required; the terminal that shows the refund.
+ * - `payment_id`: required; the payment's number as text (`payment.id` of the FINISHED
+ *   intent, e.g. `"20000000001"`); digits only.
+ * - `refund_json`: NULL for none, or the refund's `additional_info` object, e.g.
+ *   `{"print_on_terminal":["SELLER_TICKET","BUYER_TICKET"]}`. An object whose only key is
+ *   `additional_info` is unwrapped, so `{"additional_info":{…}}` means the same.
+ * - `idempotency_key`: as in `mp_create_intent`: NULL for a new UUID, reused on every retry
+ *   of the call, so a retried refund never refunds twice.
+ * - `out_json`: required; the refund intent (`id`, `payment_id`, `device_id`, …). Follow it
+ *   with `mp_refund_status`; it goes through the same states as a payment intent.
+ *
+ * `MP_STATUS_DEVICE_BUSY` (409): the device has a queued intent. Thread-safe.
+ */
+MpStatus mp_create_refund(MpClient *client, const char *device_id, const char *payment_id, const char *refund_json, const char *idempotency_key, char **out_json);
+
+/**
+ * Reads a refund intent once.
+ *
+ * - `refund_id`: required; the `id` of `mp_create_refund`'s answer.
+ * - `out_state`: optional; its state (same values as a payment intent's).
+ * - `out_json`: optional; `{"id","device_id","payment_id","state","additional_info"}`,
+ *   freed with `mp_string_free`.
+ *
+ * Thread-safe.
+ */
+MpStatus mp_refund_status(MpClient *client, const char *refund_id, MpIntentState *out_state, char **out_json);
+
+/**
+ * Cancels a refund intent the terminal has not taken yet (state OPEN).
+ * `MP_STATUS_INTENT_LOCKED` (409): it is already on the terminal: cancel it there.
+ *
+ * - `device_id`, `refund_id`: required.
+ * - `out_json`: optional; `{"id": …}`.
+ *
+ * Thread-safe.
+ */
+MpStatus mp_cancel_refund(MpClient *client, const char *device_id, const char *refund_id, char **out_json);
+
+/**
+ * Reads a payment from the Payments API (`GET /v1/payments/{id}`): what a receipt needs.
+ *
+ * - `payment_id`: required; `payment.id` of a FINISHED intent, as text (`"20000000001"`).
+ * - `out_json`: required; the payment as the service sends it, freed with `mp_string_free`.
+ *   Fields a receipt uses: `status` and `status_detail`, `payment_method_id` (card brand),
+ *   `card.first_six_digits`, `card.last_four_digits`, `authorization_code`, `installments`,
+ *   `point_of_interaction`, `metadata.payment_intent_id`. Amounts here are decimals
+ *   (`transaction_amount` 15.0 for an intent of 1500): read them with `mp_json_get`, which
+ *   keeps every digit, and never through a float if you can avoid it.
+ *
+ * `MP_STATUS_NOT_FOUND` for an unknown payment. Thread-safe.
+ */
+MpStatus mp_get_payment(MpClient *client, const char *payment_id, char **out_json);
+
+/**
+ * Creates a test account (`POST /users/test_user`), the guide's optional set-up step. The
+ * real service needs a production access token for it and allows 10 test accounts.
+ *
+ * - `site_id`: required; three capital letters, e.g. `"MLA"`, `"MLB"`, `"MLM"`.
+ * - `out_json`: required; `{"id","nickname","password","site_status","email"}`: keep the
+ *   password, it is not shown again. Freed with `mp_string_free`.
+ *
+ * Thread-safe.
+ */
+MpStatus mp_create_test_user(MpClient *client, const char *site_id, char **out_json);
+
+/**
  * Answers the webhook challenge: `out_hex` receives hex(HMAC-SHA256(key = `secret`,
  * message = `challenge_code`)), 64 lower-case hex digits. Reply to
  * `GET <webhook>?challengeCode=X` with `{"encrypted_challenge":"<out_hex>"}`.
@@ -497,14 +568,40 @@ MpStatus mp_list_intent_events(MpClient *client, const char *start_date, const c
 MpStatus mp_sign_challenge(const char *secret, const char *challenge_code, char **out_hex);
 
 /**
- * Reads the body of a notification POSTed to the webhook.
+ * Checks the signature of a notification in today's format (the developer panel's
+ * webhooks): call it before trusting the body.
+ *
+ * - `secret`: required; the application's webhook secret from the developer panel.
+ * - `x_signature`: required; the `x-signature` header, `ts=<ts>,v1=<hex>`. Several `v1=`
+ *   values are accepted (sent while a secret is rotated); any one matching is enough.
+ * - `x_request_id`: the `x-request-id` header; NULL or `""` if absent.
+ * - `data_id`: the `data.id` query parameter of the notification URL, exactly as received;
+ *   NULL or `""` if absent. (A missing part is left out of the signed text
+ *   `id:<data_id>;request-id:<x_request_id>;ts:<ts>;`.)
+ * - `tolerance_s`: how old (or how far in the future) `ts` may be, in seconds; 0 for no time
+ *   check. `ts` may come in seconds or milliseconds (13 digits); both are understood.
+ * - `now_unix_s`: the current Unix time in seconds, or 0 to use the system clock.
+ *
+ * `MP_STATUS_OK` if a signature matches (compared in constant time) and `ts` is fresh;
+ * otherwise `MP_STATUS_INVALID_ARGUMENT`, and `mp_last_error()` says which: a malformed
+ * header, a mismatch (wrong secret or a changed id, request id or timestamp) or a stale
+ * timestamp. Needs no client. Thread-safe.
+ */
+MpStatus mp_verify_signature(const char *secret, const char *x_signature, const char *x_request_id, const char *data_id, int64_t tolerance_s, int64_t now_unix_s);
+
+/**
+ * Reads the body of a notification POSTed to the webhook: the guide's format, today's
+ * (check it first with `mp_verify_signature`), and refund notifications.
  *
  * - `body`: required; the request body as received.
- * - `out_state`: optional; the intent's state.
+ * - `out_state`: optional; the intent's (or refund's) state.
  * - `out_json`: optional; a normalised object that is the same whatever the payload's
- *   generation: `{"intent_id","state","amount","payment_id","payment_type","payment_state",
- *   "external_reference","created_at"}`, `null` where the notification has no value;
- *   `payment_id` is always a string. Freed with `mp_string_free`.
+ *   generation: `{"kind","intent_id","state","amount","payment_id","payment_type",
+ *   "payment_state","external_reference","created_at","caller_id","client_id"}`, `null`
+ *   where the notification has no value. `kind` is `"payment_intent"` or `"refund"`; for a
+ *   refund `intent_id` is the refund's id (for `mp_refund_status`) and `payment_id` the
+ *   refunded payment. Ids are always strings. `payment_state` is `null` on
+ *   CONFIRMATION_REQUIRED (the service sends it empty). Freed with `mp_string_free`.
  *
  * `MP_STATUS_INVALID_ARGUMENT` if the body is not a notification (no JSON object, no `id`
  * or no `state`). Needs no client. Thread-safe.

@@ -103,17 +103,7 @@ impl Client {
         call.body = Some(body.clone());
         call.idempotency_key = idempotency_key;
         call.conflict = ErrorKind::DeviceBusy;
-        let reply = self.execute(&call)?;
-        let value = reply.json()?;
-        if !value.get("id").is_some_and(Value::is_string) {
-            return Err(Error::http(
-                ErrorKind::BadResponse,
-                reply.status,
-                format!("HTTP {}: the created intent has no \"id\"", reply.status),
-                reply.body,
-            ));
-        }
-        Ok(reply)
+        with_string_id(self.execute(&call)?, "intent")
     }
 
     /// `GET /payment-intents/{id}`: the intent and its state. The service allows one read per
@@ -176,6 +166,80 @@ impl Client {
         json_reply(self.execute(&call)?)
     }
 
+    /// `POST /devices/{id}/refund`: sends a refund of `payment_id` to a terminal, where the
+    /// card is presented again. `additional_info` (e.g. `{"print_on_terminal":
+    /// ["SELLER_TICKET","BUYER_TICKET"]}`) is sent as given. The idempotency key works as for
+    /// `create_intent`, so a retried refund never refunds twice.
+    pub fn create_refund(
+        &self,
+        device_id: &str,
+        payment_id: &str,
+        additional_info: Option<&Value>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Reply> {
+        validate_id("device id", device_id)?;
+        validate_payment_id(payment_id)?;
+        if let Some(key) = idempotency_key {
+            validate_idempotency_key(key)?;
+        }
+        let mut body = json!({ "payment_id": payment_id });
+        if let Some(info) = additional_info {
+            body["additional_info"] = info.clone();
+        }
+        let mut call = Call::new(Method::Post, format!("{API}/devices/{device_id}/refund"));
+        call.body = Some(body);
+        call.idempotency_key = idempotency_key;
+        call.conflict = ErrorKind::DeviceBusy;
+        with_string_id(self.execute(&call)?, "refund")
+    }
+
+    /// `GET /refund/{id}`: the refund intent and its state (the same states as a payment
+    /// intent).
+    pub fn refund(&self, refund_id: &str) -> Result<(IntentState, Reply)> {
+        validate_id("refund id", refund_id)?;
+        let reply = self.execute(&Call::new(Method::Get, format!("{API}/refund/{refund_id}")))?;
+        let state = IntentState::of_json(&reply.json()?);
+        Ok((state, reply))
+    }
+
+    /// `DELETE /devices/{device}/refund/{id}`: only while the refund is not yet on the
+    /// terminal; afterwards 409 (`IntentLocked`).
+    pub fn cancel_refund(&self, device_id: &str, refund_id: &str) -> Result<Reply> {
+        validate_id("device id", device_id)?;
+        validate_id("refund id", refund_id)?;
+        let mut call = Call::new(
+            Method::Delete,
+            format!("{API}/devices/{device_id}/refund/{refund_id}"),
+        );
+        call.conflict = ErrorKind::IntentLocked;
+        json_reply(self.execute(&call)?)
+    }
+
+    /// `GET /v1/payments/{id}` (the Payments API): what a receipt needs — card brand and
+    /// digits, authorization code, installments, status and status_detail. Its amounts are
+    /// decimals (`15.0`), unlike the intents' minor units; the body is passed through as sent.
+    pub fn payment(&self, payment_id: &str) -> Result<Reply> {
+        validate_payment_id(payment_id)?;
+        json_reply(self.execute(&Call::new(
+            Method::Get,
+            format!("/v1/payments/{payment_id}"),
+        ))?)
+    }
+
+    /// `POST /users/test_user`: a test account for `site_id` (`"MLA"`, `"MLB"`, `"MLM"`, …),
+    /// as the guide's optional set-up step does. The answer holds the account's nickname and
+    /// password. Needs a production access token on the real service.
+    pub fn create_test_user(&self, site_id: &str) -> Result<Reply> {
+        if site_id.len() != 3 || !site_id.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(Error::invalid(format!(
+                "site id {site_id:?} must be three capital letters such as \"MLA\""
+            )));
+        }
+        let mut call = Call::new(Method::Post, "/users/test_user".to_string());
+        call.body = Some(json!({ "site_id": site_id }));
+        json_reply(self.execute(&call)?)
+    }
+
     /// `GET /integrators`: `{token, webhook, is_valid_webhook}`; `token` is the secret that
     /// signs webhook challenges.
     pub fn integrator(&self) -> Result<Reply> {
@@ -212,6 +276,30 @@ impl Client {
 fn json_reply(reply: Reply) -> Result<Reply> {
     reply.json()?;
     Ok(reply)
+}
+
+/// A created object must come back with its id, or the caller could never follow it.
+fn with_string_id(reply: Reply, what: &str) -> Result<Reply> {
+    if reply.json()?.get("id").is_some_and(Value::is_string) {
+        return Ok(reply);
+    }
+    Err(Error::http(
+        ErrorKind::BadResponse,
+        reply.status,
+        format!("HTTP {}: the created {what} has no \"id\"", reply.status),
+        reply.body,
+    ))
+}
+
+/// Payment ids are numbers (sent as decimal strings); anything else is a caller's mix-up
+/// with an intent id, caught before a request is made.
+fn validate_payment_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::invalid(format!(
+            "payment id {id:?} must be the payment's number, digits only"
+        )));
+    }
+    Ok(())
 }
 
 /// A key goes into a header: visible ASCII only, and short enough for any gateway.
@@ -259,6 +347,14 @@ mod tests {
         assert!(validate_idempotency_key("a b").is_err());
         assert!(validate_idempotency_key("a\nb").is_err());
         assert!(validate_idempotency_key(&"k".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn payment_ids_are_digits() {
+        assert!(validate_payment_id("20000000001").is_ok());
+        for bad in ["", "abc", "12 3", "-1", "1.5", &"9".repeat(21)] {
+            assert!(validate_payment_id(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

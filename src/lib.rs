@@ -29,7 +29,7 @@ pub use model::{
     OperatingMode, Site,
 };
 pub use wait::{Progress, WaitEnd, WaitOutcome};
-pub use webhook::{parse_notification, sign_challenge, Notification};
+pub use webhook::{parse_notification, sign_challenge, verify_signature, Notification};
 
 /// This library's version, as in `Cargo.toml` and `mp_version()`.
 pub fn version() -> &'static str {

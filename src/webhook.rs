@@ -23,46 +23,186 @@ pub fn sign_challenge(secret: &str, challenge_code: &str) -> Result<String> {
     Ok(hex::encode(mac.finalize().into_bytes()))
 }
 
-/// A payment intent notification, reduced to what a POS acts on.
+/// `x-signature` timestamps at or above this are milliseconds (13 digits today); below it,
+/// seconds (10 digits until the year 2286).
+const TS_MILLIS_FROM: u64 = 100_000_000_000;
+
+/// Checks today's signed notifications: `x_signature` is the header
+/// `ts=<ts>,v1=<hex>[,v1=<hex>…]`, and a `v1` must equal hex(HMAC-SHA256(key = `secret`,
+/// message = `id:<data_id>;request-id:<x_request_id>;ts:<ts>;`)), a part left out when its
+/// value is `None` or empty and `data_id` used exactly as given. Several `v1` values are
+/// accepted (the service sends two while a secret is being rotated); each comparison takes
+/// the same time whatever the bytes.
+///
+/// `ts` may be in seconds or milliseconds. With `tolerance_s > 0` the timestamp must be within
+/// that many seconds of `now_unix_s` (0: the system clock), either side.
+pub fn verify_signature(
+    secret: &str,
+    x_signature: &str,
+    x_request_id: Option<&str>,
+    data_id: Option<&str>,
+    tolerance_s: i64,
+    now_unix_s: i64,
+) -> Result<()> {
+    if secret.is_empty() {
+        return Err(Error::invalid("webhook secret is empty"));
+    }
+    if tolerance_s < 0 {
+        return Err(Error::invalid(
+            "tolerance_s must be 0 (no time check) or positive",
+        ));
+    }
+    let header = SignatureHeader::parse(x_signature)?;
+
+    let mut message = String::new();
+    if let Some(id) = data_id.filter(|id| !id.is_empty()) {
+        message.push_str(&format!("id:{id};"));
+    }
+    if let Some(request_id) = x_request_id.filter(|r| !r.is_empty()) {
+        message.push_str(&format!("request-id:{request_id};"));
+    }
+    message.push_str(&format!("ts:{};", header.ts_text));
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+        .map_err(|_| Error::invalid("webhook secret cannot be used as an HMAC key"))?;
+    mac.update(message.as_bytes());
+    // `verify_slice` compares in constant time; every candidate is checked, so the time taken
+    // does not tell which one matched either.
+    let matched = header.signatures.iter().fold(false, |found, v1| {
+        mac.clone().verify_slice(v1).is_ok() | found
+    });
+    if !matched {
+        return Err(Error::invalid(
+            "x-signature does not match: wrong secret, or the id, request id or timestamp \
+             differ from what was signed",
+        ));
+    }
+
+    if tolerance_s > 0 {
+        let now = if now_unix_s != 0 {
+            now_unix_s
+        } else {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        };
+        let age = i128::from(now) - i128::from(header.ts_seconds);
+        if age.abs() > i128::from(tolerance_s) {
+            return Err(Error::invalid(format!(
+                "x-signature timestamp is stale: {age} s from now, tolerance {tolerance_s} s"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The parts of an `x-signature` header this version reads.
+struct SignatureHeader<'a> {
+    /// The timestamp exactly as sent: it is part of the signed text.
+    ts_text: &'a str,
+    ts_seconds: i64,
+    signatures: Vec<Vec<u8>>,
+}
+
+impl<'a> SignatureHeader<'a> {
+    fn parse(header: &'a str) -> Result<SignatureHeader<'a>> {
+        let malformed = |why: &str| {
+            Error::invalid(format!(
+                "x-signature is malformed ({why}); expected \"ts=<timestamp>,v1=<64 hex digits>\""
+            ))
+        };
+        let mut ts_text = None;
+        let mut signatures = Vec::new();
+        for part in header.split(',') {
+            let Some((key, value)) = part.split_once('=') else {
+                return Err(malformed("a part has no '='"));
+            };
+            match key.trim() {
+                "ts" if ts_text.is_some() => return Err(malformed("two ts values")),
+                "ts" => ts_text = Some(value.trim()),
+                "v1" => {
+                    let value = value.trim();
+                    let bytes = hex::decode(value)
+                        .ok()
+                        .filter(|b| b.len() == 32)
+                        .ok_or_else(|| malformed("a v1 value is not 64 hex digits"))?;
+                    signatures.push(bytes);
+                }
+                // Other schemes (a future v2) are not ours to judge.
+                _ => {}
+            }
+        }
+        let ts_text = ts_text.ok_or_else(|| malformed("no ts"))?;
+        if signatures.is_empty() {
+            return Err(malformed("no v1"));
+        }
+        let ts: u64 = Some(ts_text)
+            .filter(|t| !t.is_empty() && t.len() <= 19 && t.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|t| t.parse().ok())
+            .ok_or_else(|| malformed("ts is not a number"))?;
+        let seconds = if ts >= TS_MILLIS_FROM { ts / 1000 } else { ts };
+        Ok(SignatureHeader {
+            ts_text,
+            ts_seconds: i64::try_from(seconds).map_err(|_| malformed("ts is out of range"))?,
+            signatures,
+        })
+    }
+}
+
+/// A notification (payment intent or refund), reduced to what a POS acts on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notification {
     pub state: IntentState,
-    /// `{"intent_id","state","amount","payment_id","payment_type","payment_state",
-    /// "external_reference","created_at"}`, `null` where the notification has no value.
-    /// `payment_id` is always a string (the service sends a number here and a string in
-    /// `GET /payment-intents/{id}`), so it can be compared with either without loss.
+    /// `{"kind","intent_id","state","amount","payment_id","payment_type","payment_state",
+    /// "external_reference","created_at","caller_id","client_id"}`, `null` where the
+    /// notification has no value. `kind` is `"payment_intent"` or `"refund"`; for a refund,
+    /// `intent_id` is the refund's id and `payment_id` the refunded payment. Ids are always
+    /// strings (the service sends numbers in some places and strings in others), so they can
+    /// be compared with either without loss.
     pub normalized: Value,
 }
 
-/// Reads the body of a notification POSTed to the webhook (the guide's format).
+/// Reads the body of a notification POSTed to the webhook: the guide's payload, today's
+/// (with `caller_id`/`client_id`, no `payment` on CANCELED/ERROR, an empty payment state on
+/// CONFIRMATION_REQUIRED), and refund notifications (a top-level `payment_id`).
 pub fn parse_notification(body: &str) -> Result<Notification> {
     let value: Value = serde_json::from_str(body)
         .map_err(|e| Error::invalid(format!("notification is not JSON: {e}")))?;
     let object = value
         .as_object()
         .ok_or_else(|| Error::invalid("notification is not a JSON object"))?;
-    let intent_id = object
+    let id = object
         .get("id")
         .and_then(as_text)
-        .ok_or_else(|| Error::invalid("notification has no payment intent \"id\""))?;
+        .ok_or_else(|| Error::invalid("notification has no \"id\""))?;
     let state_text = object
         .get("state")
         .and_then(Value::as_str)
         .ok_or_else(|| Error::invalid("notification has no \"state\""))?;
     let payment = object.get("payment").filter(|p| p.is_object());
-    let payment_field = |name: &str| payment.and_then(|p| p.get(name)).and_then(as_text);
+    let payment_field = |name: &str| {
+        payment
+            .and_then(|p| p.get(name))
+            .and_then(as_text)
+            .filter(|s| !s.is_empty())
+    };
+    let refunded_payment = object.get("payment_id").and_then(as_text);
+    let is_refund = payment.is_none() && refunded_payment.is_some();
+    let text = |name: &str| object.get(name).and_then(as_text);
     let normalized = json!({
-        "intent_id": intent_id,
+        "kind": if is_refund { "refund" } else { "payment_intent" },
+        "intent_id": id,
         "state": state_text,
         "amount": object.get("amount").filter(|a| a.is_i64() || a.is_u64()),
-        "payment_id": payment_field("id"),
+        "payment_id": if is_refund { refunded_payment } else { payment_field("id") },
         "payment_type": payment_field("type"),
-        "payment_state": payment_field("state").filter(|s| !s.is_empty()),
+        "payment_state": payment_field("state"),
         "external_reference": object
             .get("additional_info")
             .and_then(|i| i.get("external_reference"))
             .and_then(as_text),
-        "created_at": object.get("created_at").and_then(as_text),
+        "created_at": text("created_at"),
+        "caller_id": text("caller_id"),
+        "client_id": text("client_id"),
     });
     Ok(Notification {
         state: IntentState::from_api(state_text),
@@ -113,6 +253,162 @@ mod tests {
         assert_eq!(n.normalized["amount"], 1400);
         assert_eq!(n.normalized["external_reference"], "3cc6b09c");
         assert_eq!(n.normalized["created_at"], "2021-08-22 19:24:14");
+        assert_eq!(n.normalized["kind"], "payment_intent");
+        assert!(n.normalized["caller_id"].is_null());
+    }
+
+    #[test]
+    fn todays_notifications_are_read() {
+        let n = parse_notification(
+            r#"{"id":"i-1","state":"CANCELED","amount":1500,"caller_id":1234567890,
+                "client_id":"987654321","created_at":"2026-11-24T10:00:00.000-03:00",
+                "additional_info":{"external_reference":"T-9"}}"#,
+        )
+        .unwrap();
+        assert_eq!(n.state, IntentState::Canceled);
+        assert_eq!(n.normalized["caller_id"], "1234567890");
+        assert_eq!(n.normalized["client_id"], "987654321");
+        assert!(n.normalized["payment_id"].is_null());
+        assert_eq!(n.normalized["external_reference"], "T-9");
+
+        let n = parse_notification(
+            r#"{"id":"i-2","state":"CONFIRMATION_REQUIRED","amount":1600,"caller_id":1,
+                "payment":{"id":20000000005,"type":"credit_card","state":""}}"#,
+        )
+        .unwrap();
+        assert_eq!(n.state, IntentState::ConfirmationRequired);
+        assert_eq!(n.normalized["payment_id"], "20000000005");
+        assert!(n.normalized["payment_state"].is_null());
+    }
+
+    #[test]
+    fn refund_notifications_are_read() {
+        let n = parse_notification(
+            r#"{"id":"r-1","state":"FINISHED","payment_id":20000000001,
+                "device_id":"PAX_A910__SMARTPOS1495357742","created_at":"2026-11-24 10:00:00"}"#,
+        )
+        .unwrap();
+        assert_eq!(n.state, IntentState::Finished);
+        assert_eq!(n.normalized["kind"], "refund");
+        assert_eq!(n.normalized["intent_id"], "r-1");
+        assert_eq!(n.normalized["payment_id"], "20000000001");
+        assert!(n.normalized["amount"].is_null());
+    }
+
+    const SECRET: &str = "a-webhook-secret";
+
+    fn sign(secret: &str, message: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(message.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    #[test]
+    fn signatures_are_verified_in_seconds_and_milliseconds() {
+        let v1 = sign(SECRET, "id:123;request-id:req-1;ts:1700000000;");
+        let header = format!("ts=1700000000,v1={v1}");
+        verify_signature(
+            SECRET,
+            &header,
+            Some("req-1"),
+            Some("123"),
+            300,
+            1_700_000_100,
+        )
+        .unwrap();
+        // Same check with the timestamp in milliseconds: it is signed as sent.
+        let v1 = sign(SECRET, "id:123;request-id:req-1;ts:1700000000123;");
+        let header = format!("ts=1700000000123,v1={v1}");
+        verify_signature(
+            SECRET,
+            &header,
+            Some("req-1"),
+            Some("123"),
+            300,
+            1_700_000_100,
+        )
+        .unwrap();
+        // Upper-case hex and spaces after commas are tolerated.
+        let header = format!("ts=1700000000123, v1={}", v1.to_uppercase());
+        verify_signature(SECRET, &header, Some("req-1"), Some("123"), 0, 0).unwrap();
+    }
+
+    #[test]
+    fn missing_parts_are_left_out_of_the_signed_text() {
+        let v1 = sign(SECRET, "ts:1700000000;");
+        let header = format!("ts=1700000000,v1={v1}");
+        verify_signature(SECRET, &header, None, Some(""), 0, 0).unwrap();
+        let v1 = sign(SECRET, "request-id:r;ts:1700000000;");
+        verify_signature(
+            SECRET,
+            &format!("ts=1700000000,v1={v1}"),
+            Some("r"),
+            None,
+            0,
+            0,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn any_of_several_v1_values_may_match() {
+        let good = sign(SECRET, "id:9;ts:1700000000;");
+        let old = sign("the-old-secret", "id:9;ts:1700000000;");
+        let header = format!("ts=1700000000,v1={old},v1={good}");
+        verify_signature(SECRET, &header, None, Some("9"), 0, 0).unwrap();
+        verify_signature("the-old-secret", &header, None, Some("9"), 0, 0).unwrap();
+        assert!(verify_signature("a-third-secret", &header, None, Some("9"), 0, 0).is_err());
+    }
+
+    #[test]
+    fn wrong_secret_tampering_and_stale_timestamps_are_refused() {
+        let v1 = sign(SECRET, "id:123;request-id:req-1;ts:1700000000;");
+        let header = format!("ts=1700000000,v1={v1}");
+        let check = |secret: &str, header: &str, id: &str, now: i64| {
+            verify_signature(secret, header, Some("req-1"), Some(id), 300, now)
+                .map_err(|e| e.message().to_string())
+        };
+        assert!(check("other", &header, "123", 1_700_000_000)
+            .unwrap_err()
+            .contains("does not match"));
+        assert!(check(SECRET, &header, "124", 1_700_000_000)
+            .unwrap_err()
+            .contains("does not match"));
+        let moved = header.replace("ts=1700000000", "ts=1700000001");
+        assert!(check(SECRET, &moved, "123", 1_700_000_000)
+            .unwrap_err()
+            .contains("does not match"));
+        assert!(check(SECRET, &header, "123", 1_700_000_301)
+            .unwrap_err()
+            .contains("stale"));
+        assert!(check(SECRET, &header, "123", 1_699_999_699)
+            .unwrap_err()
+            .contains("stale"));
+        check(SECRET, &header, "123", 1_700_000_300).unwrap();
+        // The secret never appears in a message.
+        let message = check(SECRET, &header, "124", 0).unwrap_err();
+        assert!(!message.contains(SECRET));
+    }
+
+    #[test]
+    fn malformed_headers_are_refused() {
+        let v1 = sign(SECRET, "ts:1;");
+        for bad in [
+            String::new(),
+            "garbage".into(),
+            format!("v1={v1}"),
+            "ts=1".into(),
+            "ts=1,v1=zz".into(),
+            format!("ts=1,v1={}", &v1[..62]),
+            format!("ts=abc,v1={v1}"),
+            format!("ts=1,ts=1,v1={v1}"),
+            format!("ts=,v1={v1}"),
+        ] {
+            let e = verify_signature(SECRET, &bad, None, None, 0, 0).unwrap_err();
+            assert!(e.message().contains("malformed"), "{bad}: {}", e.message());
+        }
+        assert!(verify_signature("", &format!("ts=1,v1={v1}"), None, None, 0, 0).is_err());
+        assert!(verify_signature(SECRET, &format!("ts=1,v1={v1}"), None, None, -1, 0).is_err());
     }
 
     #[test]

@@ -13,6 +13,10 @@ mod client;
 
 mod intents;
 
+mod refunds;
+
+mod payments;
+
 mod webhook;
 
 mod args;

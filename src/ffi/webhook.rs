@@ -2,10 +2,10 @@
 
 use std::os::raw::c_char;
 
-use super::args::{text, write_state_and_json, write_text, Out, OwnedText};
+use super::args::{opt_text, text, write_state_and_json, write_text, Out, OwnedText};
 use super::boundary::{call, Done};
 use super::types::{MpIntentState, MpStatus};
-use crate::{json_get, parse_notification, sign_challenge};
+use crate::{json_get, parse_notification, sign_challenge, verify_signature};
 
 /// Answers the webhook challenge: `out_hex` receives hex(HMAC-SHA256(key = `secret`,
 /// message = `challenge_code`)), 64 lower-case hex digits. Reply to
@@ -32,14 +32,55 @@ pub extern "C" fn mp_sign_challenge(
     })
 }
 
-/// Reads the body of a notification POSTed to the webhook.
+/// Checks the signature of a notification in today's format (the developer panel's
+/// webhooks): call it before trusting the body.
+///
+/// - `secret`: required; the application's webhook secret from the developer panel.
+/// - `x_signature`: required; the `x-signature` header, `ts=<ts>,v1=<hex>`. Several `v1=`
+///   values are accepted (sent while a secret is rotated); any one matching is enough.
+/// - `x_request_id`: the `x-request-id` header; NULL or `""` if absent.
+/// - `data_id`: the `data.id` query parameter of the notification URL, exactly as received;
+///   NULL or `""` if absent. (A missing part is left out of the signed text
+///   `id:<data_id>;request-id:<x_request_id>;ts:<ts>;`.)
+/// - `tolerance_s`: how old (or how far in the future) `ts` may be, in seconds; 0 for no time
+///   check. `ts` may come in seconds or milliseconds (13 digits); both are understood.
+/// - `now_unix_s`: the current Unix time in seconds, or 0 to use the system clock.
+///
+/// `MP_STATUS_OK` if a signature matches (compared in constant time) and `ts` is fresh;
+/// otherwise `MP_STATUS_INVALID_ARGUMENT`, and `mp_last_error()` says which: a malformed
+/// header, a mismatch (wrong secret or a changed id, request id or timestamp) or a stale
+/// timestamp. Needs no client. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_verify_signature(
+    secret: *const c_char,
+    x_signature: *const c_char,
+    x_request_id: *const c_char,
+    data_id: *const c_char,
+    tolerance_s: i64,
+    now_unix_s: i64,
+) -> MpStatus {
+    call(|| {
+        let secret = unsafe { text(secret, "secret") }?;
+        let header = unsafe { text(x_signature, "x_signature") }?;
+        let request_id = unsafe { opt_text(x_request_id, "x_request_id") }?;
+        let data_id = unsafe { opt_text(data_id, "data_id") }?;
+        verify_signature(secret, header, request_id, data_id, tolerance_s, now_unix_s)?;
+        Done::local()
+    })
+}
+
+/// Reads the body of a notification POSTed to the webhook: the guide's format, today's
+/// (check it first with `mp_verify_signature`), and refund notifications.
 ///
 /// - `body`: required; the request body as received.
-/// - `out_state`: optional; the intent's state.
+/// - `out_state`: optional; the intent's (or refund's) state.
 /// - `out_json`: optional; a normalised object that is the same whatever the payload's
-///   generation: `{"intent_id","state","amount","payment_id","payment_type","payment_state",
-///   "external_reference","created_at"}`, `null` where the notification has no value;
-///   `payment_id` is always a string. Freed with `mp_string_free`.
+///   generation: `{"kind","intent_id","state","amount","payment_id","payment_type",
+///   "payment_state","external_reference","created_at","caller_id","client_id"}`, `null`
+///   where the notification has no value. `kind` is `"payment_intent"` or `"refund"`; for a
+///   refund `intent_id` is the refund's id (for `mp_refund_status`) and `payment_id` the
+///   refunded payment. Ids are always strings. `payment_state` is `null` on
+///   CONFIRMATION_REQUIRED (the service sends it empty). Freed with `mp_string_free`.
 ///
 /// `MP_STATUS_INVALID_ARGUMENT` if the body is not a notification (no JSON object, no `id`
 /// or no `state`). Needs no client. Thread-safe.

@@ -766,6 +766,36 @@ static void test_null_arguments(MpClient *c)
     CHECK(o == SENT);
     EXPECT_INVALID(mp_list_intent_events(c, "2024-01-01", "2024-01-02", NULL));
 
+    EXPECT_INVALID(mp_create_refund(NULL, dev, "20000000001", NULL, NULL, &o));
+    EXPECT_INVALID(mp_create_refund(c, NULL, "20000000001", NULL, NULL, &o));
+    EXPECT_INVALID(mp_create_refund(c, dev, NULL, NULL, NULL, &o));
+    CHECK(o == SENT);
+    /* Must fail before anything is sent: no refund intent may come of it. */
+    EXPECT_INVALID(mp_create_refund(c, dev, "20000000001", NULL, NULL, NULL));
+
+    EXPECT_INVALID(mp_refund_status(NULL, id, &st, &o));
+    EXPECT_INVALID(mp_refund_status(c, NULL, &st, &o));
+    CHECK(st == SENT_STATE);
+    CHECK(o == SENT);
+
+    EXPECT_INVALID(mp_cancel_refund(NULL, dev, id, &o));
+    EXPECT_INVALID(mp_cancel_refund(c, NULL, id, &o));
+    EXPECT_INVALID(mp_cancel_refund(c, dev, NULL, &o));
+    CHECK(o == SENT);
+
+    EXPECT_INVALID(mp_get_payment(NULL, "20000000001", &o));
+    EXPECT_INVALID(mp_get_payment(c, NULL, &o));
+    CHECK(o == SENT);
+    EXPECT_INVALID(mp_get_payment(c, "20000000001", NULL));
+
+    EXPECT_INVALID(mp_create_test_user(NULL, "MLA", &o));
+    EXPECT_INVALID(mp_create_test_user(c, NULL, &o));
+    CHECK(o == SENT);
+    EXPECT_INVALID(mp_create_test_user(c, "MLA", NULL));
+
+    EXPECT_INVALID(mp_verify_signature(NULL, "ts=1,v1=00", "r", "1", 0, 0));
+    EXPECT_INVALID(mp_verify_signature("secret", NULL, "r", "1", 0, 0));
+
     EXPECT_INVALID(mp_get_integrator(NULL, &o));
     CHECK(o == SENT);
     EXPECT_INVALID(mp_get_integrator(c, NULL));
@@ -836,6 +866,20 @@ static void test_bad_input(MpClient *c, const char *dev)
     EXPECT_INVALID(mp_parse_notification(bad_utf8_json, &st, &o));
     EXPECT_INVALID(mp_json_get(bad_utf8_json, "a", &o));
     EXPECT_INVALID(mp_json_get("{\"a\":1}", bad_utf8, &o));
+    EXPECT_INVALID(mp_create_refund(c, dev, bad_utf8, NULL, NULL, &o));
+    EXPECT_INVALID(mp_create_refund(c, dev, "20000000001", bad_utf8_json, NULL, &o));
+    EXPECT_INVALID(mp_create_refund(c, dev, "20000000001", "{", NULL, &o));
+    EXPECT_INVALID(mp_create_refund(c, dev, "20000000001", "[]", NULL, &o));
+    /* A payment id is a number: an intent id passed by mistake never leaves the library. */
+    EXPECT_INVALID(mp_create_refund(c, dev, "0aa0519d-d985-4e83", NULL, NULL, &o));
+    EXPECT_INVALID(mp_get_payment(c, "0aa0519d-d985-4e83", &o));
+    EXPECT_INVALID(mp_get_payment(c, "../users/me", &o));
+    EXPECT_INVALID(mp_refund_status(c, bad_utf8, &st, &o));
+    EXPECT_INVALID(mp_cancel_refund(c, dev, "a/b", &o));
+    EXPECT_INVALID(mp_create_test_user(c, "mla", &o));
+    EXPECT_INVALID(mp_create_test_user(c, "ML", &o));
+    EXPECT_INVALID(mp_verify_signature(bad_utf8, "ts=1,v1=00", NULL, NULL, 0, 0));
+    EXPECT_INVALID(mp_verify_signature("secret", "ts=1,v1=00", bad_utf8, NULL, 0, 0));
     CHECK(client == SENT_CLIENT);
     CHECK(o == SENT);
     CHECK(st == SENT_STATE);
@@ -1099,6 +1143,72 @@ static void test_sign_challenge(void)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* mp_verify_signature                                                                         */
+
+/* Signs `message` as the service does (hex HMAC-SHA256 keyed by the secret): the same
+ * primitive mp_sign_challenge exposes. */
+static char *sign_text(const char *secret, const char *message)
+{
+    char *hex = NULL;
+    if (mp_sign_challenge(secret, message, &hex) != MP_STATUS_OK)
+        return NULL;
+    return hex;
+}
+
+static void expect_rejected_(int line, MpStatus s, const char *mention)
+{
+    check_(s == MP_STATUS_INVALID_ARGUMENT, line, "verify returned %s, want MP_STATUS_INVALID_ARGUMENT",
+           mp_status_name(s));
+    check_(strstr(mp_last_error(), mention) != NULL, line, "last error \"%s\" does not mention \"%s\"",
+           mp_last_error(), mention);
+    check_(strstr(mp_last_error(), "s3cr3t") == NULL, line, "last error shows the secret");
+}
+#define EXPECT_REJECTED(expr, mention) expect_rejected_(__LINE__, (expr), (mention))
+
+static void test_verify_signature(void)
+{
+    const char *secret = "s3cr3t-webhook";
+    char header[512];
+    char *v1 = sign_text(secret, "id:123456;request-id:bb56a2f1-6aae-46ac-982e-9dcd3581d08e;ts:1742505638683;");
+    char *other = sign_text("an-old-secret", "id:123456;request-id:bb56a2f1-6aae-46ac-982e-9dcd3581d08e;ts:1742505638683;");
+    char *seconds = sign_text(secret, "id:123456;ts:1742505638;");
+    const char *rid = "bb56a2f1-6aae-46ac-982e-9dcd3581d08e";
+    const int64_t now = 1742505638 + 60;
+
+    section("verify_signature");
+    if (v1 == NULL || other == NULL || seconds == NULL) {
+        CHECKF(0, "mp_sign_challenge failed: %s", ERR());
+        return;
+    }
+    snprintf(header, sizeof header, "ts=1742505638683,v1=%s", v1);
+    EXPECT_OK(mp_verify_signature(secret, header, rid, "123456", 300, now));
+    CHECK(ERR()[0] == '\0');
+    EXPECT_OK(mp_verify_signature(secret, header, rid, "123456", 0, 0)); /* no time check */
+    /* Rotation: either of two v1 values may match. */
+    snprintf(header, sizeof header, "ts=1742505638683,v1=%s,v1=%s", other, v1);
+    EXPECT_OK(mp_verify_signature(secret, header, rid, "123456", 300, now));
+    EXPECT_OK(mp_verify_signature("an-old-secret", header, rid, "123456", 300, now));
+    /* Seconds, and a missing request id left out of the signed text. */
+    snprintf(header, sizeof header, "ts=1742505638,v1=%s", seconds);
+    EXPECT_OK(mp_verify_signature(secret, header, NULL, "123456", 300, now));
+    EXPECT_OK(mp_verify_signature(secret, header, "", "123456", 300, now));
+
+    snprintf(header, sizeof header, "ts=1742505638683,v1=%s", v1);
+    EXPECT_REJECTED(mp_verify_signature("wrong-secret", header, rid, "123456", 300, now), "does not match");
+    EXPECT_REJECTED(mp_verify_signature(secret, header, rid, "123457", 300, now), "does not match");
+    EXPECT_REJECTED(mp_verify_signature(secret, header, "another-request", "123456", 300, now), "does not match");
+    EXPECT_REJECTED(mp_verify_signature(secret, header, rid, "123456", 300, now + 600), "stale");
+    EXPECT_REJECTED(mp_verify_signature(secret, "v1=abc", rid, "123456", 0, 0), "malformed");
+    EXPECT_REJECTED(mp_verify_signature(secret, "", rid, "123456", 0, 0), "malformed");
+    EXPECT_REJECTED(mp_verify_signature(secret, "ts=1742505638683,v1=xyz", rid, "123456", 0, 0), "malformed");
+    EXPECT_INVALID(mp_verify_signature(secret, header, rid, "123456", -5, now));
+    EXPECT_INVALID(mp_verify_signature("", header, rid, "123456", 0, 0));
+    mp_string_free(v1);
+    mp_string_free(other);
+    mp_string_free(seconds);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* mp_parse_notification                                                                       */
 
 static void test_parse_notification(void)
@@ -1188,6 +1298,38 @@ static void test_parse_notification(void)
     st = SENT_STATE;
     EXPECT_OK(mp_parse_notification(unknown_state, &st, &json));
     CHECKF(st == MP_INTENT_STATE_UNKNOWN, "unknown state parsed as %u", st);
+    mp_string_free(json);
+
+    /* Today's format: caller and client ids; no payment on ERROR; an empty payment state on
+     * CONFIRMATION_REQUIRED. */
+    json = NULL;
+    EXPECT_OK(mp_parse_notification("{\"id\":\"t1\",\"state\":\"ERROR\",\"amount\":1300,"
+                                    "\"caller_id\":1234567890,\"client_id\":5555}",
+                                    &st, &json));
+    CHECK(st == MP_INTENT_STATE_ERROR);
+    EXPECT_JSON(json, "kind", "payment_intent");
+    EXPECT_JSON(json, "caller_id", "1234567890");
+    EXPECT_JSON(json, "client_id", "5555");
+    EXPECT_JSON(json, "payment_id", "null");
+    mp_string_free(json);
+    json = NULL;
+    EXPECT_OK(mp_parse_notification("{\"id\":\"t2\",\"state\":\"CONFIRMATION_REQUIRED\",\"amount\":1600,"
+                                    "\"payment\":{\"id\":20000000009,\"type\":\"credit_card\",\"state\":\"\"}}",
+                                    &st, &json));
+    CHECK(st == MP_INTENT_STATE_CONFIRMATION_REQUIRED);
+    EXPECT_JSON(json, "payment_id", "20000000009");
+    EXPECT_JSON(json, "payment_state", "null");
+    mp_string_free(json);
+
+    /* A refund notification: its id is the refund's, payment_id the refunded payment. */
+    json = NULL;
+    EXPECT_OK(mp_parse_notification("{\"id\":\"r1\",\"state\":\"FINISHED\",\"payment_id\":20000000001,"
+                                    "\"device_id\":\"PAX_A910__SMARTPOS1495357742\"}",
+                                    &st, &json));
+    CHECK(st == MP_INTENT_STATE_FINISHED);
+    EXPECT_JSON(json, "kind", "refund");
+    EXPECT_JSON(json, "intent_id", "r1");
+    EXPECT_JSON(json, "payment_id", "20000000001");
     mp_string_free(json);
 }
 
@@ -1512,6 +1654,72 @@ static void test_wire_format(void)
     EXPECT_REQUEST_LINE(req, "PATCH /point/integration-api/devices/DEV-1 HTTP/1.1");
     CHECKF(contains_squeezed(request_body(req), "\"operating_mode\":\"STANDALONE\""), "mode body: %s",
            request_body(req));
+
+    fake_set(&f, 201, "{\"id\":\"refund-1\",\"payment_id\":\"20000000001\",\"device_id\":\"DEV-1\"}", NULL);
+    o = NULL;
+    EXPECT_OK(mp_create_refund(c, "DEV-1", "20000000001", "{\"print_on_terminal\":[\"BUYER_TICKET\"]}",
+                               "refund-key-1", &o));
+    EXPECT_JSON(o, "id", "refund-1");
+    mp_string_free(o);
+    fake_last(&f, req, sizeof req);
+    EXPECT_REQUEST_LINE(req, "POST /point/integration-api/devices/DEV-1/refund HTTP/1.1");
+    EXPECT_HEADER(req, "x-idempotency-key", "refund-key-1");
+    CHECKF(contains_squeezed(request_body(req), "\"payment_id\":\"20000000001\"") &&
+               contains_squeezed(request_body(req), "\"additional_info\":{\"print_on_terminal\":[\"BUYER_TICKET\"]}"),
+           "refund body: %s", request_body(req));
+    /* Without refund_json: no additional_info; without a key: a generated one. */
+    o = NULL;
+    EXPECT_OK(mp_create_refund(c, "DEV-1", "20000000001", NULL, NULL, &o));
+    mp_string_free(o);
+    fake_last(&f, req, sizeof req);
+    CHECKF(!contains_squeezed(request_body(req), "additional_info"), "refund body: %s", request_body(req));
+    header_value(req, "x-idempotency-key", key, sizeof key);
+    CHECKF(strlen(key) >= 16, "refund sent idempotency key \"%s\"", key);
+    /* A created refund without an id could never be followed. */
+    fake_set(&f, 201, "{\"payment_id\":\"20000000001\"}", NULL);
+    o = SENT;
+    EXPECT_STATUS(mp_create_refund(c, "DEV-1", "20000000001", NULL, NULL, &o), MP_STATUS_BAD_RESPONSE);
+    CHECK(o == SENT);
+
+    fake_set(&f, 200, "{\"id\":\"refund-1\",\"state\":\"ON_TERMINAL\",\"payment_id\":\"20000000001\"}", NULL);
+    o = NULL;
+    st = SENT_STATE;
+    EXPECT_OK(mp_refund_status(c, "refund-1", &st, &o));
+    CHECK(st == MP_INTENT_STATE_ON_TERMINAL);
+    EXPECT_JSON(o, "payment_id", "20000000001");
+    mp_string_free(o);
+    fake_last(&f, req, sizeof req);
+    EXPECT_REQUEST_LINE(req, "GET /point/integration-api/refund/refund-1 HTTP/1.1");
+
+    fake_set(&f, 200, "{\"id\":\"refund-1\"}", NULL);
+    o = NULL;
+    EXPECT_OK(mp_cancel_refund(c, "DEV-1", "refund-1", &o));
+    mp_string_free(o);
+    fake_last(&f, req, sizeof req);
+    EXPECT_REQUEST_LINE(req, "DELETE /point/integration-api/devices/DEV-1/refund/refund-1 HTTP/1.1");
+    fake_set(&f, 409, "{\"message\":\"refund is blocked by terminal\",\"status\":409}", NULL);
+    EXPECT_STATUS(mp_cancel_refund(c, "DEV-1", "refund-1", NULL), MP_STATUS_INTENT_LOCKED);
+    fake_set(&f, 409, "{\"message\":\"device has a queued payment intent\",\"status\":409}", NULL);
+    EXPECT_STATUS(mp_create_refund(c, "DEV-1", "20000000001", NULL, NULL, &o), MP_STATUS_DEVICE_BUSY);
+
+    /* The Payments API answers decimals: they reach the caller digit for digit. */
+    fake_set(&f, 200, "{\"id\":20000000001,\"status\":\"approved\",\"transaction_amount\":15.10}", NULL);
+    o = NULL;
+    EXPECT_OK(mp_get_payment(c, "20000000001", &o));
+    EXPECT_JSON(o, "transaction_amount", "15.10");
+    mp_string_free(o);
+    fake_last(&f, req, sizeof req);
+    EXPECT_REQUEST_LINE(req, "GET /v1/payments/20000000001 HTTP/1.1");
+    EXPECT_HEADER(req, "authorization", auth);
+
+    fake_set(&f, 201, "{\"id\":123,\"nickname\":\"TESTUSER1\",\"password\":\"qatest1\",\"site_status\":\"active\"}", NULL);
+    o = NULL;
+    EXPECT_OK(mp_create_test_user(c, "MLB", &o));
+    EXPECT_JSON(o, "nickname", "TESTUSER1");
+    mp_string_free(o);
+    fake_last(&f, req, sizeof req);
+    EXPECT_REQUEST_LINE(req, "POST /users/test_user HTTP/1.1");
+    CHECKF(contains_squeezed(request_body(req), "\"site_id\":\"MLB\""), "test user body: %s", request_body(req));
 
     fake_set(&f, 200, "{\"id\":\"fake-intent-1\"}", NULL);
     o = NULL;
@@ -2195,6 +2403,7 @@ int main(void)
     test_options();
     test_json_get();
     test_sign_challenge();
+    test_verify_signature();
     test_parse_notification();
     test_transport_failures();
     test_http_statuses();

@@ -1,0 +1,126 @@
+//! Refund intents: a refund of a card payment, sent to a terminal like a payment intent.
+
+use std::os::raw::c_char;
+
+use super::args::{client, opt_text, text, write_state_and_json, Out, OwnedText};
+use super::boundary::{call, Done};
+use super::client::reply_to;
+use super::types::{MpClient, MpIntentState, MpStatus};
+use crate::error::Error;
+
+/// Sends a refund of a card payment to a terminal; the customer presents the card there.
+///
+/// - `device_id`: required; the terminal that shows the refund.
+/// - `payment_id`: required; the payment's number as text (`payment.id` of the FINISHED
+///   intent, e.g. `"20000000001"`); digits only.
+/// - `refund_json`: NULL for none, or the refund's `additional_info` object, e.g.
+///   `{"print_on_terminal":["SELLER_TICKET","BUYER_TICKET"]}`. An object whose only key is
+///   `additional_info` is unwrapped, so `{"additional_info":{…}}` means the same.
+/// - `idempotency_key`: as in `mp_create_intent`: NULL for a new UUID, reused on every retry
+///   of the call, so a retried refund never refunds twice.
+/// - `out_json`: required; the refund intent (`id`, `payment_id`, `device_id`, …). Follow it
+///   with `mp_refund_status`; it goes through the same states as a payment intent.
+///
+/// `MP_STATUS_DEVICE_BUSY` (409): the device has a queued intent. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_create_refund(
+    client: *mut MpClient,
+    device_id: *const c_char,
+    payment_id: *const c_char,
+    refund_json: *const c_char,
+    idempotency_key: *const c_char,
+    out_json: *mut *mut c_char,
+) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let device_id = unsafe { text(device_id, "device_id") }?;
+        let payment_id = unsafe { text(payment_id, "payment_id") }?;
+        let refund_json = unsafe { opt_text(refund_json, "refund_json") }?;
+        let key = unsafe { opt_text(idempotency_key, "idempotency_key") }?;
+        let out = Out::required(out_json, "out_json")?;
+        let info = refund_json.map(additional_info).transpose()?;
+        reply_to(
+            client.create_refund(device_id, payment_id, info.as_ref(), key)?,
+            Some(out),
+        )
+    })
+}
+
+/// The `additional_info` object from `refund_json`, unwrapped if it was given whole.
+fn additional_info(json: &str) -> Result<serde_json::Value, Error> {
+    let value: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| Error::invalid(format!("refund_json is not JSON: {e}")))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| Error::invalid("refund_json must be a JSON object"))?;
+    match object.get("additional_info") {
+        Some(inner) if object.len() == 1 && inner.is_object() => Ok(inner.clone()),
+        _ => Ok(value),
+    }
+}
+
+/// Reads a refund intent once.
+///
+/// - `refund_id`: required; the `id` of `mp_create_refund`'s answer.
+/// - `out_state`: optional; its state (same values as a payment intent's).
+/// - `out_json`: optional; `{"id","device_id","payment_id","state","additional_info"}`,
+///   freed with `mp_string_free`.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_refund_status(
+    client: *mut MpClient,
+    refund_id: *const c_char,
+    out_state: *mut MpIntentState,
+    out_json: *mut *mut c_char,
+) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let refund_id = unsafe { text(refund_id, "refund_id") }?;
+        let (state, reply) = client.refund(refund_id)?;
+        let json = OwnedText::new(reply.body)?;
+        unsafe { write_state_and_json(out_state, state.into(), out_json, Some(json)) };
+        Done::http(reply.status)
+    })
+}
+
+/// Cancels a refund intent the terminal has not taken yet (state OPEN).
+/// `MP_STATUS_INTENT_LOCKED` (409): it is already on the terminal: cancel it there.
+///
+/// - `device_id`, `refund_id`: required.
+/// - `out_json`: optional; `{"id": …}`.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_cancel_refund(
+    client: *mut MpClient,
+    device_id: *const c_char,
+    refund_id: *const c_char,
+    out_json: *mut *mut c_char,
+) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let device_id = unsafe { text(device_id, "device_id") }?;
+        let refund_id = unsafe { text(refund_id, "refund_id") }?;
+        reply_to(
+            client.cancel_refund(device_id, refund_id)?,
+            Out::optional(out_json),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refund_json_is_the_additional_info_whole_or_wrapped() {
+        let plain = additional_info(r#"{"print_on_terminal":["BUYER_TICKET"]}"#).unwrap();
+        let wrapped =
+            additional_info(r#"{"additional_info":{"print_on_terminal":["BUYER_TICKET"]}}"#)
+                .unwrap();
+        assert_eq!(plain, wrapped);
+        assert!(additional_info("[]").is_err());
+        assert!(additional_info("{").is_err());
+    }
+}

@@ -1,1 +1,5 @@
+// Each test file uses a part of these helpers; the rest is not dead, just elsewhere.
+#[allow(dead_code)]
 pub mod scripted;
+#[allow(dead_code)]
+pub mod sim;

@@ -517,6 +517,13 @@ MpStatus mp_create_refund(MpClient *client, const char *device_id, const char *p
 MpStatus mp_refund_status(MpClient *client, const char *refund_id, MpIntentState *out_state, char **out_json);
 
 /**
+ * Blocks until the refund intent reaches a final state: `mp_wait_intent` for refunds, with
+ * the same arguments, callback, out-parameters and statuses. `FINISHED` means the payment
+ * was refunded. Thread-safe.
+ */
+MpStatus mp_wait_refund(MpClient *client, const char *refund_id, uint32_t timeout_ms, MpWaitCallback callback, void *user_data, MpIntentState *out_state, char **out_json);
+
+/**
  * Cancels a refund intent the terminal has not taken yet (state OPEN).
  * `MP_STATUS_INTENT_LOCKED` (409): it is already on the terminal: cancel it there.
  *
@@ -581,6 +588,10 @@ MpStatus mp_sign_challenge(const char *secret, const char *challenge_code, char 
  * - `tolerance_s`: how old (or how far in the future) `ts` may be, in seconds; 0 for no time
  *   check. `ts` may come in seconds or milliseconds (13 digits); both are understood.
  * - `now_unix_s`: the current Unix time in seconds, or 0 to use the system clock.
+ *
+ * The signature covers the id, the request id and the timestamp, not the body: check that
+ * the body's `id` is `data_id` (or pass the body's id as `data_id`), and read amounts and
+ * states from `mp_intent_status`/`mp_refund_status` before acting on money.
  *
  * `MP_STATUS_OK` if a signature matches (compared in constant time) and `ts` is fresh;
  * otherwise `MP_STATUS_INVALID_ARGUMENT`, and `mp_last_error()` says which: a malformed

@@ -196,8 +196,18 @@ impl Client {
     /// `GET /refund/{id}`: the refund intent and its state (the same states as a payment
     /// intent).
     pub fn refund(&self, refund_id: &str) -> Result<(IntentState, Reply)> {
+        self.read_refund(refund_id, None)
+    }
+
+    pub(crate) fn read_refund(
+        &self,
+        refund_id: &str,
+        budget: Option<std::time::Duration>,
+    ) -> Result<(IntentState, Reply)> {
         validate_id("refund id", refund_id)?;
-        let reply = self.execute(&Call::new(Method::Get, format!("{API}/refund/{refund_id}")))?;
+        let mut call = Call::new(Method::Get, format!("{API}/refund/{refund_id}"));
+        call.budget = budget;
+        let reply = self.execute(&call)?;
         let state = IntentState::of_json(&reply.json()?);
         Ok((state, reply))
     }

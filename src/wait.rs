@@ -40,6 +40,22 @@ pub enum Progress {
 /// complete; it is also how far past its timeout a wait may run.
 const MIN_READ_BUDGET: Duration = Duration::from_secs(1);
 
+/// What a wait follows: both go through the same states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Waited {
+    PaymentIntent,
+    Refund,
+}
+
+impl Waited {
+    pub(crate) fn noun(self) -> &'static str {
+        match self {
+            Waited::PaymentIntent => "payment intent",
+            Waited::Refund => "refund",
+        }
+    }
+}
+
 impl Client {
     /// Polls `GET /payment-intents/{id}` every `poll_interval` until the intent is final, the
     /// `timeout` passes (`Duration::ZERO`: exactly one read) or `progress` returns `Stop`.
@@ -54,7 +70,27 @@ impl Client {
         timeout: Duration,
         progress: &mut dyn FnMut(IntentState, &str) -> Progress,
     ) -> Result<WaitOutcome> {
-        crate::model::validate_id("intent id", intent_id)?;
+        self.wait_for(Waited::PaymentIntent, intent_id, timeout, progress)
+    }
+
+    /// As [`Client::wait_intent`], for a refund intent (`GET /refund/{id}`).
+    pub fn wait_refund(
+        &self,
+        refund_id: &str,
+        timeout: Duration,
+        progress: &mut dyn FnMut(IntentState, &str) -> Progress,
+    ) -> Result<WaitOutcome> {
+        self.wait_for(Waited::Refund, refund_id, timeout, progress)
+    }
+
+    pub(crate) fn wait_for(
+        &self,
+        what: Waited,
+        intent_id: &str,
+        timeout: Duration,
+        progress: &mut dyn FnMut(IntentState, &str) -> Progress,
+    ) -> Result<WaitOutcome> {
+        crate::model::validate_id(&format!("{} id", what.noun()), intent_id)?;
         let deadline = Instant::now() + timeout;
         let mut seen = WaitOutcome {
             end: WaitEnd::TimedOut,
@@ -70,11 +106,15 @@ impl Client {
             } else {
                 remaining.max(MIN_READ_BUDGET).min(self.config.timeout)
             };
-            match self.read_intent(intent_id, Some(budget)) {
+            let read = match what {
+                Waited::PaymentIntent => self.read_intent(intent_id, Some(budget)),
+                Waited::Refund => self.read_refund(intent_id, Some(budget)),
+            };
+            match read {
                 Ok((state, reply)) => {
                     if state != seen.state {
                         self.log(LogLevel::Info, || {
-                            format!("payment intent {intent_id} is {}", state.as_str())
+                            format!("{} {intent_id} is {}", what.noun(), state.as_str())
                         });
                     }
                     seen.state = state;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use mppoint::{ErrorKind, IntentState};
 use point_sim::SimConfig;
 use serde_json::Value;
-use support::sim::{client_for, control, create, eventually, start, wait_final, DEVICE};
+use support::sim::{client_for, control, create, start, wait_final, DEVICE};
 
 fn auto(step_ms: u64) -> SimConfig {
     SimConfig {
@@ -71,11 +71,12 @@ fn a_refund_runs_on_the_terminal_and_leaves_the_payment_refunded() {
     let (_, counters) = control(&sim, "GET", "/idempotency/refund-ticket-1", None);
     assert_eq!(counters["intents_created"], 1, "{counters}");
 
-    let state = eventually(Duration::from_secs(5), || {
-        let (state, _) = client.refund(&refund_id).unwrap();
-        state.is_final().then_some(state)
-    });
-    assert_eq!(state, IntentState::Finished);
+    let outcome = client
+        .wait_refund(&refund_id, Duration::from_secs(5), &mut |_, _| {
+            mppoint::Progress::Continue
+        })
+        .unwrap();
+    assert_eq!(outcome.state, IntentState::Finished);
     let payment: Value = serde_json::from_str(&client.payment(&payment_id).unwrap().body).unwrap();
     assert_eq!(payment["status"], "refunded");
 

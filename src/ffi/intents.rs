@@ -10,7 +10,7 @@ use super::client::reply_to;
 use super::types::{MpClient, MpIntentState, MpStatus};
 use crate::error::{Error, ErrorKind};
 use crate::model::{simple_intent_body, validate_intent_body, IntentState};
-use crate::wait::{Progress, WaitEnd};
+use crate::wait::{Progress, WaitEnd, Waited};
 
 /// Called by `mp_wait_intent` after every status read, the last one included, with the state
 /// and the intent's JSON (`""` if no read has succeeded yet; never NULL; valid only during
@@ -177,9 +177,30 @@ pub extern "C" fn mp_wait_intent(
     out_state: *mut MpIntentState,
     out_json: *mut *mut c_char,
 ) -> MpStatus {
+    wait_export(
+        Waited::PaymentIntent,
+        client,
+        (intent_id, "intent_id"),
+        timeout_ms,
+        (callback, user_data),
+        out_state,
+        out_json,
+    )
+}
+
+/// The body of `mp_wait_intent` and `mp_wait_refund`: the same loop over either kind.
+pub(crate) fn wait_export(
+    what: Waited,
+    client: *mut MpClient,
+    (id, id_name): (*const c_char, &str),
+    timeout_ms: u32,
+    (callback, user_data): (MpWaitCallback, *mut c_void),
+    out_state: *mut MpIntentState,
+    out_json: *mut *mut c_char,
+) -> MpStatus {
     call(|| {
         let client = unsafe { self::client(client) }?;
-        let intent_id = unsafe { text(intent_id, "intent_id") }?;
+        let id = unsafe { text(id, id_name) }?;
         let mut progress = |state: IntentState, json: &str| -> Progress {
             let Some(callback) = callback else {
                 return Progress::Continue;
@@ -191,7 +212,7 @@ pub extern "C" fn mp_wait_intent(
             }
         };
         let timeout = Duration::from_millis(u64::from(timeout_ms));
-        let outcome = client.wait_intent(intent_id, timeout, &mut progress)?;
+        let outcome = client.wait_for(what, id, timeout, &mut progress)?;
         let json = outcome.json.map(OwnedText::new).transpose()?;
         unsafe { write_state_and_json(out_state, outcome.state.into(), out_json, json) };
         let ended = |kind, message: String| {
@@ -201,19 +222,20 @@ pub extern "C" fn mp_wait_intent(
             }
             Err(error)
         };
+        let noun = what.noun();
         match outcome.end {
             WaitEnd::Final => Done::http(outcome.http_status.unwrap_or(0)),
             WaitEnd::TimedOut => ended(
                 ErrorKind::WaitTimeout,
                 format!(
-                    "payment intent {intent_id} was still {} after {timeout_ms} ms",
+                    "{noun} {id} was still {} after {timeout_ms} ms",
                     outcome.state.as_str()
                 ),
             ),
             WaitEnd::Aborted => ended(
                 ErrorKind::Aborted,
                 format!(
-                    "waiting for payment intent {intent_id} was stopped by the callback (state {})",
+                    "waiting for {noun} {id} was stopped by the callback (state {})",
                     outcome.state.as_str()
                 ),
             ),

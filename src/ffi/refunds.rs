@@ -1,12 +1,15 @@
 //! Refund intents: a refund of a card payment, sent to a terminal like a payment intent.
 
+use std::ffi::c_void;
 use std::os::raw::c_char;
 
 use super::args::{client, opt_text, text, write_state_and_json, Out, OwnedText};
 use super::boundary::{call, Done};
 use super::client::reply_to;
+use super::intents::{wait_export, MpWaitCallback};
 use super::types::{MpClient, MpIntentState, MpStatus};
 use crate::error::Error;
+use crate::wait::Waited;
 
 /// Sends a refund of a card payment to a terminal; the customer presents the card there.
 ///
@@ -82,6 +85,30 @@ pub extern "C" fn mp_refund_status(
         unsafe { write_state_and_json(out_state, state.into(), out_json, Some(json)) };
         Done::http(reply.status)
     })
+}
+
+/// Blocks until the refund intent reaches a final state: `mp_wait_intent` for refunds, with
+/// the same arguments, callback, out-parameters and statuses. `FINISHED` means the payment
+/// was refunded. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_wait_refund(
+    client: *mut MpClient,
+    refund_id: *const c_char,
+    timeout_ms: u32,
+    callback: MpWaitCallback,
+    user_data: *mut c_void,
+    out_state: *mut MpIntentState,
+    out_json: *mut *mut c_char,
+) -> MpStatus {
+    wait_export(
+        Waited::Refund,
+        client,
+        (refund_id, "refund_id"),
+        timeout_ms,
+        (callback, user_data),
+        out_state,
+        out_json,
+    )
 }
 
 /// Cancels a refund intent the terminal has not taken yet (state OPEN).

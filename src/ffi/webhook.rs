@@ -46,6 +46,10 @@ pub extern "C" fn mp_sign_challenge(
 ///   check. `ts` may come in seconds or milliseconds (13 digits); both are understood.
 /// - `now_unix_s`: the current Unix time in seconds, or 0 to use the system clock.
 ///
+/// The signature covers the id, the request id and the timestamp, not the body: check that
+/// the body's `id` is `data_id` (or pass the body's id as `data_id`), and read amounts and
+/// states from `mp_intent_status`/`mp_refund_status` before acting on money.
+///
 /// `MP_STATUS_OK` if a signature matches (compared in constant time) and `ts` is fresh;
 /// otherwise `MP_STATUS_INVALID_ARGUMENT`, and `mp_last_error()` says which: a malformed
 /// header, a mismatch (wrong secret or a changed id, request id or timestamp) or a stale

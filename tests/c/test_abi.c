@@ -778,6 +778,11 @@ static void test_null_arguments(MpClient *c)
     CHECK(st == SENT_STATE);
     CHECK(o == SENT);
 
+    EXPECT_INVALID(mp_wait_refund(NULL, id, 1000, NULL, NULL, &st, &o));
+    EXPECT_INVALID(mp_wait_refund(c, NULL, 1000, NULL, NULL, &st, &o));
+    CHECK(st == SENT_STATE);
+    CHECK(o == SENT);
+
     EXPECT_INVALID(mp_cancel_refund(NULL, dev, id, &o));
     EXPECT_INVALID(mp_cancel_refund(c, NULL, id, &o));
     EXPECT_INVALID(mp_cancel_refund(c, dev, NULL, &o));
@@ -875,6 +880,8 @@ static void test_bad_input(MpClient *c, const char *dev)
     EXPECT_INVALID(mp_get_payment(c, "0aa0519d-d985-4e83", &o));
     EXPECT_INVALID(mp_get_payment(c, "../users/me", &o));
     EXPECT_INVALID(mp_refund_status(c, bad_utf8, &st, &o));
+    EXPECT_INVALID(mp_wait_refund(c, bad_utf8, 100, NULL, NULL, &st, &o));
+    EXPECT_INVALID(mp_wait_refund(c, "../x", 100, NULL, NULL, &st, &o));
     EXPECT_INVALID(mp_cancel_refund(c, dev, "a/b", &o));
     EXPECT_INVALID(mp_create_test_user(c, "mla", &o));
     EXPECT_INVALID(mp_create_test_user(c, "ML", &o));
@@ -1687,6 +1694,16 @@ static void test_wire_format(void)
     EXPECT_OK(mp_refund_status(c, "refund-1", &st, &o));
     CHECK(st == MP_INTENT_STATE_ON_TERMINAL);
     EXPECT_JSON(o, "payment_id", "20000000001");
+    mp_string_free(o);
+    fake_last(&f, req, sizeof req);
+    EXPECT_REQUEST_LINE(req, "GET /point/integration-api/refund/refund-1 HTTP/1.1");
+
+    fake_set(&f, 200, "{\"id\":\"refund-1\",\"state\":\"FINISHED\",\"payment_id\":\"20000000001\"}", NULL);
+    o = NULL;
+    st = SENT_STATE;
+    EXPECT_OK(mp_wait_refund(c, "refund-1", 2000, NULL, NULL, &st, &o));
+    CHECK(st == MP_INTENT_STATE_FINISHED);
+    EXPECT_JSON(o, "state", "FINISHED");
     mp_string_free(o);
     fake_last(&f, req, sizeof req);
     EXPECT_REQUEST_LINE(req, "GET /point/integration-api/refund/refund-1 HTTP/1.1");

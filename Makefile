@@ -2,7 +2,7 @@
 #
 #   make build     library (debug), simulator, C sample and C tests
 #   make header    regenerate include/point.h with cbindgen
-#   make demo      four sales through the C sample against the simulator
+#   make demo      five sales (one refunded) through the C sample against the simulator
 #   make test      everything CI runs
 #   make c-test    C ABI and thread tests against the simulator
 #   make valgrind  the C sample under valgrind against the simulator

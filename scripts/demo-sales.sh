@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs four sales through the C sample against a running simulator (see with-sim.sh) and
+# Runs five sales (the last one refunded) through the C sample against a running simulator (see with-sim.sh) and
 # checks that each ended the way the simulator's amount table says it should.
 #
 #   scripts/demo-sales.sh PATH_TO_SALE_BINARY
@@ -46,9 +46,10 @@ run_sale approved "result: FINISHED" "payment state: approved" -- 1500 demo-appr
 run_sale rejected "result: FINISHED" "payment state: rejected" -- 1200 demo-rejected
 run_sale error "result: ERROR" "payment: none" -- 1300 demo-error
 run_sale cancelled "cancel: accepted" "result: CANCELED" "payment: none" -- --cancel 2500 demo-cancelled
+run_sale refunded "payment state: approved" "receipt amount: 30.0" "refund: FINISHED" -- --refund 3000 demo-refunded
 
 if [ "$failures" -ne 0 ]; then
-    echo "demo: $failures of 4 sales did not end as expected"
+    echo "demo: $failures of 5 sales did not end as expected"
     exit 1
 fi
-echo "demo: all 4 sales ended as expected"
+echo "demo: all 5 sales ended as expected"

@@ -1,8 +1,10 @@
 /*
  * sale.c - take one card payment on a Mercado Pago Point terminal with mppoint.
  *
- *   sale [--device DEVICE_ID] [--cancel] AMOUNT [EXTERNAL_REFERENCE]
+ *   sale [--device DEVICE_ID] [--cancel] [--refund] AMOUNT [EXTERNAL_REFERENCE]
  *
+ * After an approved payment it prints the receipt's card data (mp_get_payment); with --refund
+ * it then refunds the payment on the same terminal, as a POS does for a returned item.
  * AMOUNT is in minor units (1500 = 15.00). Environment:
  *   MP_ACCESS_TOKEN      required; the seller's access token
  *   MP_BASE_URL          optional; another API address (for example the point-sim simulator)
@@ -41,7 +43,7 @@ static void on_interrupt(int signo)
 static void usage(const char *argv0)
 {
     fprintf(stderr,
-            "usage: %s [--device DEVICE_ID] [--cancel] AMOUNT [EXTERNAL_REFERENCE]\n"
+            "usage: %s [--device DEVICE_ID] [--cancel] [--refund] AMOUNT [EXTERNAL_REFERENCE]\n"
             "  AMOUNT in minor units (1500 = 15.00)\n"
             "  environment: MP_ACCESS_TOKEN (required), MP_BASE_URL, MP_POLL_INTERVAL_MS, MP_DEBUG\n",
             argv0);
@@ -215,6 +217,67 @@ static int read_field(const char *intent_json, const char *path, char **out)
     return 1;
 }
 
+/* What the receipt needs comes from the Payments API. Its amounts are decimals ("15.5"), so
+ * they are printed as text, never through a float. A failure here does not undo the sale: the
+ * money was taken; the receipt can be printed later from the payment id. */
+static void print_receipt(MpClient *client, const char *payment_id)
+{
+    static const char *const fields[][2] = {
+        {"payment_method_id", "card"},         {"card.last_four_digits", "last four digits"},
+        {"installments", "installments"},      {"authorization_code", "authorization code"},
+        {"transaction_amount", "amount"},      {"status_detail", "status detail"},
+    };
+    char *payment = NULL;
+    size_t i;
+    MpStatus status = mp_get_payment(client, payment_id, &payment);
+    if (status != MP_STATUS_OK) {
+        report_failure("reading the payment for the receipt", status);
+        return;
+    }
+    for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        char *value = NULL;
+        if (read_field(payment, fields[i][0], &value) > 0)
+            printf("receipt %s: %s\n", fields[i][1], value);
+        mp_string_free(value);
+    }
+    mp_string_free(payment);
+}
+
+/* Refunds a payment on the terminal and waits for the customer to present the card. The
+ * idempotency key is made from the payment id, so running this twice never refunds twice. */
+static int refund_payment(MpClient *client, const char *device, const char *payment_id)
+{
+    char key[64];
+    char *refund = NULL;
+    char *refund_id = NULL;
+    MpIntentState state = MP_INTENT_STATE_UNKNOWN;
+    struct progress progress = {0, MP_INTENT_STATE_UNKNOWN};
+    MpStatus status;
+    int exit_code = EXIT_FINAL;
+
+    snprintf(key, sizeof key, "refund-%s", payment_id);
+    status = mp_create_refund(client, device, payment_id, NULL, key, &refund);
+    if (status != MP_STATUS_OK) {
+        report_failure("creating the refund", status);
+        return EXIT_LIBRARY;
+    }
+    if (read_field(refund, "id", &refund_id) <= 0) {
+        mp_string_free(refund);
+        return EXIT_LIBRARY;
+    }
+    printf("refund %s created\n", refund_id);
+    status = mp_wait_refund(client, refund_id, WAIT_TIMEOUT_MS, on_progress, &progress, &state, NULL);
+    if (status == MP_STATUS_OK) {
+        printf("refund: %s\n", mp_intent_state_name(state));
+    } else {
+        report_failure("waiting for the refund", status);
+        exit_code = status == MP_STATUS_WAIT_TIMEOUT || status == MP_STATUS_ABORTED ? EXIT_NOT_FINAL : EXIT_LIBRARY;
+    }
+    mp_string_free(refund_id);
+    mp_string_free(refund);
+    return exit_code;
+}
+
 static int print_outcome(MpIntentState state, const char *intent_json)
 {
     char *payment_id = NULL;
@@ -252,6 +315,7 @@ int main(int argc, char **argv)
     const char *external_reference = NULL;
     long long amount = 0;
     int want_cancel = 0;
+    int want_refund = 0;
     int exit_code = EXIT_FINAL;
     int i;
     MpClient *client = NULL;
@@ -267,6 +331,8 @@ int main(int argc, char **argv)
             device_arg = argv[++i];
         } else if (strcmp(argv[i], "--cancel") == 0) {
             want_cancel = 1;
+        } else if (strcmp(argv[i], "--refund") == 0) {
+            want_refund = 1;
         } else {
             usage(argv[0]);
             return EXIT_USAGE;
@@ -338,8 +404,19 @@ int main(int argc, char **argv)
     signal(SIGINT, SIG_DFL);
 
     if (status == MP_STATUS_OK) {
+        char *payment_id = NULL;
+        char *payment_state = NULL;
         if (print_outcome(state, intent_json) != EXIT_FINAL)
             exit_code = EXIT_LIBRARY;
+        if (state == MP_INTENT_STATE_FINISHED && read_field(intent_json, "payment.id", &payment_id) > 0 &&
+            read_field(intent_json, "payment.state", &payment_state) > 0 &&
+            strcmp(payment_state, "approved") == 0) {
+            print_receipt(client, payment_id);
+            if (want_refund && exit_code == EXIT_FINAL)
+                exit_code = refund_payment(client, device_arg ? device_arg : device, payment_id);
+        }
+        mp_string_free(payment_state);
+        mp_string_free(payment_id);
     } else if (status == MP_STATUS_ABORTED || status == MP_STATUS_WAIT_TIMEOUT) {
         /* The intent still exists and may yet be paid. Leaving it pending would also block the
          * terminal for the next sale, so try to cancel; if the terminal already has it, the

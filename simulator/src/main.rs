@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use point_sim::{SimConfig, Simulator, SITES};
 
 const USAGE: &str = "usage: point-sim [--bind ADDR] [--port N] [--port-file PATH] [--step-ms N] \
-[--site MLA|MLB|MLM] [--access-token TOKEN] [--help]";
+[--site MLA|MLB|MLM] [--access-token TOKEN] [--manual] [--abandon-after-ms N] \
+[--strict-rate-limit] [--webhook-secret SECRET] [--help]";
 
 fn help() -> String {
     let sites: String = SITES
@@ -21,29 +22,42 @@ fn help() -> String {
 
 {USAGE}
 
-Options (each also accepted as --flag=value):
+Options (those with a value also accepted as --flag=value):
   --bind ADDR           IP address or host name to listen on (default 127.0.0.1)
   --port N              TCP port (default 8080; 0 picks a free port)
   --port-file PATH      once listening, write the port number and a newline to PATH
                         (written to PATH.tmp, then renamed, so readers never see half)
   --step-ms N           milliseconds between automatic intent steps (default 1000)
-  --site MLA|MLB|MLM    site whose amount limits apply (default MLA)
+  --site MLA|MLB|MLM    site whose amount limits and currency apply (default MLA)
   --access-token TOKEN  accept only `Authorization: Bearer TOKEN`
                         (default: any non-empty Bearer token)
+  --manual              nothing moves by itself: the virtual terminal (the page at /,
+                        or the control API below) presses the green key, presents a
+                        card or cancels
+  --abandon-after-ms N  an intent or refund not final N ms after creation becomes
+                        ABANDONED (either mode; default: never)
+  --strict-rate-limit   enforce the documented limit of one GET /payment-intents/{{id}}
+                        per second per intent: 429 with `Retry-After: 1` beyond it
+  --webhook-secret SECRET
+                        also send webhooks in today's signed format (x-signature,
+                        HMAC-SHA256 keyed with SECRET)
   --help                print this help and exit
 
 Amount limits per site, in minor units (1500 = 15.00), inclusive:
 {sites}
-Payment intents move by themselves, one step every --step-ms after creation:
-  OPEN -> ON_TERMINAL -> PROCESSING -> PROCESSED -> final state.
-Only an OPEN intent can be canceled. The amount picks the outcome
-(the sandbox's table):
+Payment intents move by themselves (unless --manual), one step every --step-ms after
+creation: OPEN -> ON_TERMINAL -> PROCESSING -> PROCESSED -> final state.
+The API cancels only an OPEN intent (409 \"payment intent is blocked by terminal\" once it
+is ON_TERMINAL); the terminal's cancel button works while OPEN or ON_TERMINAL.
+The amount picks the outcome (the sandbox's table, plus two simulator-only amounts):
     1100       FINISHED, payment.state \"refunded\" (the sandbox's \"reversed\")
     1200       FINISHED, payment.state \"rejected\"
     1300       ERROR, no payment
+    1800       CONFIRMATION_REQUIRED, payment.state \"\" (simulator only)
+    1900       ABANDONED after ON_TERMINAL, no payment (simulator only)
     any other  FINISHED, payment.state \"approved\"
 The payment (id a numeric string, from \"20000000001\" up) appears at PROCESSED;
-its state is set at the final step.
+its state is set at the final step. In --manual mode the card picks the outcome.
 
 Routes, under /point/integration-api, all needing `Authorization: Bearer <token>`:
   GET    /devices?store_id=&pos_id=&limit=&offset=    list virtual devices (limit 1..50)
@@ -54,9 +68,37 @@ Routes, under /point/integration-api, all needing `Authorization: Bearer <token>
   GET    /payment-intents/{{id}}/events                 its latest state change
   GET    /payment-intents/events?startDate=&endDate=  latest change of each intent changed in
                                                       [startDate, endDate] (YYYY-MM-DD, UTC, <= 30 days)
+  POST   /devices/{{device_id}}/refund                  {{\"payment_id\":\"<digits>\",\"additional_info\":{{..}}}}
+                                                      refund intent (201); honours X-Idempotency-Key;
+                                                      404 unknown payment, 400 not approved or
+                                                      already refunded, 409 device busy
+  GET    /refund/{{id}}                                 {{id, device_id, payment_id, state, additional_info}}
+  DELETE /devices/{{device_id}}/refund/{{id}}             cancel a refund, only while OPEN
   GET    /integrators                                 token (the webhook HMAC secret), webhook
   PATCH  /integrators                                 {{\"webhook\":\"http(s)://...\"}} (204)
   POST   /integrators/check                           challenge the webhook (204 if it answers)
+A refund intent moves like a payment intent (automatically it always completes); when it
+FINISHES approved, its payment becomes \"refunded\" in the Payments API.
+
+Other Mercado Pago routes, at their real paths, same Bearer token:
+  GET    /v1/payments/{{id}}                            a payment the simulator made (amounts as
+                                                      decimals: 15.0 for 1500), status approved,
+                                                      rejected, refunded or in_process
+  POST   /users/test_user                             {{\"site_id\":\"MLA\"}} -> a test user (201)
+
+Control API under /_sim (no token; JSON; errors as {{message, error, status, cause}}):
+  GET    /                                            the virtual terminal page
+  GET    /_sim/state                                  mode, step_ms, abandon_after_ms and each device
+                                                      with its current (or last) intent or refund
+  POST   /_sim/devices/{{device_id}}/green-key          OPEN -> ON_TERMINAL (409 no_open_intent)
+  POST   /_sim/devices/{{device_id}}/card               {{\"outcome\":\"approved\"|\"rejected\"|\"reversed\"|
+                                                      \"error\"|\"confirmation_required\"}}: needs ON_TERMINAL
+                                                      (409 not_on_terminal); PROCESSING, PROCESSED, final
+  POST   /_sim/devices/{{device_id}}/cancel             the terminal's cancel: OPEN or ON_TERMINAL -> CANCELED
+  GET    /_sim/idempotency[/{{key}}]                    per X-Idempotency-Key: requests, intents_created
+  POST   /_sim/faults                                 inject a fault into matching API requests
+  GET    /_sim/faults, DELETE /_sim/faults            list (with remaining, hits) / clear them
+  GET    /_sim/webhooks, DELETE /_sim/webhooks        webhook deliveries made / clear the record
 
 Virtual devices (all start in PDV mode):
   PAX_A910__SMARTPOS1495357742        pos_id 47792476  store_id 47792478  CAJA1
@@ -97,6 +139,19 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> 
             }
             _ => (arg, None),
         };
+        // Switches: present or absent, never a value.
+        let switch = match flag.as_str() {
+            "--manual" => Some(&mut options.config.manual),
+            "--strict-rate-limit" => Some(&mut options.config.strict_rate_limit),
+            _ => None,
+        };
+        if let Some(setting) = switch {
+            if inline.is_some() {
+                return Err(format!("{flag} takes no value"));
+            }
+            *setting = true;
+            continue;
+        }
         let known = [
             "--bind",
             "--port",
@@ -104,6 +159,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> 
             "--step-ms",
             "--site",
             "--access-token",
+            "--abandon-after-ms",
+            "--webhook-secret",
         ];
         if !known.contains(&flag.as_str()) {
             return Err(format!("unknown argument: {flag}"));
@@ -142,6 +199,20 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> 
                     return Err("--access-token must not be empty".into());
                 }
                 options.config.access_token = Some(value);
+            }
+            "--abandon-after-ms" => {
+                let ms: u64 = value.parse().ok().filter(|&ms| ms > 0).ok_or_else(|| {
+                    format!(
+                        "--abandon-after-ms: not a positive whole number of milliseconds: {value}"
+                    )
+                })?;
+                options.config.abandon_after_ms = Some(ms);
+            }
+            "--webhook-secret" => {
+                if value.is_empty() {
+                    return Err("--webhook-secret must not be empty".into());
+                }
+                options.config.webhook_secret = Some(value);
             }
             _ => unreachable!("checked against the known flags above"),
         }
@@ -216,6 +287,10 @@ mod tests {
         assert_eq!(options.config.site, "MLA");
         assert_eq!(options.config.access_token, None);
         assert!(options.port_file.is_none());
+        assert!(!options.config.manual);
+        assert!(!options.config.strict_rate_limit);
+        assert_eq!(options.config.abandon_after_ms, None);
+        assert_eq!(options.config.webhook_secret, None);
     }
 
     #[test]
@@ -232,8 +307,17 @@ mod tests {
             "mlb",
             "--access-token",
             "TEST-1",
+            "--manual",
+            "--abandon-after-ms",
+            "90000",
+            "--strict-rate-limit",
+            "--webhook-secret=s3cret",
         ])
         .unwrap();
+        assert!(options.config.manual);
+        assert!(options.config.strict_rate_limit);
+        assert_eq!(options.config.abandon_after_ms, Some(90_000));
+        assert_eq!(options.config.webhook_secret.as_deref(), Some("s3cret"));
         assert_eq!(options.config.bind, "[::1]:0");
         assert_eq!(options.port_file, Some(PathBuf::from("/tmp/p")));
         assert_eq!(options.config.step_ms, 30);
@@ -244,6 +328,10 @@ mod tests {
             "localhost:8080"
         );
         assert_eq!(parse(&["--help"]).unwrap_err(), "help");
+        // A switch before a flag with a value, and last.
+        let options = parse(&["--strict-rate-limit", "--port", "0", "--manual"]).unwrap();
+        assert!(options.config.manual && options.config.strict_rate_limit);
+        assert_eq!(options.config.bind, "127.0.0.1:0");
     }
 
     #[test]
@@ -255,6 +343,14 @@ mod tests {
             &["--step-ms", "fast"],
             &["--site", "MLC"],
             &["--access-token", ""],
+            &["--manual=yes"],
+            &["--strict-rate-limit=1"],
+            &["--abandon-after-ms"],
+            &["--abandon-after-ms", "0"],
+            &["--abandon-after-ms", "-5"],
+            &["--abandon-after-ms", "soon"],
+            &["--webhook-secret", ""],
+            &["--webhook-secret"],
             &["--verbose"],
             &["extra"],
         ] {
@@ -272,8 +368,27 @@ mod tests {
             "--step-ms",
             "--site",
             "--access-token",
+            "--manual",
+            "--abandon-after-ms",
+            "--strict-rate-limit",
+            "--webhook-secret",
             "--help",
             "1100",
+            "1800",
+            "1900",
+            "CONFIRMATION_REQUIRED",
+            "ABANDONED",
+            "/_sim/state",
+            "/_sim/devices/{device_id}/green-key",
+            "/_sim/devices/{device_id}/card",
+            "/_sim/devices/{device_id}/cancel",
+            "/_sim/idempotency",
+            "/_sim/faults",
+            "/_sim/webhooks",
+            "/devices/{device_id}/refund",
+            "/refund/{id}",
+            "/v1/payments/{id}",
+            "/users/test_user",
             "1200",
             "1300",
             "400000000",

@@ -1,6 +1,7 @@
 //! The REST surface, driven over loopback HTTP against an in-process simulator.
 
 mod common;
+mod control;
 
 use common::*;
 use point_sim::SimConfig;
@@ -674,5 +675,134 @@ fn stop_frees_the_port_without_hanging() {
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
         }
+    }
+}
+
+#[test]
+fn idempotency_counters_prove_no_duplicate() {
+    use control::Control;
+    let api = Api::start(FROZEN);
+    let body = json!({"amount": 1500});
+    assert_eq!(api.create_keyed(CAJA1, "order-7", &body).status, 201);
+    assert_eq!(api.create_keyed(CAJA1, "order-7", &body).status, 201);
+    assert_eq!(
+        api.sim_get("/_sim/idempotency/order-7").body,
+        json!({"key": "order-7", "requests": 2, "intents_created": 1})
+    );
+    // A request that fails still counts as a request with that key.
+    assert_error(&api.create_keyed(CAJA1, "busy-1", &body), 409);
+    assert_error(
+        &api.create_keyed(CAJA2, "bad-1", &json!({"amount": 1})),
+        400,
+    );
+    assert_eq!(
+        api.sim_get("/_sim/idempotency/never-used").body,
+        json!({"key": "never-used", "requests": 0, "intents_created": 0})
+    );
+    // Requests without a key are not counted anywhere.
+    api.create_ok(CAJA3, 1500);
+    assert_eq!(
+        api.sim_get("/_sim/idempotency").body,
+        json!({"keys": [
+            {"key": "order-7", "requests": 2, "intents_created": 1},
+            {"key": "busy-1", "requests": 1, "intents_created": 0},
+            {"key": "bad-1", "requests": 1, "intents_created": 0},
+        ]})
+    );
+    // Keys are percent-decoded in the path.
+    api.create_keyed(CAJA2, "a b", &body);
+    assert_eq!(
+        api.sim_get("/_sim/idempotency/a%20b").body["intents_created"],
+        1
+    );
+}
+
+#[test]
+fn test_users() {
+    use control::send;
+    let api = Api::start(FROZEN);
+    let base = api.sim.base_url();
+    let first = send(
+        &base,
+        "POST",
+        "/users/test_user",
+        Some(r#"{"site_id":"MLA"}"#),
+        true,
+    );
+    assert_eq!(first.status, 201, "{}", first.raw);
+    let user = first.body.as_object().unwrap();
+    let mut keys: Vec<&str> = user.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["email", "id", "nickname", "password", "site_status"]);
+    assert!(first.body["id"].is_u64());
+    assert_eq!(first.body["site_status"], "active");
+    assert!(first.body["email"].as_str().unwrap().contains('@'));
+    assert!(!first.body["password"].as_str().unwrap().is_empty());
+    let second = send(
+        &base,
+        "POST",
+        "/users/test_user",
+        Some(r#"{"site_id":"MLB"}"#),
+        true,
+    );
+    assert_ne!(second.body["id"], first.body["id"]);
+    assert_ne!(second.body["nickname"], first.body["nickname"]);
+
+    for body in [r#"{"site_id":"XXX"}"#, r#"{"site_id":5}"#, "{}", "nope"] {
+        let reply = send(&base, "POST", "/users/test_user", Some(body), true);
+        assert_eq!(reply.status, 400, "{body}: {}", reply.raw);
+    }
+    assert_eq!(
+        send(
+            &base,
+            "POST",
+            "/users/test_user",
+            Some(r#"{"site_id":"MLA"}"#),
+            false
+        )
+        .status,
+        401
+    );
+    assert_eq!(
+        send(&base, "GET", "/users/test_user", None, true).status,
+        405
+    );
+}
+
+#[test]
+fn strict_rate_limit_refuses_a_second_read_within_a_second() {
+    let api = Api::with_config(SimConfig {
+        step_ms: FROZEN,
+        strict_rate_limit: true,
+        ..SimConfig::default()
+    });
+    let id = api.create_ok(CAJA1, 1500);
+    let other = api.create_ok(CAJA2, 1500);
+    let started = std::time::Instant::now();
+    assert_eq!(api.get(&format!("/payment-intents/{id}")).status, 200);
+    let refused = api.get(&format!("/payment-intents/{id}"));
+    assert_eq!(refused.status, 429, "{}", refused.raw);
+    assert_eq!(refused.body["error"], "too_many_requests");
+    assert_eq!(refused.body["status"], 429);
+    assert!(refused.body["cause"].is_array());
+    // The limit is per intent, and other routes are not limited.
+    assert_eq!(api.get(&format!("/payment-intents/{other}")).status, 200);
+    assert_eq!(
+        api.get(&format!("/payment-intents/{id}/events")).status,
+        200
+    );
+    // A second later the intent answers again.
+    std::thread::sleep(std::time::Duration::from_millis(1000).saturating_sub(started.elapsed()));
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while api.get(&format!("/payment-intents/{id}")).status == 429 {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    // Without the flag, reads are not limited.
+    let relaxed = Api::start(FROZEN);
+    let id = relaxed.create_ok(CAJA1, 1500);
+    for _ in 0..5 {
+        assert_eq!(relaxed.get(&format!("/payment-intents/{id}")).status, 200);
     }
 }

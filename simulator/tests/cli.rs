@@ -1,6 +1,7 @@
 //! The `point-sim` binary: flags, the port file and the startup line.
 
 mod common;
+mod control;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -24,6 +25,16 @@ fn help_lists_every_flag() {
         "--step-ms",
         "--site",
         "--access-token",
+        "--manual",
+        "--abandon-after-ms",
+        "--strict-rate-limit",
+        "--webhook-secret",
+        "/_sim/state",
+        "/_sim/devices/{device_id}/green-key",
+        "/v1/payments/{id}",
+        "/users/test_user",
+        "1800",
+        "1900",
     ] {
         assert!(text.contains(flag), "{flag}");
     }
@@ -36,6 +47,10 @@ fn bad_flags_exit_2() {
         &["--port", "x"],
         &["--site", "MLZ"],
         &["--step-ms"],
+        &["--manual=true"],
+        &["--abandon-after-ms", "0"],
+        &["--abandon-after-ms"],
+        &["--webhook-secret", ""],
     ] {
         let out = Command::new(BIN).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -119,4 +134,98 @@ fn serves_on_the_port_it_writes() {
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// A running `point-sim` child with a port file; killed on drop.
+struct Child {
+    child: std::process::Child,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Child {
+    fn spawn(args: &[&str]) -> Child {
+        let dir = scratch_dir();
+        let port_file = dir.join("port");
+        let child = Command::new(BIN)
+            .args(["--port", "0"])
+            .args(args)
+            .arg("--port-file")
+            .arg(&port_file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut running = Child {
+            child,
+            dir,
+            port: 0,
+        };
+        let started = Instant::now();
+        running.port = loop {
+            if let Ok(text) = std::fs::read_to_string(&port_file) {
+                break text.trim().parse().unwrap();
+            }
+            assert!(started.elapsed() < DEADLINE, "no port file");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        running
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn manual_and_switches_from_the_command_line() {
+    let sim = Child::spawn(&[
+        "--manual",
+        "--abandon-after-ms",
+        "60000",
+        "--strict-rate-limit",
+        "--webhook-secret",
+        "s3cret",
+    ]);
+    let base = sim.base_url();
+    let state = control::send(&base, "GET", "/_sim/state", None, false);
+    assert_eq!(state.status, 200, "{}", state.raw);
+    assert_eq!(state.body["manual"], true);
+    assert_eq!(state.body["abandon_after_ms"], 60000);
+
+    let client = Client::new(base.clone());
+    let created = client.create(CAJA1, &serde_json::json!({"amount": 1500}));
+    assert_eq!(created.status, 201, "{}", created.raw);
+    let id = created.body["id"].as_str().unwrap();
+    let press = |button: &str, body: Option<&str>| {
+        control::send(
+            &base,
+            "POST",
+            &format!("/_sim/devices/{CAJA1}/{button}"),
+            body,
+            false,
+        )
+    };
+    assert_eq!(press("green-key", None).status, 200);
+    let done = press("card", Some(r#"{"outcome":"approved"}"#));
+    assert_eq!(done.status, 200, "{}", done.raw);
+    assert_eq!(done.body["state"], "FINISHED");
+    // --strict-rate-limit: the first read answers, an immediate second one is refused.
+    assert_eq!(client.get(&format!("/payment-intents/{id}")).status, 200);
+    assert_eq!(client.get(&format!("/payment-intents/{id}")).status, 429);
+
+    // Without --manual, the same sale runs by itself.
+    let auto = Child::spawn(&["--step-ms", "20"]);
+    let client = Client::new(auto.base_url());
+    let created = client.create(CAJA1, &serde_json::json!({"amount": 1500}));
+    let id = created.body["id"].as_str().unwrap();
+    client.wait_for_state(id, "FINISHED");
 }

@@ -74,10 +74,11 @@ c-test: cargo-build $(TEST_ABI) $(TEST_THREADS)
 	scripts/with-sim.sh $(TEST_STEP_MS) $(TEST_THREADS) || status=1; \
 	exit $$status
 
-# One approved sale and one cancelled sale: between them every path of the sample runs.
+# An approved sale with its receipt and refund, and a cancelled sale: between them every
+# path of the sample runs.
 valgrind: cargo-build $(SAMPLE)
 	MP_POLL_INTERVAL_MS=50 scripts/with-sim.sh 100 \
-		$(VALGRIND) $(VALGRIND_FLAGS) $(SAMPLE) 1500 valgrind-approved
+		$(VALGRIND) $(VALGRIND_FLAGS) $(SAMPLE) --refund 1500 valgrind-approved
 	MP_POLL_INTERVAL_MS=50 scripts/with-sim.sh 100 \
 		$(VALGRIND) $(VALGRIND_FLAGS) $(SAMPLE) --cancel 2500 valgrind-cancelled
 

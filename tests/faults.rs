@@ -72,6 +72,28 @@ fn hits(sim: &Simulator, id: u64) -> u64 {
         .unwrap()
 }
 
+/// The simulator's counters of create requests per idempotency key, oldest key first:
+/// `(key, requests, intents_created)`.
+fn idempotency(sim: &Simulator) -> Vec<(String, u64, u64)> {
+    let mut response = control_agent()
+        .get(format!("{}/_sim/idempotency", sim.base_url()))
+        .call()
+        .unwrap();
+    let body: Value = serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+    body["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["key"].as_str().unwrap().to_string(),
+                k["requests"].as_u64().unwrap(),
+                k["intents_created"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 fn create_path() -> String {
     format!("{DEVICES}/{DEVICE}/payment-intents")
 }
@@ -146,6 +168,10 @@ fn a_500_on_create_is_retried_and_makes_one_intent() {
     let id = create(&client, None).unwrap();
     assert_eq!(hits(&sim, fault), 1);
     assert_eq!(intents(&client), [id]);
+    // The 500 came before the store saw the request: only the retry was counted.
+    let keys = idempotency(&sim);
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_eq!((keys[0].1, keys[0].2), (1, 1));
 }
 
 #[test]
@@ -161,6 +187,10 @@ fn a_create_whose_answer_is_lost_is_retried_without_a_duplicate() {
     let id = create(&client, None).unwrap();
     assert_eq!(hits(&sim, fault), 1);
     assert_eq!(intents(&client), std::slice::from_ref(&id));
+    // Two requests carried the library's one generated key; one intent was made with it.
+    let keys = idempotency(&sim);
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_eq!((keys[0].1, keys[0].2), (2, 1));
 
     // The same with the caller's own key, on another intent after cancelling this one.
     client.cancel_intent(DEVICE, &id).unwrap();
@@ -170,6 +200,7 @@ fn a_create_whose_answer_is_lost_is_retried_without_a_duplicate() {
     );
     let second = create(&client, Some("pos-order-77")).unwrap();
     assert_eq!(hits(&sim, fault), 1);
+    assert_eq!(idempotency(&sim)[1], ("pos-order-77".to_string(), 2, 1));
     let mut all = intents(&client);
     all.sort();
     let mut expected = vec![id, second];
@@ -188,6 +219,8 @@ fn a_create_dropped_before_it_was_read_is_retried() {
     let id = create(&client, None).unwrap();
     assert_eq!(hits(&sim, fault), 1);
     assert_eq!(intents(&client), [id]);
+    let keys = idempotency(&sim);
+    assert_eq!((keys.len(), keys[0].1, keys[0].2), (1, 1, 1), "{keys:?}");
 }
 
 #[test]

@@ -453,3 +453,48 @@ fn an_unreachable_webhook_is_recorded_as_an_error() {
         "{failed}"
     );
 }
+
+#[test]
+fn refunds_are_notified_in_their_own_shape() {
+    let api = start(Some("refund-secret"));
+    let hook = Hook::start(api.sim.integrator_token(), 0);
+    register(&api, &hook);
+    let sale_id = sale(&api, CAJA1, 2500, "to-refund");
+    let (_, intent) = api.wait_for_state(&sale_id, "FINISHED");
+    let payment_id = intent["payment"]["id"].as_str().unwrap().to_string();
+    let created = api.call(
+        "POST",
+        &format!("/devices/{CAJA1}/refund"),
+        Some(&json!({"payment_id": payment_id, "additional_info": {"print_on_terminal": ["SELLER_TICKET"]}}).to_string()),
+    );
+    assert_eq!(created.status, 201, "{}", created.raw);
+    let refund_id = created.body["id"].as_str().unwrap().to_string();
+    let posts = hook.wait_until("the refund's final state", |p| {
+        [false, true].iter().all(|&signed| {
+            Hook::accepted(p, &refund_id, signed)
+                .last()
+                .map(|p| p.state())
+                == Some("FINISHED")
+        })
+    });
+    let guide = Hook::accepted(&posts, &refund_id, false);
+    assert_eq!(guide.first().unwrap().state(), "OPEN");
+    let payment_number: u64 = payment_id.parse().unwrap();
+    for post in &guide {
+        let body = &post.body;
+        assert_eq!(body["payment_id"], payment_number);
+        assert_eq!(body["device_id"], CAJA1);
+        assert_eq!(
+            body["additional_info"]["print_on_terminal"],
+            json!(["SELLER_TICKET"])
+        );
+        assert!(is_notification_time(body["created_at"].as_str().unwrap()));
+        assert_eq!(body.get("amount"), None);
+    }
+    let signed = Hook::accepted(&posts, &refund_id, true);
+    assert_eq!(signed.len(), guide.len());
+    assert!(signed[0].target.contains(&format!("data.id={refund_id}&")));
+    assert!(deliveries(&api)
+        .iter()
+        .any(|r| r["resource"] == "refund" && r["id"] == refund_id.as_str()));
+}

@@ -31,6 +31,12 @@
 //! outcome wanted, or cancels. With [`SimConfig::abandon_after_ms`] an intent or refund
 //! not final that long after creation becomes `ABANDONED`, in either mode. Refund intents
 //! move through the same states (automatically they always complete).
+//!
+//! `/_sim/faults` makes the next matching API requests fail on demand (an error status
+//! with `Retry-After`, a delay, a connection dropped before or after the request is
+//! served, a truncated body), for testing a client's retries and timeouts. Once
+//! `POST /integrators/check` has succeeded, every state change is POSTed to the webhook
+//! (also signed, with [`SimConfig::webhook_secret`]); `/_sim/webhooks` lists the attempts.
 
 mod config;
 mod control;

@@ -31,6 +31,12 @@
 //! outcome wanted, or cancels. With [`SimConfig::abandon_after_ms`] an intent or refund
 //! not final that long after creation becomes `ABANDONED`, in either mode. Refund intents
 //! move through the same states (automatically they always complete).
+//!
+//! `/_sim/faults` makes the next matching API requests fail on demand (an error status
+//! with `Retry-After`, a delay, a connection dropped before or after the request is
+//! served, a truncated body), for testing a client's retries and timeouts. Once
+//! `POST /integrators/check` has succeeded, every state change is POSTed to the webhook
+//! (also signed, with [`SimConfig::webhook_secret`]); `/_sim/webhooks` lists the attempts.
 
 mod config;
 mod control;
@@ -40,6 +46,7 @@ mod faults;
 mod handlers;
 mod page;
 mod query;
+mod relay;
 mod routes;
 mod server;
 mod state;
@@ -48,7 +55,7 @@ mod validation;
 mod webhook_check;
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -56,6 +63,7 @@ use std::time::Duration;
 
 pub use config::{amount_limits, SimConfig, SITES};
 
+use relay::Relay;
 use server::Shared;
 use state::Store;
 use time::Clock;
@@ -95,16 +103,21 @@ impl Simulator {
                 format!("unknown site {:?}: expected MLA, MLB or MLM", config.site),
             )
         })?;
-        let server = tiny_http::Server::http(config.bind.as_str()).map_err(|e| match e
-            .downcast::<io::Error>()
-        {
-            Ok(io_error) => *io_error,
-            Err(other) => io::Error::other(other.to_string()),
+        // Clients connect to `listener`; the relay passes each connection on to tiny_http on
+        // an internal loopback port, which lets a fault drop a connection (see relay.rs).
+        let listener = TcpListener::bind(config.bind.as_str())?;
+        let addr = listener.local_addr()?;
+        let server = tiny_http::Server::http("127.0.0.1:0").map_err(|e| {
+            match e.downcast::<io::Error>() {
+                Ok(io_error) => *io_error,
+                Err(other) => io::Error::other(other.to_string()),
+            }
         })?;
-        let addr = server
+        let upstream = server
             .server_addr()
             .to_ip()
             .ok_or_else(|| io::Error::other("the server is not listening on an IP address"))?;
+        let relay = Relay::start(listener, upstream)?;
         // A wildcard bind is reachable on loopback; print an address a client can use.
         let host = match addr.ip() {
             IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -124,11 +137,14 @@ impl Simulator {
             limits,
             access_token: config.access_token.clone(),
             config,
+            faults: Default::default(),
+            deliveries: Default::default(),
+            relay,
         });
         let server = Arc::new(server);
         let stopping = Arc::new(AtomicBool::new(false));
 
-        let mut threads = Vec::with_capacity(WORKERS + 1);
+        let mut threads = Vec::with_capacity(WORKERS + 2);
         let mut spawn = |name: String, body: Box<dyn FnOnce() + Send>| {
             std::thread::Builder::new()
                 .name(name)
@@ -140,6 +156,13 @@ impl Simulator {
             "point-sim-ticker".into(),
             Box::new(move || ticker(&ticker_shared)),
         )
+        .and_then(|()| {
+            let delivery_shared = Arc::clone(&shared);
+            spawn(
+                "point-sim-webhooks".into(),
+                Box::new(move || delivery::run(&delivery_shared)),
+            )
+        })
         .and_then(|()| {
             (0..WORKERS).try_for_each(|n| {
                 let (server, shared, stopping) = (
@@ -187,6 +210,8 @@ impl Simulator {
     pub fn stop(self) {}
 
     fn shutdown(&mut self) {
+        // No new connections, and every open one closed, before the workers stop.
+        self.shared.relay.stop();
         self.stopping.store(true, Ordering::SeqCst);
         // One unblock per worker: each wakes exactly one thread blocked in `recv`.
         for _ in 0..WORKERS {
@@ -194,6 +219,7 @@ impl Simulator {
         }
         self.shared.lock().shutdown = true;
         self.shared.wake.notify_all();
+        delivery::stop(&self.shared);
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }

@@ -1,17 +1,20 @@
-//! The HTTP side: worker threads taking requests from tiny_http, authentication, and
-//! turning handler results into responses.
+//! The HTTP side: worker threads taking requests from tiny_http, authentication, faults on
+//! demand, and turning handler results into responses.
 
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use tiny_http::{Header, Request, Response, Server};
 
+use crate::delivery::Deliveries;
 use crate::errors::ApiError;
+use crate::faults::{truncate_body, FaultBook, FaultKind};
 use crate::handlers::{dispatch, Incoming, Reply};
 use crate::query::split_target;
-use crate::routes::route;
+use crate::relay::Relay;
+use crate::routes::{route, Route};
 use crate::state::Store;
 use crate::time::Clock;
 
@@ -29,6 +32,12 @@ pub(crate) struct Shared {
     pub access_token: Option<String>,
     /// Everything the simulator was started with (mode, webhook secret, ...).
     pub config: crate::config::SimConfig,
+    /// Faults registered through `/_sim/faults`.
+    pub faults: FaultBook,
+    /// Webhook notifications: the checked target and the record of attempts.
+    pub deliveries: Deliveries,
+    /// The client connections, so a fault can drop one.
+    pub relay: Arc<Relay>,
 }
 
 impl Shared {
@@ -55,7 +64,7 @@ impl Shared {
 pub(crate) fn serve(server: &Server, shared: &Shared, stopping: &AtomicBool) {
     loop {
         match server.recv() {
-            Ok(request) => handle(shared, request),
+            Ok(request) => handle(shared, request, stopping),
             Err(_) if stopping.load(Ordering::SeqCst) => return,
             // A failed accept (e.g. out of file descriptors): don't spin on it.
             Err(_) => std::thread::sleep(Duration::from_millis(10)),
@@ -125,42 +134,144 @@ fn process(shared: &Shared, request: &mut Request) -> Result<Reply, ApiError> {
         // An empty key can't identify anything; treat it as no key.
         idempotency_key: header_value(request, "X-Idempotency-Key").filter(|k| !k.is_empty()),
     };
-    dispatch(shared, route, incoming)
+    // Webhook delivery starts with the changes after a successful check.
+    let check_from = matches!(route, Route::CheckIntegrator).then(|| shared.lock().history().len());
+    let result = dispatch(shared, route, incoming);
+    if let (Some(from), Ok(_)) = (check_from, &result) {
+        crate::delivery::webhook_checked(shared, from);
+    }
+    result
 }
 
 fn json_header() -> Header {
     Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]).expect("valid header")
 }
 
-fn handle(shared: &Shared, mut request: Request) {
-    let response = match process(shared, &mut request) {
-        Ok(Reply::Json(status, body)) => Response::from_data(body.to_string())
-            .with_status_code(status)
-            .with_header(json_header()),
-        // tiny_http sends no body (nor Content-Type use) for 204.
-        Ok(Reply::NoContent) => Response::from_data(Vec::new()).with_status_code(204),
-        Ok(Reply::Text {
-            status,
-            content_type,
-            body,
-        }) => Response::from_data(body)
-            .with_status_code(status)
-            .with_header(
-                Header::from_bytes(&b"Content-Type"[..], content_type.as_bytes())
-                    .expect("valid header"),
-            ),
-        Err(err) => {
-            let mut response = Response::from_data(err.to_json().to_string())
-                .with_status_code(err.status)
-                .with_header(json_header());
-            if let Some(allow) = err.allow {
-                response.add_header(
-                    Header::from_bytes(&b"Allow"[..], allow.as_bytes()).expect("valid header"),
-                );
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
+}
+
+/// What will be sent, before it becomes a tiny_http `Response` (so a fault can alter it).
+struct Answer {
+    status: u16,
+    headers: Vec<Header>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn from_result(result: Result<Reply, ApiError>) -> Answer {
+        match result {
+            Ok(Reply::Json(status, body)) => Answer {
+                status,
+                headers: vec![json_header()],
+                body: body.to_string().into_bytes(),
+            },
+            // tiny_http sends no body (nor Content-Type use) for 204.
+            Ok(Reply::NoContent) => Answer {
+                status: 204,
+                headers: Vec::new(),
+                body: Vec::new(),
+            },
+            Ok(Reply::Text {
+                status,
+                content_type,
+                body,
+            }) => Answer {
+                status,
+                headers: vec![header("Content-Type", content_type)],
+                body: body.into_bytes(),
+            },
+            Err(err) => {
+                let mut headers = vec![json_header()];
+                if let Some(allow) = err.allow {
+                    headers.push(header("Allow", allow));
+                }
+                Answer {
+                    status: err.status,
+                    headers,
+                    body: err.to_json().to_string().into_bytes(),
+                }
             }
-            response
+        }
+    }
+
+    fn send(self, request: Request) {
+        let mut response = Response::from_data(self.body).with_status_code(self.status);
+        for h in self.headers {
+            response.add_header(h);
+        }
+        // The client may have gone away; nothing useful to do about it.
+        let _ = request.respond(response);
+    }
+}
+
+/// Sleeps `ms`, waking early when the simulator stops so shutdown never waits on a fault.
+fn delay(ms: u64, stopping: &AtomicBool) {
+    let until = Instant::now() + Duration::from_millis(ms);
+    while !stopping.load(Ordering::SeqCst) {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(50)));
+    }
+}
+
+/// Ends the request's connection with no (further) byte sent; see `relay.rs`.
+fn drop_connection(shared: &Shared, request: Request) {
+    let dropped = request
+        .remote_addr()
+        .is_some_and(|addr| shared.relay.drop_connection(*addr));
+    if dropped {
+        // tiny_http must still be given an answer; it goes to a closed socket, and the relay
+        // would discard it anyway.
+        let _ = request.respond(Response::empty(204));
+    } else {
+        Answer::from_result(Err(ApiError::new(
+            500,
+            "fault_failed",
+            "the simulator could not find this connection to drop it",
+        )))
+        .send(request);
+    }
+}
+
+fn handle(shared: &Shared, mut request: Request, stopping: &AtomicBool) {
+    let fault = {
+        let (path, _) = split_target(request.url());
+        // The simulator's own surface is never faulted: tests must be able to undo faults.
+        if crate::control::is_control_path(path) {
+            None
+        } else {
+            shared.faults.take(request.method().as_str(), path)
         }
     };
-    // The client may have gone away; nothing useful to do about it.
-    let _ = request.respond(response);
+    match &fault {
+        Some(FaultKind::Status {
+            status,
+            retry_after,
+        }) => {
+            let mut answer = Answer::from_result(Err(ApiError::new(
+                *status,
+                "simulated_fault",
+                format!("simulated fault: HTTP {status}"),
+            )));
+            if let Some(value) = retry_after {
+                answer.headers.push(header("Retry-After", value));
+            }
+            return answer.send(request);
+        }
+        Some(FaultKind::DropBeforeRead) => return drop_connection(shared, request),
+        Some(FaultKind::Delay { delay_ms }) => delay(*delay_ms, stopping),
+        _ => {}
+    }
+    let mut answer = Answer::from_result(process(shared, &mut request));
+    match fault {
+        Some(FaultKind::DropAfterRead) => drop_connection(shared, request),
+        Some(FaultKind::MalformedBody) => {
+            answer.body = truncate_body(&answer.body);
+            answer.send(request);
+        }
+        _ => answer.send(request),
+    }
 }

@@ -186,6 +186,9 @@ impl Answer {
                 if let Some(allow) = err.allow {
                     headers.push(header("Allow", allow));
                 }
+                if let Some(retry_after) = &err.retry_after {
+                    headers.push(header("Retry-After", retry_after));
+                }
                 Answer {
                     status: err.status,
                     headers,

@@ -785,6 +785,15 @@ fn strict_rate_limit_refuses_a_second_read_within_a_second() {
     assert_eq!(refused.body["error"], "too_many_requests");
     assert_eq!(refused.body["status"], 429);
     assert!(refused.body["cause"].is_array());
+    let again = control::send(
+        &api.sim.base_url(),
+        "GET",
+        &format!("{PREFIX}/payment-intents/{id}"),
+        None,
+        true,
+    );
+    assert_eq!(again.status, 429);
+    assert_eq!(again.retry_after.as_deref(), Some("1"));
     // The limit is per intent, and other routes are not limited.
     assert_eq!(api.get(&format!("/payment-intents/{other}")).status, 200);
     assert_eq!(

@@ -97,7 +97,13 @@ Control API under /_sim (no token; JSON; errors as {{message, error, status, cau
   POST   /_sim/devices/{{device_id}}/cancel             the terminal's cancel: OPEN or ON_TERMINAL -> CANCELED
   GET    /_sim/idempotency[/{{key}}]                    per X-Idempotency-Key: requests, intents_created
   POST   /_sim/faults                                 inject a fault into matching API requests
+                                                      {{\"method\":\"POST\"|\"*\",\"path\":\"/point/...\" (or prefix*),
+                                                      \"count\":N,\"kind\":\"status\"|\"delay\"|
+                                                      \"drop_before_read\"|\"drop_after_read\"|
+                                                      \"malformed_body\",\"status\":503,
+                                                      \"retry_after\":\"2\",\"delay_ms\":1500}}
   GET    /_sim/faults, DELETE /_sim/faults            list (with remaining, hits) / clear them
+  DELETE /_sim/faults/{{id}}                            remove one fault
   GET    /_sim/webhooks, DELETE /_sim/webhooks        webhook deliveries made / clear the record
 
 Virtual devices (all start in PDV mode):

@@ -57,6 +57,17 @@ pub fn amount_limits(site: &str) -> Option<(i64, i64)> {
         .map(|&(_, min, max)| (min, max))
 }
 
+/// The currency of a site's amounts, as the Payments API names it (`None` for a site
+/// the simulator does not know).
+pub(crate) fn currency(site: &str) -> Option<&'static str> {
+    match site.to_ascii_uppercase().as_str() {
+        "MLA" => Some("ARS"),
+        "MLB" => Some("BRL"),
+        "MLM" => Some("MXN"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +78,10 @@ mod tests {
         assert_eq!(amount_limits("mlb"), Some((100, 7_000_000)));
         assert_eq!(amount_limits("MLM"), Some((500, 35_000_000)));
         assert_eq!(amount_limits("MLC"), None);
+        for (site, _, _) in SITES {
+            assert!(currency(site).is_some(), "{site}");
+        }
+        assert_eq!(currency("mlb"), Some("BRL"));
+        assert_eq!(currency("MLC"), None);
     }
 }

@@ -13,6 +13,8 @@ pub(crate) struct ApiError {
     pub cause: Vec<(&'static str, String)>,
     /// Only for 405: the methods the path accepts, sent as the `Allow` header.
     pub allow: Option<&'static str>,
+    /// Sent as the `Retry-After` header (seconds), as rate limits and busy servers do.
+    pub retry_after: Option<String>,
 }
 
 impl ApiError {
@@ -23,6 +25,7 @@ impl ApiError {
             message: message.into(),
             cause: Vec::new(),
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -49,6 +52,13 @@ impl ApiError {
     pub(crate) fn method_not_allowed(allow: &'static str) -> ApiError {
         let mut err = ApiError::new(405, "method_not_allowed", "method not allowed");
         err.allow = Some(allow);
+        err
+    }
+
+    /// 429, asking the client to wait `retry_after_secs` before trying again.
+    pub(crate) fn too_many_requests(message: impl Into<String>, retry_after_secs: u32) -> ApiError {
+        let mut err = ApiError::new(429, "too_many_requests", message);
+        err.retry_after = Some(retry_after_secs.to_string());
         err
     }
 

@@ -7,9 +7,11 @@ use crate::errors::ApiError;
 use crate::query::param;
 use crate::routes::Route;
 use crate::server::Shared;
-use crate::state::DeviceFilter;
+use crate::state::{Creation, DeviceFilter, Pace};
 use crate::time::{parse_date, MS_PER_DAY};
-use crate::validation::{validate_create, validate_operating_mode, validate_webhook};
+use crate::validation::{
+    validate_create, validate_operating_mode, validate_test_user, validate_webhook,
+};
 use crate::webhook_check;
 
 const MAX_PAGE: u64 = 50;
@@ -21,6 +23,7 @@ pub(crate) enum Reply {
     Json(u16, Value),
     NoContent,
     /// Anything that is not JSON, such as the virtual terminal page.
+    #[allow(dead_code)] // the page (another module, still a placeholder here) sends it
     Text {
         status: u16,
         content_type: &'static str,
@@ -37,7 +40,7 @@ pub(crate) struct Incoming {
 }
 
 impl Incoming {
-    fn json_body(&self) -> Result<Value, ApiError> {
+    pub(crate) fn json_body(&self) -> Result<Value, ApiError> {
         if self.body.trim().is_empty() {
             return Err(ApiError::invalid_field(
                 "invalid_body",
@@ -71,8 +74,12 @@ pub(crate) fn dispatch(
             Ok(Reply::Json(200, json!({ "id": intent_id })))
         }
         Route::GetIntent { intent_id } => {
-            let (store, _) = shared.lock_now();
-            Ok(Reply::Json(200, store.intent(&intent_id)?.to_json()))
+            let (mut store, now) = shared.lock_now();
+            let strict = shared.config.strict_rate_limit;
+            Ok(Reply::Json(
+                200,
+                store.read_intent(&intent_id, now, strict)?,
+            ))
         }
         Route::LastEvent { intent_id } => {
             let (store, _) = shared.lock_now();
@@ -106,6 +113,37 @@ pub(crate) fn dispatch(
             Ok(Reply::NoContent)
         }
         Route::CheckIntegrator => check_integrator(shared),
+        Route::CreateRefund { device_id } => create_refund(shared, &device_id, &incoming),
+        Route::CancelRefund {
+            device_id,
+            refund_id,
+        } => {
+            let (mut store, now) = shared.lock_now();
+            store.cancel_refund(&device_id, &refund_id, now)?;
+            Ok(Reply::Json(200, json!({ "id": refund_id })))
+        }
+        Route::GetRefund { refund_id } => {
+            let (store, _) = shared.lock_now();
+            Ok(Reply::Json(200, store.refund(&refund_id)?.to_json()))
+        }
+        Route::GetPayment { payment_id } => {
+            // The site was checked at start, so it has a currency.
+            let currency = crate::config::currency(&shared.config.site).unwrap_or("ARS");
+            let (store, _) = shared.lock_now();
+            Ok(Reply::Json(200, store.payment_json(&payment_id, currency)?))
+        }
+        Route::CreateTestUser => {
+            validate_test_user(&incoming.json_body()?)?;
+            Ok(Reply::Json(201, shared.lock().create_test_user()))
+        }
+    }
+}
+
+/// How intents created now will move, from the simulator's configuration.
+fn pace(shared: &Shared) -> Pace {
+    Pace {
+        manual: shared.config.manual,
+        abandon_after_ms: shared.config.abandon_after_ms,
     }
 }
 
@@ -185,17 +223,38 @@ fn create_intent(shared: &Shared, device_id: &str, incoming: &Incoming) -> Resul
     let intent_id = uuid::Uuid::new_v4().to_string();
     let limits = shared.limits;
     let (mut store, now) = shared.lock_now();
-    let intent = store.create_intent(
+    let creation = Creation {
         device_id,
-        incoming.idempotency_key.as_deref(),
-        body,
-        |b| validate_create(b, limits),
-        intent_id,
+        idempotency_key: incoming.idempotency_key.as_deref(),
+        id: intent_id,
         now,
-    )?;
+        pace: pace(shared),
+    };
+    let intent = store.create_intent(creation, body, |b| validate_create(b, limits))?;
     let reply = intent.to_json();
     drop(store);
     // The ticker may be idle; it must now wait for this intent's first step.
+    shared.wake.notify_all();
+    Ok(Reply::Json(201, reply))
+}
+
+fn create_refund(shared: &Shared, device_id: &str, incoming: &Incoming) -> Result<Reply, ApiError> {
+    let body = incoming.json_body();
+    let (mut store, now) = shared.lock_now();
+    let creation = Creation {
+        device_id,
+        idempotency_key: incoming.idempotency_key.as_deref(),
+        id: uuid::Uuid::new_v4().to_string(),
+        now,
+        pace: pace(shared),
+    };
+    let refund = store.create_refund(creation, body)?;
+    // The creation answer: the GET shape without the state, as the real service sends.
+    let mut reply = refund.to_json();
+    if let Some(object) = reply.as_object_mut() {
+        object.remove("state");
+    }
+    drop(store);
     shared.wake.notify_all();
     Ok(Reply::Json(201, reply))
 }

@@ -11,17 +11,26 @@
 //!
 //! Each payment intent moves by itself: `OPEN` → `ON_TERMINAL` → `PROCESSING` →
 //! `PROCESSED` → final, one step every [`SimConfig::step_ms`] after creation. The amount
-//! (minor units) picks the outcome, as in Mercado Pago's own sandbox:
+//! (minor units) picks the outcome, as in Mercado Pago's own sandbox, plus two
+//! simulator-only amounts for the newer final states:
 //!
 //! | amount | final intent state | `payment.state` |
 //! |---|---|---|
 //! | 1100 | `FINISHED` | `refunded` (the sandbox's "reversed": approved, then reversed) |
 //! | 1200 | `FINISHED` | `rejected` |
 //! | 1300 | `ERROR` | — (no payment) |
+//! | 1800 | `CONFIRMATION_REQUIRED` | `""` (empty, as the real service sends) |
+//! | 1900 | `ABANDONED` (after `ON_TERMINAL`, at the time of the final step) | — (no payment) |
 //! | any other | `FINISHED` | `approved` |
 //!
 //! The payment (with a numeric-string id counting up from `"20000000001"`) appears when
 //! the intent reaches `PROCESSED`; its `state` is set at the final step.
+//!
+//! With [`SimConfig::manual`] nothing moves by itself: the control API under `/_sim`
+//! (or the virtual terminal page at `/`) presses the green key, presents a card with the
+//! outcome wanted, or cancels. With [`SimConfig::abandon_after_ms`] an intent or refund
+//! not final that long after creation becomes `ABANDONED`, in either mode. Refund intents
+//! move through the same states (automatically they always complete).
 
 mod config;
 mod control;

@@ -6,7 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::errors::ApiError;
-use crate::state::OperatingMode;
+use crate::state::{OperatingMode, Outcome};
 
 pub(crate) const MAX_EXTERNAL_REFERENCE_CHARS: usize = 64;
 const PAYMENT_TYPES: [&str; 3] = ["credit_card", "debit_card", "voucher_card"];
@@ -206,6 +206,106 @@ fn validate_payment(p: &Map<String, Value>) -> Result<PaymentRequest, ApiError> 
         installments_cost,
         voucher_type,
     })
+}
+
+/// A validated create-refund body.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NewRefund {
+    /// Digits only, as the Payments API's ids.
+    pub payment_id: String,
+    pub additional_info: Map<String, Value>,
+}
+
+const PRINT_TARGETS: [&str; 2] = ["SELLER_TICKET", "BUYER_TICKET"];
+
+/// `{"payment_id": "<digits>", "additional_info": {...}}`. The payment id may also come as
+/// a JSON integer (tolerated, echoed as a string).
+pub(crate) fn validate_refund(body: &Value) -> Result<NewRefund, ApiError> {
+    const MESSAGE: &str = "payment_id is required: the numeric id of the payment, as a string";
+    let object = body.as_object().ok_or_else(|| {
+        ApiError::invalid_field("invalid_body", "request body must be a JSON object")
+    })?;
+    let payment_id = match given(object, "payment_id") {
+        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.clone()
+        }
+        Some(Value::Number(n)) if n.is_u64() => n.to_string(),
+        _ => return Err(ApiError::invalid_field("invalid_payment_id", MESSAGE)),
+    };
+    let additional_info = match given(object, "additional_info") {
+        None => Map::new(),
+        Some(Value::Object(info)) => {
+            validate_refund_info(info)?;
+            info.clone()
+        }
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "invalid_additional_info",
+                "additional_info must be an object",
+            ))
+        }
+    };
+    Ok(NewRefund {
+        payment_id,
+        additional_info,
+    })
+}
+
+fn validate_refund_info(info: &Map<String, Value>) -> Result<(), ApiError> {
+    const CODE: &str = "invalid_additional_info";
+    if let Some(targets) = given(info, "print_on_terminal") {
+        let valid = targets.as_array().is_some_and(|list| {
+            list.iter()
+                .all(|t| t.as_str().is_some_and(|t| PRINT_TARGETS.contains(&t)))
+        });
+        if !valid {
+            return Err(ApiError::invalid_field(
+                CODE,
+                format!(
+                    "additional_info.print_on_terminal must be a list of {}",
+                    PRINT_TARGETS.join(", ")
+                ),
+            ));
+        }
+    }
+    if let Some(reference) = optional_string(
+        info,
+        "external_reference",
+        CODE,
+        "additional_info.external_reference",
+    )? {
+        if reference.chars().count() > MAX_EXTERNAL_REFERENCE_CHARS {
+            return Err(ApiError::invalid_field(
+                CODE,
+                format!(
+                    "additional_info.external_reference must be at most {MAX_EXTERNAL_REFERENCE_CHARS} characters"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `{"outcome": "approved" | ...}`: the card the control API presents.
+pub(crate) fn validate_card(body: &Value) -> Result<Outcome, ApiError> {
+    let message = format!("outcome must be one of {}", Outcome::CARD_NAMES);
+    body.get("outcome")
+        .and_then(Value::as_str)
+        .and_then(Outcome::parse_card)
+        .ok_or_else(|| ApiError::invalid_field("invalid_outcome", message))
+}
+
+/// Sites where Mercado Pago makes test users.
+const TEST_USER_SITES: [&str; 7] = ["MLA", "MLB", "MLM", "MLC", "MCO", "MPE", "MLU"];
+
+/// `{"site_id": "MLA"}` of `POST /users/test_user`; returns the site.
+pub(crate) fn validate_test_user(body: &Value) -> Result<String, ApiError> {
+    let message = format!("site_id must be one of {}", TEST_USER_SITES.join(", "));
+    body.get("site_id")
+        .and_then(Value::as_str)
+        .filter(|site| TEST_USER_SITES.contains(site))
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::invalid_field("invalid_site_id", message))
 }
 
 /// `{"operating_mode": "PDV" | "STANDALONE"}`.

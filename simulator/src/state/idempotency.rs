@@ -1,0 +1,124 @@
+//! `X-Idempotency-Key` records: which object a key created (so a replay returns it), and
+//! per-key counters that let tests prove no duplicate was made.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use super::model::Resource;
+
+/// What a key created.
+#[derive(Debug, Clone)]
+pub(super) struct Created {
+    pub resource: Resource,
+    pub device_id: String,
+    /// The request body, compared as JSON (key order doesn't matter) on a replay.
+    pub body: Value,
+    pub object_id: String,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    key: String,
+    /// Create requests (payment intents and refunds) that carried the key.
+    requests: u64,
+    /// Objects actually created with it (0 or 1: later requests replay or are refused).
+    created: u64,
+    record: Option<Created>,
+}
+
+impl Entry {
+    fn to_json(&self) -> Value {
+        json!({"key": self.key, "requests": self.requests, "intents_created": self.created})
+    }
+}
+
+/// Keys in the order first seen.
+#[derive(Debug, Default)]
+pub(super) struct IdempotencyBook {
+    entries: Vec<Entry>,
+    index: HashMap<String, usize>,
+}
+
+impl IdempotencyBook {
+    fn entry(&mut self, key: &str) -> &mut Entry {
+        let at = match self.index.get(key) {
+            Some(&at) => at,
+            None => {
+                self.entries.push(Entry {
+                    key: key.to_string(),
+                    requests: 0,
+                    created: 0,
+                    record: None,
+                });
+                self.index.insert(key.to_string(), self.entries.len() - 1);
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[at]
+    }
+
+    /// Counts a create request carrying `key`, whatever its fate.
+    pub(super) fn count_request(&mut self, key: &str) {
+        self.entry(key).requests += 1;
+    }
+
+    pub(super) fn created_with(&self, key: &str) -> Option<&Created> {
+        self.index
+            .get(key)
+            .and_then(|&at| self.entries[at].record.as_ref())
+    }
+
+    pub(super) fn remember(&mut self, key: &str, created: Created) {
+        let entry = self.entry(key);
+        entry.created += 1;
+        entry.record = Some(created);
+    }
+
+    /// `{"key", "requests", "intents_created"}`; zeros for a key never seen.
+    pub(super) fn counters_json(&self, key: &str) -> Value {
+        match self.index.get(key) {
+            Some(&at) => self.entries[at].to_json(),
+            None => json!({"key": key, "requests": 0, "intents_created": 0}),
+        }
+    }
+
+    pub(super) fn all_json(&self) -> Vec<Value> {
+        self.entries.iter().map(Entry::to_json).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_per_key_in_first_seen_order() {
+        let mut book = IdempotencyBook::default();
+        assert_eq!(
+            book.counters_json("k"),
+            json!({"key": "k", "requests": 0, "intents_created": 0})
+        );
+        book.count_request("b");
+        book.count_request("a");
+        book.count_request("b");
+        assert!(book.created_with("b").is_none());
+        book.remember(
+            "b",
+            Created {
+                resource: Resource::PaymentIntent,
+                device_id: "D".into(),
+                body: json!({"amount": 1500}),
+                object_id: "i".into(),
+            },
+        );
+        assert_eq!(book.created_with("b").unwrap().object_id, "i");
+        assert_eq!(
+            book.all_json(),
+            [
+                json!({"key": "b", "requests": 2, "intents_created": 1}),
+                json!({"key": "a", "requests": 1, "intents_created": 0}),
+            ]
+        );
+    }
+}

@@ -1,0 +1,369 @@
+//! The objects the store holds: devices, intents (payment and refund), their payments and
+//! the state-change log.
+
+use serde_json::{json, Value};
+
+use crate::validation::PaymentRequest;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OperatingMode {
+    Pdv,
+    Standalone,
+}
+
+impl OperatingMode {
+    pub(crate) fn parse(text: &str) -> Option<OperatingMode> {
+        match text {
+            "PDV" => Some(OperatingMode::Pdv),
+            "STANDALONE" => Some(OperatingMode::Standalone),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            OperatingMode::Pdv => "PDV",
+            OperatingMode::Standalone => "STANDALONE",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Device {
+    pub id: &'static str,
+    pub pos_id: i64,
+    pub store_id: &'static str,
+    pub external_pos_id: &'static str,
+    pub mode: OperatingMode,
+}
+
+impl Device {
+    pub(crate) fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "pos_id": self.pos_id,
+            "store_id": self.store_id,
+            "external_pos_id": self.external_pos_id,
+            "operating_mode": self.mode.as_str(),
+        })
+    }
+}
+
+/// The virtual terminals every simulator starts with.
+pub(super) fn initial_devices() -> Vec<Device> {
+    let device = |id, pos_id, store_id, external_pos_id| Device {
+        id,
+        pos_id,
+        store_id,
+        external_pos_id,
+        mode: OperatingMode::Pdv,
+    };
+    vec![
+        device(
+            "PAX_A910__SMARTPOS1495357742",
+            47_792_476,
+            "47792478",
+            "CAJA1",
+        ),
+        device(
+            "GERTEC_MP35P__8701012051267097",
+            47_792_477,
+            "47792478",
+            "CAJA2",
+        ),
+        device(
+            "INGENICO_MOVE2500__ING-ARG-14886780",
+            47_792_479,
+            "47792480",
+            "CAJA3",
+        ),
+    ]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IntentState {
+    Open,
+    OnTerminal,
+    Processing,
+    Processed,
+    Finished,
+    Canceled,
+    Error,
+    /// Not processed in time (see `SimConfig::abandon_after_ms`); never has a payment.
+    Abandoned,
+    /// Final, with a payment whose `state` is empty: the cashier must look at the terminal.
+    ConfirmationRequired,
+}
+
+impl IntentState {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            IntentState::Open => "OPEN",
+            IntentState::OnTerminal => "ON_TERMINAL",
+            IntentState::Processing => "PROCESSING",
+            IntentState::Processed => "PROCESSED",
+            IntentState::Finished => "FINISHED",
+            IntentState::Canceled => "CANCELED",
+            IntentState::Error => "ERROR",
+            IntentState::Abandoned => "ABANDONED",
+            IntentState::ConfirmationRequired => "CONFIRMATION_REQUIRED",
+        }
+    }
+
+    pub(crate) fn is_final(self) -> bool {
+        matches!(
+            self,
+            IntentState::Finished
+                | IntentState::Canceled
+                | IntentState::Error
+                | IntentState::Abandoned
+                | IntentState::ConfirmationRequired
+        )
+    }
+}
+
+/// How the terminal ends a sale: chosen by the amount in automatic mode (the table in
+/// [`Outcome::for_amount`]), by the card presented in manual mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Approved,
+    Rejected,
+    /// Approved, then reversed: the payment ends `refunded`.
+    Reversed,
+    Error,
+    ConfirmationRequired,
+    /// Automatic mode only: the terminal takes the intent and never processes it.
+    Abandoned,
+}
+
+/// Simulator-only amounts (not in Mercado Pago's sandbox) for the two newer final states.
+/// 1600 was not free: the simulator's own tests use it as an ordinary approved amount.
+pub(crate) const CONFIRMATION_REQUIRED_AMOUNT: i64 = 1800;
+pub(crate) const ABANDONED_AMOUNT: i64 = 1900;
+
+impl Outcome {
+    /// The automatic mode's table:
+    ///
+    /// | amount | final intent state | `payment.state` |
+    /// |---|---|---|
+    /// | 1100 | `FINISHED` | `refunded` (the sandbox's "reversed": approved, then reversed) |
+    /// | 1200 | `FINISHED` | `rejected` |
+    /// | 1300 | `ERROR` | — (no payment) |
+    /// | 1800 | `CONFIRMATION_REQUIRED` | `""` (simulator only) |
+    /// | 1900 | `ABANDONED` | — (no payment; simulator only) |
+    /// | any other | `FINISHED` | `approved` |
+    pub(crate) fn for_amount(amount: i64) -> Outcome {
+        match amount {
+            1100 => Outcome::Reversed,
+            1200 => Outcome::Rejected,
+            1300 => Outcome::Error,
+            CONFIRMATION_REQUIRED_AMOUNT => Outcome::ConfirmationRequired,
+            ABANDONED_AMOUNT => Outcome::Abandoned,
+            _ => Outcome::Approved,
+        }
+    }
+
+    /// A card outcome of the control API (`Abandoned` is not a card).
+    pub(crate) fn parse_card(text: &str) -> Option<Outcome> {
+        match text {
+            "approved" => Some(Outcome::Approved),
+            "rejected" => Some(Outcome::Rejected),
+            "reversed" => Some(Outcome::Reversed),
+            "error" => Some(Outcome::Error),
+            "confirmation_required" => Some(Outcome::ConfirmationRequired),
+            _ => None,
+        }
+    }
+
+    pub(crate) const CARD_NAMES: &'static str =
+        "approved, rejected, reversed, error, confirmation_required";
+
+    pub(super) fn final_state(self) -> IntentState {
+        match self {
+            Outcome::Error => IntentState::Error,
+            Outcome::ConfirmationRequired => IntentState::ConfirmationRequired,
+            Outcome::Abandoned => IntentState::Abandoned,
+            Outcome::Approved | Outcome::Rejected | Outcome::Reversed => IntentState::Finished,
+        }
+    }
+
+    /// Whether the sale gets a payment (made when the intent reaches PROCESSED).
+    pub(super) fn makes_payment(self) -> bool {
+        !matches!(self, Outcome::Error | Outcome::Abandoned)
+    }
+
+    pub(super) fn payment_state(self) -> Option<&'static str> {
+        match self {
+            Outcome::Approved => Some("approved"),
+            Outcome::Rejected => Some("rejected"),
+            Outcome::Reversed => Some("refunded"),
+            // The real service sends an empty state here.
+            Outcome::ConfirmationRequired => Some(""),
+            Outcome::Error | Outcome::Abandoned => None,
+        }
+    }
+}
+
+/// A refund of a payment: made by a refund intent, or by the sandbox's reversal (1100).
+#[derive(Debug, Clone)]
+pub(crate) struct PaymentRefund {
+    /// The Payments API's numeric refund id.
+    pub id: u64,
+    /// The refund intent that made it; `None` for a reversal.
+    pub refund_intent_id: Option<String>,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Payment {
+    pub id: String,
+    pub kind: String,
+    pub installments: u64,
+    pub installments_cost: String,
+    pub voucher_type: Option<String>,
+    /// Set at the final step; absent while the intent is PROCESSED.
+    pub state: Option<&'static str>,
+    /// When the payment was made (the intent reached PROCESSED).
+    pub created_ms: i64,
+    /// When the sale ended (the intent's final state).
+    pub settled_ms: Option<i64>,
+    /// Set once the payment is refunded; the intent's `payment.state` keeps what it was at
+    /// the end of the sale (a final intent never changes), the Payments API shows this.
+    pub refund: Option<PaymentRefund>,
+}
+
+impl Payment {
+    /// The payment as an intent shows it.
+    pub(super) fn to_json(&self) -> Value {
+        let mut out = json!({
+            "id": self.id,
+            "type": self.kind,
+            "installments": self.installments,
+            "installments_cost": self.installments_cost,
+        });
+        if let Some(voucher) = &self.voucher_type {
+            out["voucher_type"] = json!(voucher);
+        }
+        if let Some(state) = self.state {
+            out["state"] = json!(state);
+        }
+        out
+    }
+}
+
+/// A payment intent, or a refund intent when `refund_of` is set: both move through the
+/// same states on the terminal.
+#[derive(Debug, Clone)]
+pub(crate) struct Intent {
+    pub id: String,
+    pub device_id: String,
+    /// Minor units. For a refund: the refunded payment's amount (shown on the terminal).
+    pub amount: i64,
+    pub description: Option<String>,
+    pub payment_request: Option<PaymentRequest>,
+    pub additional_info: Value,
+    /// `Some(payment id)` for a refund intent.
+    pub refund_of: Option<String>,
+    pub state: IntentState,
+    pub created_ms: i64,
+    /// Time of the latest state change.
+    pub changed_ms: i64,
+    /// Index in the history of the latest state change: orders changes made in the same
+    /// millisecond.
+    pub changed_seq: usize,
+    /// Automatic steps taken (or made by the terminal's buttons), 0..=STEPS.
+    pub(super) steps_done: u32,
+    /// Created in manual mode: only the terminal's buttons move it.
+    pub(super) manual: bool,
+    /// When it becomes ABANDONED if not final by then.
+    pub(super) abandon_at: Option<i64>,
+    pub payment: Option<Payment>,
+}
+
+impl Intent {
+    /// When automatic step `n` (1-based) is due.
+    pub(super) fn step_due(&self, n: u32, step_ms: i64) -> i64 {
+        self.created_ms
+            .saturating_add(step_ms.saturating_mul(i64::from(n)))
+    }
+
+    pub(crate) fn resource(&self) -> Resource {
+        if self.refund_of.is_some() {
+            Resource::Refund
+        } else {
+            Resource::PaymentIntent
+        }
+    }
+
+    /// The JSON `GET` returns for it.
+    pub(crate) fn to_json(&self) -> Value {
+        if let Some(payment_id) = &self.refund_of {
+            return json!({
+                "id": self.id,
+                "device_id": self.device_id,
+                "payment_id": payment_id,
+                "state": self.state.as_str(),
+                "additional_info": self.additional_info,
+            });
+        }
+        let mut out = json!({
+            "id": self.id,
+            "device_id": self.device_id,
+            "amount": self.amount,
+            "state": self.state.as_str(),
+            "additional_info": self.additional_info,
+        });
+        if let Some(description) = &self.description {
+            out["description"] = json!(description);
+        }
+        // The real payment replaces the echo of the requested one once it exists.
+        if let Some(payment) = &self.payment {
+            out["payment"] = payment.to_json();
+        } else if let Some(request) = &self.payment_request {
+            out["payment"] = request.to_json();
+        }
+        out
+    }
+
+    /// What the terminal screen (control API) shows: the `GET` JSON plus its kind, and for
+    /// a refund the refunded amount.
+    pub(crate) fn control_json(&self) -> Value {
+        let mut out = self.to_json();
+        match self.resource() {
+            Resource::PaymentIntent => out["kind"] = json!("payment_intent"),
+            Resource::Refund => {
+                out["kind"] = json!("refund");
+                out["amount"] = json!(self.amount);
+            }
+        }
+        out
+    }
+
+    pub(crate) fn last_event_json(&self) -> Value {
+        json!({
+            "payment_intent_id": self.id,
+            "status": self.state.as_str(),
+            "created_on": crate::time::format_utc_ms(self.changed_ms),
+        })
+    }
+}
+
+/// What kind of object changed state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resource {
+    PaymentIntent,
+    Refund,
+}
+
+/// One state change: the log webhooks are delivered from.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Event {
+    pub resource: Resource,
+    /// The payment intent's or refund intent's id.
+    pub id: String,
+    pub state: IntentState,
+    pub at_ms: i64,
+    /// The object's JSON (as `GET` would return it) right after this change, so a
+    /// notification describes the change even if the object has moved on since.
+    pub snapshot: Value,
+}

@@ -88,6 +88,7 @@ lint:
 
 tools:
 	scripts/ensure-tools.sh
+	scripts/ensure-chromium.sh
 
 test: tools
 	$(CARGO) test --workspace

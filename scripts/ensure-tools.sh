@@ -20,7 +20,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
         echo "ensure-tools: installing ${missing[*]}" >&2
         export DEBIAN_FRONTEND=noninteractive
         apt-get update
-        apt-get install -y --no-install-recommends "${missing[@]}"
+        apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}"
     else
         echo "ensure-tools: missing packages: ${missing[*]}" >&2
         echo "ensure-tools: install them as root, e.g.: apt-get install -y --no-install-recommends ${missing[*]}" >&2

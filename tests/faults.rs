@@ -13,6 +13,20 @@ const DEVICES: &str = "/point/integration-api/devices";
 /// Intents stay OPEN during these tests: only the faults change what happens.
 const FROZEN: u64 = 600_000;
 
+/// Runs one library call and checks the promise every fault test relies on: no call takes
+/// more than its `timeout_ms` (retries and `Retry-After` pauses included) plus one second.
+fn bounded<T>(client: &Client, call: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let result = call();
+    let took = started.elapsed();
+    let limit = client.config().timeout + Duration::from_secs(1);
+    assert!(
+        took <= limit,
+        "a call took {took:?}, more than its budget + 1 s ({limit:?})"
+    );
+    result
+}
+
 fn simulator() -> Simulator {
     Simulator::start(SimConfig {
         step_ms: FROZEN,
@@ -133,7 +147,7 @@ fn intents(client: &Client) -> Vec<String> {
 
 fn create(client: &Client, key: Option<&str>) -> mppoint::Result<String> {
     let body = simple_intent_body(1500, Some("faults"), false, None).unwrap();
-    let reply = client.create_intent(DEVICE, &body, key)?;
+    let reply = bounded(client, || client.create_intent(DEVICE, &body, key))?;
     let value: Value = serde_json::from_str(&reply.body).unwrap();
     Ok(value["id"].as_str().unwrap().to_string())
 }
@@ -147,7 +161,7 @@ fn a_503_with_retry_after_is_waited_out_and_retried() {
         json!({"method":"GET","path":DEVICES,"kind":"status","status":503,"retry_after":"1"}),
     );
     let started = Instant::now();
-    let reply = client.list_devices(&DeviceFilters::default()).unwrap();
+    let reply = bounded(&client, || client.list_devices(&DeviceFilters::default())).unwrap();
     assert_eq!(reply.status, 200);
     assert!(
         started.elapsed() >= Duration::from_millis(950),
@@ -231,7 +245,7 @@ fn dropped_connections_beyond_max_retries_are_a_network_error() {
         &sim,
         json!({"method":"GET","path":DEVICES,"count":5,"kind":"drop_before_read"}),
     );
-    let err = client.list_devices(&DeviceFilters::default()).unwrap_err();
+    let err = bounded(&client, || client.list_devices(&DeviceFilters::default())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{}", err.message());
     assert_eq!(err.http_status(), None);
     assert_eq!(hits(&sim, fault), 2, "one try and one retry");
@@ -246,7 +260,7 @@ fn a_delay_beyond_the_budget_is_a_timeout_within_it() {
         json!({"method":"GET","path":DEVICES,"kind":"delay","delay_ms":5000}),
     );
     let started = Instant::now();
-    let err = client.list_devices(&DeviceFilters::default()).unwrap_err();
+    let err = bounded(&client, || client.list_devices(&DeviceFilters::default())).unwrap_err();
     let took = started.elapsed();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{}", err.message());
     assert!(
@@ -280,7 +294,7 @@ fn a_400_is_not_retried() {
         &sim,
         json!({"method":"GET","path":DEVICES,"count":4,"kind":"status","status":400}),
     );
-    let err = client.list_devices(&DeviceFilters::default()).unwrap_err();
+    let err = bounded(&client, || client.list_devices(&DeviceFilters::default())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Api);
     assert_eq!(err.http_status(), Some(400));
     assert_eq!(hits(&sim, fault), 1);
@@ -294,8 +308,25 @@ fn persistent_5xx_ends_as_a_server_error_after_max_retries() {
         &sim,
         json!({"method":"GET","path":DEVICES,"count":10,"kind":"status","status":502}),
     );
-    let err = client.list_devices(&DeviceFilters::default()).unwrap_err();
+    let err = bounded(&client, || client.list_devices(&DeviceFilters::default())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
     assert_eq!(err.http_status(), Some(502));
     assert_eq!(hits(&sim, fault), 3, "one try and two retries");
+}
+
+#[test]
+fn a_retry_after_longer_than_the_budget_never_stretches_the_call() {
+    let sim = simulator();
+    let client = client_for(&sim, json!({"timeout_ms": 1500}));
+    add_fault(
+        &sim,
+        json!({"method":"GET","path":DEVICES,"count":5,"kind":"status","status":429,"retry_after":"30"}),
+    );
+    let err = bounded(&client, || client.list_devices(&DeviceFilters::default())).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::RateLimited | ErrorKind::Timeout),
+        "{:?}: {}",
+        err.kind(),
+        err.message()
+    );
 }

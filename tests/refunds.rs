@@ -87,6 +87,15 @@ fn a_refund_runs_on_the_terminal_and_leaves_the_payment_refunded() {
     assert_eq!(err.kind(), ErrorKind::Api, "{}", err.message());
 }
 
+/// Sends a refund of `payment_id` to the device and returns the refund's id.
+fn new_refund(client: &mppoint::Client, payment_id: &str) -> String {
+    let refund = client
+        .create_refund(DEVICE, payment_id, None, None)
+        .unwrap();
+    let value: Value = serde_json::from_str(&refund.body).unwrap();
+    value["id"].as_str().unwrap().to_owned()
+}
+
 #[test]
 fn a_refund_can_be_cancelled_only_before_the_terminal_takes_it() {
     let sim = start(SimConfig {
@@ -106,23 +115,11 @@ fn a_refund_can_be_cancelled_only_before_the_terminal_takes_it() {
     let intent: Value = serde_json::from_str(&intent.body).unwrap();
     let payment_id = intent["payment"]["id"].as_str().unwrap().to_owned();
 
-    let refund = client
-        .create_refund(DEVICE, &payment_id, None, None)
-        .unwrap();
-    let refund_id = serde_json::from_str::<Value>(&refund.body).unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let refund_id = new_refund(&client, &payment_id);
     client.cancel_refund(DEVICE, &refund_id).unwrap();
     assert_eq!(client.refund(&refund_id).unwrap().0, IntentState::Canceled);
 
-    let refund = client
-        .create_refund(DEVICE, &payment_id, None, None)
-        .unwrap();
-    let refund_id = serde_json::from_str::<Value>(&refund.body).unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let refund_id = new_refund(&client, &payment_id);
     control(&sim, "POST", &format!("/devices/{DEVICE}/green-key"), None);
     assert_eq!(
         client.refund(&refund_id).unwrap().0,

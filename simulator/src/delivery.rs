@@ -181,14 +181,7 @@ struct Worker {
 
 /// The delivery thread: runs until [`stop`].
 pub(crate) fn run(shared: &Shared) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(TIMEOUT))
-        .http_status_as_error(false)
-        .max_redirects(0)
-        // Loopback webhooks must not go through a proxy from the environment.
-        .proxy(None)
-        .build()
-        .into();
+    let agent = crate::webhook_check::webhook_agent(TIMEOUT);
     let mut worker = Worker::default();
     loop {
         if !worker.collect(shared) {

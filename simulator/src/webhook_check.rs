@@ -49,22 +49,25 @@ pub(crate) fn challenge_url(webhook: &str, challenge: &str) -> String {
     format!("{webhook}{separator}challengeCode={challenge}")
 }
 
+/// The HTTP client for calls to the integrator's webhook: statuses are answers, not errors; a
+/// redirect is not the answer the protocol asks for; and, the simulator being an offline tool,
+/// a stray HTTP_PROXY in the environment must not send a loopback webhook call through a proxy.
+pub(crate) fn webhook_agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .proxy(None)
+        .build()
+        .into()
+}
+
 /// Sends the challenge to `webhook` and checks the answer. Called without the state lock
 /// held: it may wait up to the timeout.
 pub(crate) fn check(webhook: &str, token: &str) -> Result<(), String> {
     // Hex, so it needs no escaping in the query.
     let challenge = uuid::Uuid::new_v4().simple().to_string();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(TIMEOUT))
-        .http_status_as_error(false)
-        // A redirect is not the 200 the protocol asks for.
-        .max_redirects(0)
-        // The simulator is an offline tool: a stray HTTP_PROXY in the environment must not
-        // send the challenge for a loopback webhook through a proxy.
-        .proxy(None)
-        .build()
-        .into();
-    let mut response = agent
+    let mut response = webhook_agent(TIMEOUT)
         .get(challenge_url(webhook, &challenge))
         .call()
         .map_err(|e| format!("webhook unreachable: {e}"))?;

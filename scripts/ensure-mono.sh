@@ -15,7 +15,7 @@ if have_tools; then
     exit 0
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
+if [ "${EUID:-$(id -u)}" -ne 0 ]; then
     echo "ensure-mono: mcs and mono are not installed, and installing them needs root." >&2
     echo "ensure-mono: run as root: apt-get install -y --no-install-recommends ${packages[*]}" >&2
     exit 1

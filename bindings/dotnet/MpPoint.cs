@@ -246,11 +246,6 @@ namespace MpPoint
     public sealed class MpClient : IDisposable
     {
         private readonly MpClientHandle handle;
-        private readonly object logLock = new object();
-        // Every log delegate ever handed to the library stays referenced until the client is
-        // freed: another thread may still be inside the previous callback when it is replaced.
-        private readonly System.Collections.Generic.List<NativeMethods.LogCallback> logCallbacks =
-            new System.Collections.Generic.List<NativeMethods.LogCallback>();
 
         /// <summary>A client for the production service with the default options (mp_init).</summary>
         public MpClient(string accessToken)
@@ -378,16 +373,16 @@ namespace MpPoint
                     }
                 };
             }
-            lock (logLock)
+            MpClientHandle client = Handle();
+            lock (client.LogCallbacks)
             {
-                MpClientHandle client = Handle();
                 NativeMethods.mp_set_log_callback(client, native, IntPtr.Zero, (uint)minLevel);
                 // The function returns nothing: an empty mp_last_error() means it succeeded.
                 string error = Mp.PeekString(NativeMethods.mp_last_error());
                 if (!string.IsNullOrEmpty(error))
                     throw new MpPointException(MpStatus.InvalidArgument, 0, "mp_set_log_callback: " + error);
                 if (native != null)
-                    logCallbacks.Add(native);
+                    client.LogCallbacks.Add(native);
             }
         }
 
@@ -573,6 +568,15 @@ namespace MpPoint
     /// <summary>The native MpClient*: freed with mp_free exactly once, never while a call is using it.</summary>
     internal sealed class MpClientHandle : SafeHandle
     {
+        /// <summary>
+        /// Every log delegate ever handed to the library, kept until the client is freed: another
+        /// thread may still be inside the previous callback when one is replaced. They live here,
+        /// not on MpClient, because the marshaler keeps the handle alive during a call even when
+        /// nothing references the MpClient any more.
+        /// </summary>
+        internal readonly System.Collections.Generic.List<NativeMethods.LogCallback> LogCallbacks =
+            new System.Collections.Generic.List<NativeMethods.LogCallback>();
+
         public MpClientHandle(IntPtr client)
             : base(IntPtr.Zero, true)
         {
@@ -652,7 +656,21 @@ namespace MpPoint
                                            long toleranceSeconds, long nowUnixSeconds, out string reason)
         {
             EnsureLibrary();
-            MpStatus status = NativeMethods.mp_verify_signature(ToUtf8(secret), ToUtf8(xSignature), ToUtf8(xRequestId), ToUtf8(dataId), toleranceSeconds, nowUnixSeconds);
+            byte[] secretBytes, signatureBytes, requestIdBytes, dataIdBytes;
+            try
+            {
+                secretBytes = ToUtf8(secret);
+                signatureBytes = ToUtf8(xSignature);
+                requestIdBytes = ToUtf8(xRequestId);
+                dataIdBytes = ToUtf8(dataId);
+            }
+            catch (MpPointException e)
+            {
+                // A header with a NUL character is as malformed as any other bad header.
+                reason = e.Message;
+                return false;
+            }
+            MpStatus status = NativeMethods.mp_verify_signature(secretBytes, signatureBytes, requestIdBytes, dataIdBytes, toleranceSeconds, nowUnixSeconds);
             if (status == MpStatus.Ok)
             {
                 reason = "";

@@ -88,7 +88,7 @@ fi
 run_sample usage 2 15.00 || true
 
 echo "dotnet test: tests"
-scripts/with-sim.sh "$TEST_STEP_MS" env MPPOINT_FAKE_LIBDIR="$root/$out/fake-0.3" \
+scripts/with-sim.sh "$TEST_STEP_MS" env MPPOINT_FAKE_LIBDIR="$root/$out/fake-0.3" MPPOINT_HEADER="$root/include/point.h" \
     mono --debug "$out/MpPointTests.exe" || status=1
 
 if [ "$status" -ne 0 ]; then

@@ -10,6 +10,10 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using System.Text;
 using System.Threading;
 using MpPoint;
@@ -34,6 +38,7 @@ internal static class Tests
         if (args.Length == 1 && args[0] == "--version-guard-child")
             return VersionGuardChild();
 
+        Run("every export declared", TestEveryExport);
         Run("names", TestNames);
         Run("version", TestVersion);
         Run("sign_challenge", TestSignChallenge);
@@ -195,6 +200,53 @@ internal static class Tests
     // ---------------------------------------------------------------------------------------
     // Without the simulator
 
+    private static void TestEveryExport()
+    {
+        // Each function of point.h has a DllImport of the same name and parameter count, cdecl,
+        // with no string in or out (strings cross as byte[] and IntPtr).
+        string headerPath = Environment.GetEnvironmentVariable("MPPOINT_HEADER");
+        if (string.IsNullOrEmpty(headerPath))
+        {
+            Fail("MPPOINT_HEADER is not set: point it at include/point.h (test.sh does)");
+            return;
+        }
+        var exports = new Dictionary<string, int>();
+        var declaration = new Regex(@"^(?!\s*[*/])[^\n]*?\b(mp_\w+)\(([^)]*)\);\s*$", RegexOptions.Multiline);
+        foreach (Match m in declaration.Matches(File.ReadAllText(headerPath).Replace("\r", "")))
+        {
+            string parameters = m.Groups[2].Value.Trim();
+            exports[m.Groups[1].Value] = parameters == "void" ? 0 : parameters.Split(',').Length;
+        }
+        Check(exports.Count >= 30, "the header declares the library's functions: found " + exports.Count);
+
+        Type native = typeof(MpClient).Assembly.GetType("MpPoint.NativeMethods", true);
+        var imports = new Dictionary<string, MethodInfo>();
+        foreach (MethodInfo method in native.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic))
+        {
+            if ((method.Attributes & MethodAttributes.PinvokeImpl) != 0)
+                imports[method.Name] = method;
+        }
+        foreach (KeyValuePair<string, int> export in exports)
+        {
+            MethodInfo method;
+            if (!imports.TryGetValue(export.Key, out method))
+            {
+                Fail(export.Key + " is not declared");
+                continue;
+            }
+            Equal(export.Value, method.GetParameters().Length, export.Key + " parameter count");
+            var import = (DllImportAttribute)Attribute.GetCustomAttribute(method, typeof(DllImportAttribute));
+            Check(import != null && import.Value == "mppoint" && import.CallingConvention == CallingConvention.Cdecl,
+                  export.Key + " is DllImport(\"mppoint\", Cdecl)");
+            bool strings = method.ReturnType == typeof(string);
+            foreach (ParameterInfo parameter in method.GetParameters())
+                strings |= parameter.ParameterType == typeof(string) || parameter.ParameterType == typeof(string).MakeByRefType();
+            Check(!strings, export.Key + " takes and returns no string (UTF-8 byte[] in, IntPtr out)");
+        }
+        foreach (string name in imports.Keys)
+            Check(exports.ContainsKey(name), name + " is declared but not in point.h");
+    }
+
     private static void TestNames()
     {
         // The enums mirror point.h: every member's name is the library's name for its number.
@@ -321,6 +373,8 @@ internal static class Tests
         Check(reason.Contains("malformed"), "reason for a malformed header: " + reason);
         Check(!Mp.VerifySignature(null, header, null, "1", 0, 0), "missing secret refused");
         Check(!Mp.VerifySignature(secret, null, null, "1", 0, 0), "missing header refused");
+        Check(!Mp.VerifySignature(secret, header + "\0", null, "1", 0, 0, out reason) && reason.Contains("NUL"),
+              "a header with a NUL character is refused, not thrown: " + reason);
     }
 
     private static void TestParseNotification()

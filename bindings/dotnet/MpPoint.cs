@@ -275,9 +275,7 @@ namespace MpPoint
 
         private static MpClientHandle OpenWithOptions(MpOptions options)
         {
-            if (options == null)
-                throw new ArgumentNullException("options");
-            return OpenWithOptions(options.ToJson());
+            return OpenWithOptions(options == null ? null : options.ToJson());
         }
 
         private static MpClientHandle OpenWithOptions(string optionsJson)
@@ -768,13 +766,31 @@ namespace MpPoint
 
         /// <summary>
         /// Checks once that the loaded library is 0.2.x. Every call except the version and name
-        /// helpers goes through it. A missing library throws DllNotFoundException.
+        /// helpers goes through it. A missing library throws DllNotFoundException, one of the
+        /// wrong bitness BadImageFormatException, both saying what to deploy.
         /// </summary>
         internal static void EnsureLibrary()
         {
             if (libraryChecked)
                 return;
-            string loaded = Version;
+            string loaded;
+            try
+            {
+                loaded = Version;
+            }
+            catch (DllNotFoundException e)
+            {
+                throw new DllNotFoundException(
+                    "mppoint: the native library was not found: put mppoint.dll (Windows) or libmppoint.so (Linux) " +
+                    "next to the program, or on the system's library path (" + e.Message + ")", e);
+            }
+            catch (BadImageFormatException e)
+            {
+                throw new BadImageFormatException(
+                    "mppoint: the native library does not match this " + (Environment.Is64BitProcess ? "64" : "32") +
+                    "-bit process: ship the mppoint.dll built for the process's bitness (an AnyCPU program with " +
+                    "Prefer 32-bit runs as 32-bit)", e);
+            }
             if (!IsCompatible(loaded))
             {
                 throw new MpLibraryVersionException(loaded, string.Format(

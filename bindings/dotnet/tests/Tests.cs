@@ -37,6 +37,8 @@ internal static class Tests
     {
         if (args.Length == 1 && args[0] == "--version-guard-child")
             return VersionGuardChild();
+        if (args.Length == 1 && args[0] == "--missing-library-child")
+            return MissingLibraryChild();
 
         Run("every export declared", TestEveryExport);
         Run("names", TestNames);
@@ -285,22 +287,50 @@ internal static class Tests
             return;
         }
         // A child process of this program loads the fake 0.3.0 library instead of the real one.
+        string libraryPath = Environment.GetEnvironmentVariable("LD_LIBRARY_PATH");
+        string output;
+        int exit = RunChild("--version-guard-child", fakeDir + (string.IsNullOrEmpty(libraryPath) ? "" : ":" + libraryPath), out output);
+        Check(exit == 0, "the version guard refuses library 0.3.0 (child exit " + exit + "): " + output);
+        Check(output.Contains("0.2.x") && output.Contains("0.3.0"), "the guard's message names both versions: " + output);
+
+        // And one that finds no library at all (the fake folder holds no libmppoint.so).
+        exit = RunChild("--missing-library-child", Path.Combine(fakeDir, "empty"), out output);
+        Check(exit == 0, "a missing library is a DllNotFoundException that says what to deploy (child exit " + exit + "): " + output);
+    }
+
+    /// <summary>Runs this program again under the same runtime with one argument and LD_LIBRARY_PATH.</summary>
+    private static int RunChild(string argument, string libraryPath, out string output)
+    {
         var start = new ProcessStartInfo
         {
             FileName = Process.GetCurrentProcess().MainModule.FileName,
-            Arguments = "--debug \"" + System.Reflection.Assembly.GetEntryAssembly().Location + "\" --version-guard-child",
+            Arguments = "--debug \"" + Assembly.GetEntryAssembly().Location + "\" " + argument,
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        string libraryPath = Environment.GetEnvironmentVariable("LD_LIBRARY_PATH");
-        start.EnvironmentVariables["LD_LIBRARY_PATH"] = fakeDir + (string.IsNullOrEmpty(libraryPath) ? "" : ":" + libraryPath);
+        start.EnvironmentVariables["LD_LIBRARY_PATH"] = libraryPath;
         using (Process child = Process.Start(start))
         {
-            string output = child.StandardOutput.ReadToEnd() + child.StandardError.ReadToEnd();
+            var stderr = child.StandardError.ReadToEndAsync();
+            output = (child.StandardOutput.ReadToEnd() + stderr.Result).Trim();
             child.WaitForExit();
-            Check(child.ExitCode == 0, "the version guard refuses library 0.3.0 (child exit " + child.ExitCode + "): " + output.Trim());
-            Check(output.Contains("0.2.x") && output.Contains("0.3.0"), "the guard's message names both versions: " + output.Trim());
+            return child.ExitCode;
+        }
+    }
+
+    private static int MissingLibraryChild()
+    {
+        try
+        {
+            new MpClient("TEST-x").Dispose();
+            Console.WriteLine("no exception without a library");
+            return 1;
+        }
+        catch (DllNotFoundException e)
+        {
+            Console.WriteLine(e.Message);
+            return e.Message.Contains("libmppoint.so") && e.Message.Contains("next to the program") ? 0 : 1;
         }
     }
 

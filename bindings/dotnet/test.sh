@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Builds the .NET binding, its sample and its tests with Mono's mcs into build/dotnet/, then runs
+# the sample and the tests against the point-sim simulator. Exits non-zero on any failure.
+#
+#   bindings/dotnet/test.sh            (from anywhere; needs `cargo build` done first)
+#
+# Needs target/debug/libmppoint.so and target/debug/point-sim (cargo build), a C compiler for
+# the version-guard stand-in library (scripts/ensure-tools.sh), and Mono (scripts/ensure-mono.sh,
+# run here: it installs mono-mcs and mono-runtime when run as root).
+# MPPOINT_LIBDIR overrides the folder of libmppoint.so (default target/debug).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+
+src=bindings/dotnet
+out=build/dotnet
+libdir=${MPPOINT_LIBDIR:-target/debug}
+libdir=$(cd "$libdir" 2>/dev/null && pwd || echo "$libdir")
+CC=${CC:-cc}
+# Simulator step for the tests: long enough that an intent is reliably still OPEN right after
+# it is created (the cancel test needs that), short enough that a sale takes about a second.
+TEST_STEP_MS=${TEST_STEP_MS:-200}
+
+scripts/ensure-mono.sh
+
+if [ ! -f "$libdir/libmppoint.so" ]; then
+    echo "dotnet test: $libdir/libmppoint.so not found; build it first with: cargo build" >&2
+    exit 1
+fi
+if ! command -v "$CC" >/dev/null 2>&1; then
+    echo "dotnet test: no C compiler ($CC) for the version-guard test; run scripts/ensure-tools.sh" >&2
+    exit 1
+fi
+
+mkdir -p "$out/fake-0.3"
+# mcs accepts up to C# 7.2, within the 7.3 that .NET Framework projects compile.
+MCS_FLAGS=(-langversion:7.2 -warn:4 -warnaserror -debug)
+echo "dotnet test: compiling into $out/"
+mcs "${MCS_FLAGS[@]}" -target:library -out:"$out/MpPoint.dll" "$src/MpPoint.cs"
+mcs "${MCS_FLAGS[@]}" -target:exe -r:"$out/MpPoint.dll" -out:"$out/Sale.exe" "$src/samples/Sale.cs"
+mcs "${MCS_FLAGS[@]}" -target:exe -r:"$out/MpPoint.dll" -out:"$out/MpPointTests.exe" "$src/tests/Tests.cs"
+"$CC" -shared -fPIC -o "$out/fake-0.3/libmppoint.so" "$src/tests/fake_version.c"
+
+# Mono looks for libmppoint.so next to the .exe first, then on LD_LIBRARY_PATH. It is not
+# copied next to the .exe, so the version-guard test can put its stand-in first.
+export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+status=0
+
+# run_sample NAME EXPECTED_EXIT ARGS... : runs the sample against a fresh simulator and checks
+# its exit status; the output is kept in $out/NAME.log for the checks that follow.
+run_sample() {
+    local name=$1 expected=$2 code=0
+    shift 2
+    echo "dotnet test: sample $name: Sale.exe $*"
+    MP_POLL_INTERVAL_MS=50 scripts/with-sim.sh 50 mono --debug "$out/Sale.exe" "$@" >"$out/$name.log" 2>&1 || code=$?
+    sed 's/^/    /' "$out/$name.log"
+    if [ "$code" -ne "$expected" ]; then
+        echo "dotnet test: FAIL sample $name exited $code, expected $expected" >&2
+        status=1
+        return 1
+    fi
+}
+
+# expect_line NAME REGEX : the sample's output has a line matching REGEX.
+expect_line() {
+    if ! grep -Eq "$2" "$out/$1.log"; then
+        echo "dotnet test: FAIL sample $1 printed no line matching: $2" >&2
+        status=1
+    fi
+}
+
+if run_sample approved 0 1500 "Pedido ñandú 42"; then
+    expect_line approved '^  state: OPEN$'
+    expect_line approved '^result: FINISHED$'
+    expect_line approved '^payment state: approved$'
+    # The receipt: printed when the simulator has the Payments API, reported otherwise.
+    expect_line approved '^receipt (card|amount|last four digits)|^receipt: the service has no payment [0-9]+ \(HTTP 404\)'
+fi
+if run_sample rejected 0 1200; then
+    expect_line rejected '^payment state: rejected$'
+    expect_line rejected '^-> not paid'
+fi
+if run_sample unknown-device 1 --device NO_SUCH_DEVICE 1500; then
+    expect_line unknown-device 'MP_STATUS_NOT_FOUND \(HTTP 404\)'
+fi
+run_sample usage 2 15.00 || true
+
+echo "dotnet test: tests"
+scripts/with-sim.sh "$TEST_STEP_MS" env MPPOINT_FAKE_LIBDIR="$root/$out/fake-0.3" MPPOINT_HEADER="$root/include/point.h" \
+    mono --debug "$out/MpPointTests.exe" || status=1
+
+if [ "$status" -ne 0 ]; then
+    echo "dotnet test: FAILED" >&2
+fi
+exit "$status"

@@ -6,6 +6,8 @@
 #   make test      everything CI runs
 #   make c-test    C ABI and thread tests against the simulator
 #   make valgrind  the C sample under valgrind against the simulator
+#   make bindings-test  the Delphi, .NET and Python bindings: samples and tests against the
+#                  simulator (dotnet-test, delphi-test, python-test one at a time)
 #   make lint      cargo fmt --check and clippy
 #   make clean
 
@@ -36,7 +38,8 @@ SAMPLE       := $(BUILDDIR)/sale
 TEST_ABI     := $(BUILDDIR)/test_abi
 TEST_THREADS := $(BUILDDIR)/test_threads
 
-.PHONY: all build header demo test c-test valgrind lint clean tools cargo-build
+.PHONY: all build header demo test c-test valgrind lint clean tools cargo-build \
+        bindings-test dotnet-test
 
 all: build
 
@@ -82,6 +85,18 @@ valgrind: cargo-build $(SAMPLE)
 	MP_POLL_INTERVAL_MS=50 scripts/with-sim.sh 100 \
 		$(VALGRIND) $(VALGRIND_FLAGS) $(SAMPLE) --cancel 2500 valgrind-cancelled
 
+# Each binding's script installs its compiler (as root), builds under build/ and runs its
+# sample sales and tests against fresh simulators; all run even if one fails.
+BINDING_TESTS := dotnet-test
+
+bindings-test: cargo-build
+	@status=0; \
+	for t in $(BINDING_TESTS); do $(MAKE) --no-print-directory $$t || status=1; done; \
+	exit $$status
+
+dotnet-test: cargo-build
+	TEST_STEP_MS=$(TEST_STEP_MS) bindings/dotnet/test.sh
+
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
@@ -93,6 +108,7 @@ tools:
 test: tools
 	$(CARGO) test --workspace
 	$(MAKE) --no-print-directory c-test
+	$(MAKE) --no-print-directory bindings-test
 	$(MAKE) --no-print-directory valgrind
 	$(MAKE) --no-print-directory lint
 

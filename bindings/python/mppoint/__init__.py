@@ -25,7 +25,9 @@ import datetime
 import decimal
 import enum
 import json
+import signal
 import sys
+import threading
 import typing
 
 from . import _native
@@ -354,21 +356,54 @@ class _WaitCallback:
 
     An exception in the callback is caught here (it must never unwind through C), the wait is
     stopped by returning 1, and the exception is re-raised once the C call has returned.
+
+    Ctrl-C: a KeyboardInterrupt can surface at the very first instruction of a callback, before
+    any ``try`` could catch it, and ctypes would then drop it. So while a wait runs on the main
+    thread with Python's default SIGINT handler, a handler that only takes note is installed;
+    the callback (passed even without ``progress``, so it runs after every read) then stops the
+    wait, and KeyboardInterrupt is raised once the C call has returned.
     """
 
     def __init__(self, progress):
         self.progress = progress
         self.error = None
-        # A CFUNCTYPE made with no argument is a NULL function pointer: "no callback".
-        self.c_function = _native.MpWaitCallback(self._call) if progress is not None else _native.MpWaitCallback()
+        self.interrupted = False
+        self.c_function = _native.MpWaitCallback(self._call)
 
     def _call(self, _user_data, state, intent_json):
         try:
+            if self.interrupted:
+                return 1
+            if self.progress is None:
+                return 0
             intent = _loads(intent_json.decode("utf-8")) if intent_json else None
             return 1 if self.progress(_state(state), intent) else 0
         except BaseException as error:  # noqa: B036 - KeyboardInterrupt must stop the wait too
             self.error = error
             return 1
+
+    def _on_sigint(self, _signo, _frame):
+        self.interrupted = True
+
+    def __enter__(self):
+        self._previous = None
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def __exit__(self, *_exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def raise_pending(self):
+        """Raises what the callback caught, or KeyboardInterrupt for a Ctrl-C during the wait."""
+        if self.error is not None:
+            raise self.error
+        if self.interrupted:
+            raise KeyboardInterrupt
 
 
 # --- the client -----------------------------------------------------------------------------
@@ -454,25 +489,20 @@ class Client:
         if progress is not None and not callable(progress):
             raise TypeError("progress must be callable or None")
         timeout_ms = _int_arg(timeout_ms, "timeout_ms", 0, _UINT32_MAX)
-        callback = _WaitCallback(progress)
+        handle = self._live()
+        object_id = _text_arg(object_id, what)
         state = ctypes.c_uint32()
         out = ctypes.c_void_p()
         # `callback` (and its CFUNCTYPE object) stays referenced for the whole call.
-        status = getattr(_lib, name)(
-            self._live(),
-            _text_arg(object_id, what),
-            timeout_ms,
-            callback.c_function,
-            None,
-            ctypes.byref(state),
-            ctypes.byref(out),
-        )
-        error = _error(status, name) if status != Status.OK else None  # before any other call
+        with _WaitCallback(progress) as callback:
+            status = getattr(_lib, name)(
+                handle, object_id, timeout_ms, callback.c_function, None, ctypes.byref(state), ctypes.byref(out)
+            )
+            error = _error(status, name) if status != Status.OK else None  # before any other call
         text = _take_string(out.value)  # written on OK, WAIT_TIMEOUT and ABORTED; else NULL
-        if callback.error is not None:
-            # The callback raised: the wait was stopped for it (unless the state was already
-            # final), and its exception is what the caller must see.
-            raise callback.error
+        # The callback raised (or Ctrl-C was pressed): the wait was stopped for it, unless the
+        # state was already final, and that exception is what the caller must see.
+        callback.raise_pending()
         intent = _loads(text) if text else None
         if status == Status.OK:
             return WaitResult(_state(state.value), intent)
@@ -584,8 +614,9 @@ class Client:
 
         ``progress(state, intent)`` is called after every read (``intent`` is None until a
         read succeeded); a true return value stops the wait. If it raises, the wait stops and
-        the exception propagates from here. A timeout or a stop raises :class:`WaitNotFinished`,
-        which carries the last state and intent seen.
+        the exception propagates from here; Ctrl-C (KeyboardInterrupt) stops the wait within
+        one poll. A timeout or a stop raises :class:`WaitNotFinished`, which carries the last
+        state and intent seen.
         """
         return self._wait_call("mp_wait_intent", intent_id, "intent_id", timeout_ms, progress)
 

@@ -9,7 +9,7 @@ import venv
 
 import pytest
 
-from conftest import LIBRARY, TARGET_DIR
+from conftest import LIBRARY
 
 PACKAGE_DIR = pathlib.Path(__file__).resolve().parents[1]
 PROBE = "import mppoint, sys; print(mppoint.__file__); print(mppoint.library_path); print(mppoint.version())"

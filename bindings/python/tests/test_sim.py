@@ -413,3 +413,23 @@ def test_many_clients_come_and_go(sim_url):
         c.set_log_callback(lambda *_: None, LogLevel.DEBUG)
         c.list_devices()
         c.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT to itself")
+def test_ctrl_c_stops_a_wait_without_progress_callback(slow_client):
+    import os
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach only the main thread")
+    intent_id = slow_client.create_intent_simple(DEVICES[2], 1500, "ctrl-c-no-callback")
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            slow_client.wait_intent(intent_id, timeout_ms=10000)
+        # Stopped within a poll of the signal, long before the sale's 2 s.
+        assert not slow_client.intent_status(intent_id).state.is_final
+    finally:
+        timer.cancel()
+    assert finish(slow_client, intent_id).state is IntentState.FINISHED

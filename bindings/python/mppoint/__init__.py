@@ -226,7 +226,7 @@ def _int_arg(value, name, low, high):
 
 
 def _take_string(pointer):
-    """Decodes a library-owned `char *` (c_void_p) as UTF-8 and frees it."""
+    """Decodes a string returned through a `char **out_*` (ours: a c_void_p) and frees it."""
     if not pointer:
         return None
     try:
@@ -262,17 +262,17 @@ def version():
 
 def status_name(status):
     """The C name of a status, e.g. ``"MP_STATUS_DEVICE_BUSY"`` (any uint32 is fine)."""
-    return _lib.mp_status_name(_int_arg(int(status), "status", 0, _UINT32_MAX)).decode("ascii")
+    return _lib.mp_status_name(_int_arg(status, "status", 0, _UINT32_MAX)).decode("ascii")
 
 
 def intent_state_name(state):
     """The API's name of a state, e.g. ``"FINISHED"``; ``"UNKNOWN"`` for unknown numbers."""
-    return _lib.mp_intent_state_name(_int_arg(int(state), "state", 0, _UINT32_MAX)).decode("ascii")
+    return _lib.mp_intent_state_name(_int_arg(state, "state", 0, _UINT32_MAX)).decode("ascii")
 
 
 def intent_state_is_final(state):
     """True if ``state`` is final (5 to 9)."""
-    return bool(_lib.mp_intent_state_is_final(_int_arg(int(state), "state", 0, _UINT32_MAX)))
+    return bool(_lib.mp_intent_state_is_final(_int_arg(state, "state", 0, _UINT32_MAX)))
 
 
 def sign_challenge(secret, challenge_code):
@@ -547,7 +547,7 @@ class Client:
         """
         if callback is not None and not callable(callback):
             raise TypeError("callback must be callable or None")
-        level = _int_arg(int(min_level), "min_level", 0, _UINT32_MAX)
+        level = _int_arg(min_level, "min_level", 0, _UINT32_MAX)
         if callback is None:
             c_function = _native.MpLogCallback()  # NULL: logging off
         else:

@@ -433,3 +433,37 @@ def test_ctrl_c_stops_a_wait_without_progress_callback(slow_client):
     finally:
         timer.cancel()
     assert finish(slow_client, intent_id).state is IntentState.FINISHED
+
+
+def test_one_client_shared_by_threads(client):
+    # Three sales at once on one client, each waiting with its own progress callback (run on
+    # its own thread), while the log callback hears from all of them.
+    log_threads = set()
+    client.set_log_callback(lambda level, message: log_threads.add(threading.get_ident()), LogLevel.DEBUG)
+    results, errors = {}, []
+
+    def sell(device):
+        try:
+            seen = []
+            intent_id = client.create_intent_simple(device, 1500, "thread-" + device)
+            me = threading.get_ident()
+            result = client.wait_intent(
+                intent_id, timeout_ms=10000, progress=lambda s, i: seen.append(threading.get_ident() == me)
+            )
+            results[device] = (result.state, result.intent["additional_info"]["external_reference"], seen)
+        except BaseException as error:  # reported below, on the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=sell, args=(device,)) for device in DEVICES]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    client.set_log_callback(None)
+    assert errors == []
+    for device in DEVICES:
+        state, reference, seen = results[device]
+        assert state is IntentState.FINISHED
+        assert reference == "thread-" + device
+        assert seen and all(seen), "a progress callback ran on another thread"
+    assert len(log_threads) >= len(DEVICES)

@@ -39,7 +39,7 @@ TEST_ABI     := $(BUILDDIR)/test_abi
 TEST_THREADS := $(BUILDDIR)/test_threads
 
 .PHONY: all build header demo test c-test valgrind lint clean tools cargo-build \
-        bindings-test dotnet-test
+        bindings-test dotnet-test python-test
 
 all: build
 
@@ -87,7 +87,7 @@ valgrind: cargo-build $(SAMPLE)
 
 # Each binding's script installs its compiler (as root), builds under build/ and runs its
 # sample sales and tests against fresh simulators; all run even if one fails.
-BINDING_TESTS := dotnet-test
+BINDING_TESTS := dotnet-test python-test
 
 bindings-test: cargo-build
 	@status=0; \
@@ -96,6 +96,9 @@ bindings-test: cargo-build
 
 dotnet-test: cargo-build
 	TEST_STEP_MS=$(TEST_STEP_MS) bindings/dotnet/test.sh
+
+python-test: cargo-build
+	bindings/python/test.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -1,8 +1,9 @@
 """Refunds, receipts and test users against a small local stand-in of the service.
 
-point-sim on this branch has no refund or Payments API routes, so these tests answer the
-library's requests themselves (on loopback), the way tests/c/test_abi.c does with its fake
-servers. What is checked is the binding: arguments reach the wire as given, out-parameters
+These tests answer the library's requests themselves (on loopback), the way
+tests/c/test_abi.c does with its fake servers, to control answers point-sim never gives (a
+`15.10` amount, a wait that never finishes). A whole refund against point-sim runs in
+test_sample.py through sale.py. What is checked is the binding: arguments reach the wire as given, out-parameters
 come back, decimals stay Decimal, and statuses map to MpPointError.
 """
 

@@ -38,9 +38,19 @@ def test_sample_approved_sale(sim_url):
     assert "result: FINISHED\n" in out
     assert "payment state: approved\n" in out
     assert "-> approved: hand over the goods" in out
-    # The receipt's payment is read; this branch's simulator may not know the Payments API.
-    assert "receipt " in out or "receipt: payment " in out
+    # The receipt comes from the Payments API; its decimal amount is printed as sent.
+    assert "receipt amount: 15.0\n" in out
     assert "Traceback" not in result.stderr
+
+
+def test_sample_refunds_an_approved_sale(sim_url):
+    result = run_sale(sim_url, "--device", "GERTEC_MP35P__8701012051267097", "--refund", "2000", "refund-me")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "payment state: approved\n" in out
+    assert "receipt amount: 20.0\n" in out
+    assert re.search(r"^refund \S+ created$", out, re.M), out
+    assert "refund: FINISHED\n" in out
 
 
 def test_sample_rejected_sale(sim_url):

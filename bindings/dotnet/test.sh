@@ -75,8 +75,9 @@ if run_sample approved 0 1500 "Pedido ñandú 42"; then
     expect_line approved '^  state: OPEN$'
     expect_line approved '^result: FINISHED$'
     expect_line approved '^payment state: approved$'
-    # The receipt: printed when the simulator has the Payments API, reported otherwise.
-    expect_line approved '^receipt (card|amount|last four digits)|^receipt: the service has no payment [0-9]+ \(HTTP 404\)'
+    # The receipt from the Payments API, its decimal amount printed as sent.
+    expect_line approved '^receipt amount: 15\.0$'
+    expect_line approved '^receipt last four digits: [0-9]{4}$'
 fi
 if run_sample rejected 0 1200; then
     expect_line rejected '^payment state: rejected$'

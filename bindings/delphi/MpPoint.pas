@@ -732,8 +732,10 @@ end;
 
 procedure TMpClient.SetLogCallback(Event: TMpLogEvent; MinLevel: TMpLogLevel);
 var
+  Previous: TMpLogEvent;
   Error: string;
 begin
+  Previous := FOnLog;
   if Assigned(Event) then
   begin
     { Install the event first: the library may call it as soon as the callback is set. }
@@ -742,12 +744,12 @@ begin
   end
   else
     mp_set_log_callback(FHandle, nil, nil, MP_LOG_LEVEL_ERROR);
-  { mp_set_log_callback returns nothing; a refused call leaves mp_last_error set. }
+  { mp_set_log_callback returns nothing: a refused call (a level outside 1..4) leaves the
+    logging as it was and sets mp_last_error; success clears it. }
   Error := MpFromUtf8(mp_last_error);
   if Error <> '' then
   begin
-    if Assigned(Event) then
-      FOnLog := nil;
+    FOnLog := Previous;
     raise EMpPointError.CreateStatus('mp_set_log_callback', MP_STATUS_INVALID_ARGUMENT, 0,
       Error);
   end;

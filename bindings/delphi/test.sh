@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds the Delphi binding's sample and tests with Free Pascal and runs them against the
+# point-sim simulator. Needs the library and simulator already built (cargo build --workspace
+# gives target/debug/libmppoint.so and target/debug/point-sim) and fpc
+# (scripts/ensure-fpc.sh installs it).
+#
+#   bindings/delphi/test.sh
+#
+# Outputs go to build/delphi/ (objects in build/delphi/units/), never into the sources.
+# Environment: LIBDIR (default target/debug), BUILDDIR (default build/delphi),
+# STEP_MS (simulator step, default 250). Exits non-zero if anything fails; the test
+# program's closing line is "N passed, N failed".
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+
+libdir=${LIBDIR:-target/debug}
+builddir=${BUILDDIR:-build/delphi}
+step_ms=${STEP_MS:-250}
+src=bindings/delphi
+
+case "$libdir" in /*) ;; *) libdir=$root/$libdir ;; esac
+case "$builddir" in /*) ;; *) builddir=$root/$builddir ;; esac
+
+if ! command -v fpc >/dev/null 2>&1; then
+    echo "delphi-test: fpc not found; run scripts/ensure-fpc.sh (as root) first" >&2
+    exit 2
+fi
+if [ ! -f "$libdir/libmppoint.so" ]; then
+    echo "delphi-test: $libdir/libmppoint.so not found; build it with: cargo build --workspace" >&2
+    exit 2
+fi
+
+mkdir -p "$builddir/units"
+
+# -Mdelphi: Delphi mode; -Sew: warnings are errors; -Fl/-k-rpath: find libmppoint.so at
+# link and run time; -FE/-FU: executables and compiled units outside the source tree.
+compile() {
+    echo "delphi-test: compiling $1" >&2
+    fpc -Mdelphi -Sew -vw -l- -Fl"$libdir" -k-rpath="$libdir" \
+        -FE"$builddir" -FU"$builddir/units" "$src/$1"
+}
+compile sale.dpr
+compile test_mppoint.dpr
+
+status=0
+
+# The sample: an approved sale with a non-ASCII reference (its receipt may be unavailable
+# on a simulator without the Payments API: the sample says so and goes on), then a
+# cancelled one.
+run_sample() {
+    echo "delphi-test: sale $*" >&2
+    MP_POLL_INTERVAL_MS=50 scripts/with-sim.sh "$step_ms" "$builddir/sale" "$@"
+}
+run_sample 1500 "Pedido ñandú 42" || status=1
+run_sample --cancel 2500 "delphi-cancel" || status=1
+
+echo "delphi-test: test_mppoint" >&2
+scripts/with-sim.sh "$step_ms" "$builddir/test_mppoint" || status=1
+
+# Again in the C locale, where the locale's code page cannot hold "ñ": strings from the
+# library must still come back whole.
+echo "delphi-test: test_mppoint with LC_ALL=C" >&2
+LC_ALL=C LANG=C scripts/with-sim.sh "$step_ms" "$builddir/test_mppoint" || status=1
+
+if [ "$status" -ne 0 ]; then
+    echo "delphi-test: FAILED" >&2
+fi
+exit "$status"

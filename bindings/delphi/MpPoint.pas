@@ -386,7 +386,7 @@ end;
 { The pointer to pass for an optional argument: nil for ''. U must outlive the call. }
 function OptUtf8(const U: UTF8String): PAnsiChar;
 begin
-  if U = '' then
+  if Length(U) = 0 then
     Result := nil
   else
     Result := PAnsiChar(U);

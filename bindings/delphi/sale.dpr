@@ -267,9 +267,12 @@ end;
   declined, so the goods go only with an approved payment. }
 procedure PrintOutcome(State: TMpIntentState; const IntentJson: string);
 var
-  PaymentId, PaymentState: string;
+  PaymentId, PaymentState, Reference: string;
 begin
   WriteLn('result: ', MpIntentStateName(State));
+  Reference := Field(IntentJson, 'additional_info.external_reference');
+  if Reference <> '' then
+    WriteLn('external reference: ', Reference);
   PaymentId := Field(IntentJson, 'payment.id');
   PaymentState := '';
   if PaymentId <> '' then

@@ -123,6 +123,7 @@ type
     LogLines: Integer;
     LogText: string;
     LogBadLevel: Boolean;
+    RaiseInLog: Boolean;  { raise ETestCallback in the log handler }
     procedure Progress(ASender: TMpClient; State: TMpIntentState; const IntentJson: string;
       var Stop: Boolean);
     procedure Log(ASender: TMpClient; Level: TMpLogLevel; const Msg: string);
@@ -148,6 +149,8 @@ begin
   LogText := LogText + Msg + #10;
   if (Level < MP_LOG_LEVEL_ERROR) or (Level > MP_LOG_LEVEL_DEBUG) then
     LogBadLevel := True;
+  if RaiseInLog then
+    raise ETestCallback.Create('raised in the log handler');
 end;
 
 var
@@ -610,6 +613,30 @@ begin
     Check(Pos('devices', Rec.LogText) > 0, 'the log names the request: ' + Rec.LogText);
     Check(Pos(Token, Rec.LogText) = 0, 'the log never holds the token');
     Check(not Rec.LogBadLevel, 'log levels are 1..4');
+    { An exception in the log handler stays out of the library and of the call. }
+    Rec.RaiseInLog := True;
+    Lines := Rec.LogLines;
+    try
+      CheckEq(MpJsonGet(Client.ListDevices, 'devices.0.id'), DEVICE1,
+        'a call succeeds although its log handler raises');
+    except
+      on E: Exception do
+        Check(False, 'an exception of the log handler escaped: ' + E.ClassName + ': ' +
+          E.Message);
+    end;
+    Check(Rec.LogLines > Lines, 'the raising log handler was called');
+    Rec.RaiseInLog := False;
+    { A refused level leaves the handler in place. }
+    try
+      Client.SetLogCallback(Rec.Log, 0);
+      NotRaised('SetLogCallback with level 0');
+    except
+      on E: Exception do
+        CheckError(E, MP_STATUS_INVALID_ARGUMENT, 0, 'SetLogCallback with level 0');
+    end;
+    Lines := Rec.LogLines;
+    Client.ListDevices;
+    Check(Rec.LogLines > Lines, 'logging goes on after a refused SetLogCallback');
     Client.SetLogCallback(nil);
     Lines := Rec.LogLines;
     Client.ListDevices;

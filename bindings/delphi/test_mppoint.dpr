@@ -660,6 +660,64 @@ begin
   end;
 end;
 
+{ The raw imports alone, with UTF-8 bytes written out: what a program that skips TMpClient
+  does. }
+procedure TestRawImports;
+const
+  { 'Pedido ñandú 42' in UTF-8, byte by byte (no code page of the compiler involved). }
+  RefUtf8: array[0..17] of Byte = ($50, $65, $64, $69, $64, $6F, $20, $C3, $B1, $61, $6E,
+    $64, $C3, $BA, $20, $34, $32, 0);
+var
+  Options: AnsiString;
+  H: PMpClient;
+  Id, Json, Value: PAnsiChar;
+  State: TMpIntentState;
+  Status: TMpStatus;
+  Ref: PAnsiChar;
+begin
+  Section('raw imports');
+  Ref := PAnsiChar(@RefUtf8[0]);
+  Options := AnsiString('{"access_token":' + JsonQuote(Token) + ',"base_url":' +
+    JsonQuote(BaseUrl) + ',"poll_interval_ms":50}');
+  H := nil;
+  CheckInt(mp_init_with_options(PAnsiChar(Options), @H), MP_STATUS_OK, 'mp_init_with_options');
+  if H = nil then
+    Exit;
+  Id := nil;
+  Status := mp_create_intent_simple(H, DEVICE3, 2100, Ref, 0, @Id);
+  CheckInt(Status, MP_STATUS_OK, 'mp_create_intent_simple');
+  if Status = MP_STATUS_OK then
+  begin
+    Json := nil;
+    State := 12345;
+    CheckInt(mp_intent_status(H, Id, @State, @Json), MP_STATUS_OK, 'mp_intent_status');
+    Check(State <= MP_INTENT_STATE_CONFIRMATION_REQUIRED, 'mp_intent_status wrote a state');
+    Value := nil;
+    CheckInt(mp_json_get(Json, 'additional_info.external_reference', @Value), MP_STATUS_OK,
+      'mp_json_get');
+    Check((Value <> nil) and (StrLen(Value) = StrLen(Ref)) and
+      CompareMem(Value, Ref, StrLen(Ref)), 'the UTF-8 bytes of the reference come back unchanged');
+    mp_string_free(Value);
+    mp_string_free(Json);
+
+    { The second intent on the device: 409, with the per-thread error details. }
+    Value := nil;
+    Status := mp_create_intent_simple(H, DEVICE3, 2200, nil, 0, @Value);
+    CheckInt(Status, MP_STATUS_DEVICE_BUSY, 'raw: second intent on a busy device');
+    CheckInt(mp_last_http_status, 409, 'raw: mp_last_http_status');
+    Check(StrLen(mp_last_error) > 0, 'raw: mp_last_error is set');
+    Check(Value = nil, 'raw: the out-parameter is untouched on failure');
+
+    Json := nil;
+    Status := mp_wait_intent(H, Id, WAIT_MS, nil, nil, @State, @Json);
+    CheckInt(Status, MP_STATUS_OK, 'raw: mp_wait_intent');
+    CheckInt(State, MP_INTENT_STATE_FINISHED, 'raw: final state');
+    mp_string_free(Json);
+    mp_string_free(Id);
+  end;
+  mp_free(H);
+end;
+
 {$IFDEF FPC}{$IFDEF LINUX}
 { The process's open sockets, from /proc/self/fd. }
 function CountSockets: Integer;
@@ -725,6 +783,7 @@ begin
   finally
     Client.Free;
   end;
+  TestRawImports;
 {$IFDEF FPC}{$IFDEF LINUX}
   TestDestructorFrees;
 {$ENDIF}{$ENDIF}

@@ -12,7 +12,8 @@
     call fails.
 
   Compiles with Delphi 7 up to current Delphi (string is AnsiString before Delphi 2009,
-  UnicodeString from 2009 on) and with Free Pascal 3.2 (in Delphi mode, which the unit switches on itself).
+  UnicodeString from 2009 on) and with Free Pascal 3.2 (in Delphi mode, which the unit
+  switches on itself).
   Free Pascal notes: on Unix this unit pulls in cwstring, without which non-ASCII text is
   mangled in UTF-8 <-> UnicodeString conversions; returned strings are tagged with code page
   CP_UTF8, so they keep every character whatever the locale's code page.

@@ -13,7 +13,8 @@
 
   Exit status: 0 when the sale reached a final state (approved, rejected, error and canceled
   are all outcomes the register has to handle), 1 when the library failed, 2 for bad usage,
-  3 when we stopped waiting before the terminal finished.
+  3 when we stopped waiting (Ctrl-C, or our own 5-minute limit) before the terminal finished;
+  the sample then cancels the intent if the terminal has not taken it yet.
 
   Build with Free Pascal (see bindings/delphi/test.sh), or open it in Delphi with MpPoint.pas
   next to it and mppoint.dll next to the executable. }
@@ -27,6 +28,11 @@ program sale;
 {$ENDIF}
 
 uses
+{$IFDEF MSWINDOWS}
+  Windows,
+{$ELSE}{$IFDEF FPC}
+  BaseUnix,
+{$ENDIF}{$ENDIF}
   SysUtils,
   MpPoint in 'MpPoint.pas';
 
@@ -38,6 +44,38 @@ const
 
   { Our own upper bound for one sale; the service abandons an intent nobody touches. }
   WAIT_TIMEOUT_MS = 5 * 60 * 1000;
+
+var
+  { Set by Ctrl-C; the progress handler then stops the wait. }
+  Interrupted: Boolean = False;
+
+{$IFDEF MSWINDOWS}
+function OnConsoleCtrl(CtrlType: DWORD): BOOL; stdcall;
+begin
+  Result := CtrlType = CTRL_C_EVENT;
+  if Result then
+    Interrupted := True;
+end;
+{$ELSE}{$IFDEF FPC}
+procedure OnSigInt(Sig: cint); cdecl;
+begin
+  Interrupted := True;
+end;
+{$ENDIF}{$ENDIF}
+
+{ Lets Ctrl-C stop the wait instead of killing the register mid-sale (where the platform
+  support is at hand: Windows, and Free Pascal on Unix). }
+procedure CatchInterrupt(Enable: Boolean);
+begin
+{$IFDEF MSWINDOWS}
+  SetConsoleCtrlHandler(@OnConsoleCtrl, Enable);
+{$ELSE}{$IFDEF FPC}
+  if Enable then
+    fpSignal(SIGINT, OnSigInt)
+  else
+    fpSignal(SIGINT, SignalHandler(SIG_DFL));
+{$ENDIF}{$ENDIF}
+end;
 
 type
   { Holds the event handlers: TMpClient's callbacks are methods ("of object"). }
@@ -62,6 +100,7 @@ begin
     FSeenAny := True;
     FLast := State;
   end;
+  Stop := Interrupted;
 end;
 
 procedure TSaleProgress.Log(Sender: TMpClient; Level: TMpLogLevel; const Msg: string);
@@ -411,8 +450,13 @@ begin
         end;
       end;
 
-      Status := Client.WaitIntent(IntentId, WAIT_TIMEOUT_MS, Progress.Progress, State,
-        IntentJson);
+      CatchInterrupt(True);
+      try
+        Status := Client.WaitIntent(IntentId, WAIT_TIMEOUT_MS, Progress.Progress, State,
+          IntentJson);
+      finally
+        CatchInterrupt(False);
+      end;
       if Status = MP_STATUS_OK then
       begin
         PrintOutcome(State, IntentJson);
@@ -427,7 +471,9 @@ begin
       end
       else
       begin
-        { Timed out: the intent still exists and would block the terminal; try to cancel. }
+        { Timed out or Ctrl-C: the intent still exists and may yet be paid; left pending it
+          would also block the terminal, so try to cancel. If the terminal has it already,
+          the cashier finishes it there and the register reconciles later. }
         WriteLn('stopped waiting while the intent was ', MpIntentStateName(State));
         try
           Client.CancelIntent(Device, IntentId);

@@ -56,6 +56,27 @@ run_sample() {
 run_sample 1500 "Pedido ñandú 42" || status=1
 run_sample --cancel 2500 "delphi-cancel" || status=1
 
+# Ctrl-C while waiting: the progress method stops the wait, the sample cancels the intent
+# (still OPEN: the simulator's step is 3 s here) and exits with 3.
+echo "delphi-test: sale interrupted by SIGINT while the intent is OPEN" >&2
+interrupt_log=$builddir/sale-interrupt.log
+rc=0
+MP_POLL_INTERVAL_MS=50 scripts/with-sim.sh 3000 bash -c '
+    "$1" 1500 interrupted >"$2" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 200); do
+        grep -q "state: OPEN" "$2" && break
+        sleep 0.05
+    done
+    kill -INT "$pid"
+    wait "$pid"' _ "$builddir/sale" "$interrupt_log" || rc=$?
+cat "$interrupt_log" >&2
+if [ "$rc" -ne 3 ] || ! grep -q "^stopped waiting while the intent was OPEN" "$interrupt_log" ||
+    ! grep -q "^the intent was cancelled" "$interrupt_log"; then
+    echo "delphi-test: FAIL: an interrupted sale must exit 3 after cancelling its intent (exit $rc)" >&2
+    status=1
+fi
+
 echo "delphi-test: test_mppoint" >&2
 scripts/with-sim.sh "$step_ms" "$builddir/test_mppoint" || status=1
 

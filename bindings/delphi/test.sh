@@ -8,7 +8,8 @@
 #
 # Outputs go to build/delphi/ (objects in build/delphi/units/), never into the sources.
 # Environment: LIBDIR (default target/debug), BUILDDIR (default build/delphi),
-# STEP_MS (simulator step, default 250). Exits non-zero if anything fails; the test
+# STEP_MS (simulator step, default 250), VALGRIND (default valgrind; set it empty to leave
+# out the leak check, which otherwise needs valgrind: scripts/ensure-tools.sh installs it). Exits non-zero if anything fails; the test
 # program's closing line is "N passed, N failed".
 set -euo pipefail
 
@@ -18,6 +19,7 @@ cd "$root"
 libdir=${LIBDIR:-target/debug}
 builddir=${BUILDDIR:-build/delphi}
 step_ms=${STEP_MS:-250}
+valgrind=${VALGRIND-valgrind}
 src=bindings/delphi
 
 case "$libdir" in /*) ;; *) libdir=$root/$libdir ;; esac
@@ -25,6 +27,10 @@ case "$builddir" in /*) ;; *) builddir=$root/$builddir ;; esac
 
 if ! command -v fpc >/dev/null 2>&1; then
     echo "delphi-test: fpc not found; run scripts/ensure-fpc.sh (as root) first" >&2
+    exit 2
+fi
+if [ -n "$valgrind" ] && ! command -v "$valgrind" >/dev/null 2>&1; then
+    echo "delphi-test: $valgrind not found; run scripts/ensure-tools.sh, or set VALGRIND= to skip the leak check" >&2
     exit 2
 fi
 if [ ! -f "$libdir/libmppoint.so" ]; then
@@ -84,6 +90,16 @@ scripts/with-sim.sh "$step_ms" "$builddir/test_mppoint" || status=1
 # library must still come back whole.
 echo "delphi-test: test_mppoint with LC_ALL=C" >&2
 LC_ALL=C LANG=C scripts/with-sim.sh "$step_ms" "$builddir/test_mppoint" || status=1
+
+# Every string the library returns must be freed with mp_string_free, and every client with
+# mp_free. FPC's heap is not malloc, so valgrind sees only the library's (Rust) allocations:
+# exactly the ones the binding must release.
+if [ -n "$valgrind" ]; then
+    echo "delphi-test: test_mppoint under valgrind" >&2
+    scripts/with-sim.sh "$step_ms" "$valgrind" --quiet --leak-check=full \
+        --errors-for-leak-kinds=definite,possible --error-exitcode=99 \
+        --suppressions=tests/valgrind.supp "$builddir/test_mppoint" || status=1
+fi
 
 # MpPoint.pas has separate string code for Delphi 7-2007 (AnsiString) and Delphi 2009+
 # (UnicodeString). No Delphi here: as a stand-in, compile the tests once more with FPC's own

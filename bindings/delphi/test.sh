@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Builds the Delphi binding's sample and tests with Free Pascal and runs them against the
+# point-sim simulator. Needs the library and simulator already built (cargo build --workspace
+# gives target/debug/libmppoint.so and target/debug/point-sim) and fpc
+# (scripts/ensure-fpc.sh installs it).
+#
+#   bindings/delphi/test.sh
+#
+# Outputs go to build/delphi/ (objects in build/delphi/units/), never into the sources.
+# Environment: LIBDIR (default target/debug), BUILDDIR (default build/delphi),
+# STEP_MS (simulator step, default 250), VALGRIND (default valgrind; set it empty to leave
+# out the leak check, which otherwise needs valgrind: scripts/ensure-tools.sh installs it). Exits non-zero if anything fails; the test
+# program's closing line is "N passed, N failed".
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+
+libdir=${LIBDIR:-target/debug}
+builddir=${BUILDDIR:-build/delphi}
+step_ms=${STEP_MS:-250}
+valgrind=${VALGRIND-valgrind}
+src=bindings/delphi
+
+case "$libdir" in /*) ;; *) libdir=$root/$libdir ;; esac
+case "$builddir" in /*) ;; *) builddir=$root/$builddir ;; esac
+
+if ! command -v fpc >/dev/null 2>&1; then
+    echo "delphi-test: fpc not found; run scripts/ensure-fpc.sh (as root) first" >&2
+    exit 2
+fi
+if [ -n "$valgrind" ] && ! command -v "$valgrind" >/dev/null 2>&1; then
+    echo "delphi-test: $valgrind not found; run scripts/ensure-tools.sh, or set VALGRIND= to skip the leak check" >&2
+    exit 2
+fi
+if [ ! -f "$libdir/libmppoint.so" ]; then
+    echo "delphi-test: $libdir/libmppoint.so not found; build it with: cargo build --workspace" >&2
+    exit 2
+fi
+
+mkdir -p "$builddir/units"
+
+# -Mdelphi: Delphi mode; -Sew: warnings are errors; -Fl/-k-rpath: find libmppoint.so at
+# link and run time; -FE/-FU: executables and compiled units outside the source tree.
+compile() {
+    echo "delphi-test: compiling $1" >&2
+    fpc -Mdelphi -Sew -vw -l- -Fl"$libdir" -k-rpath="$libdir" \
+        -FE"$builddir" -FU"$builddir/units" "$src/$1"
+}
+compile sale.dpr
+compile test_mppoint.dpr
+
+status=0
+
+# The sample: an approved sale with a non-ASCII reference (its receipt may be unavailable
+# on a simulator without the Payments API: the sample says so and goes on), then a
+# cancelled one.
+run_sample() {
+    echo "delphi-test: sale $*" >&2
+    MP_POLL_INTERVAL_MS=50 scripts/with-sim.sh "$step_ms" "$builddir/sale" "$@"
+}
+run_sample 1500 "Pedido ñandú 42" || status=1
+run_sample --cancel 2500 "delphi-cancel" || status=1
+
+# Ctrl-C while waiting: the progress method stops the wait, the sample cancels the intent
+# (still OPEN: the simulator's step is 3 s here) and exits with 3.
+echo "delphi-test: sale interrupted by SIGINT while the intent is OPEN" >&2
+interrupt_log=$builddir/sale-interrupt.log
+rc=0
+MP_POLL_INTERVAL_MS=50 scripts/with-sim.sh 3000 bash -c '
+    "$1" 1500 interrupted >"$2" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 200); do
+        grep -q "state: OPEN" "$2" && break
+        sleep 0.05
+    done
+    kill -INT "$pid"
+    wait "$pid"' _ "$builddir/sale" "$interrupt_log" || rc=$?
+cat "$interrupt_log" >&2
+if [ "$rc" -ne 3 ] || ! grep -q "^stopped waiting while the intent was OPEN" "$interrupt_log" ||
+    ! grep -q "^the intent was cancelled" "$interrupt_log"; then
+    echo "delphi-test: FAIL: an interrupted sale must exit 3 after cancelling its intent (exit $rc)" >&2
+    status=1
+fi
+
+echo "delphi-test: test_mppoint" >&2
+scripts/with-sim.sh "$step_ms" "$builddir/test_mppoint" || status=1
+
+# Again in the C locale, where the locale's code page cannot hold "ñ": strings from the
+# library must still come back whole.
+echo "delphi-test: test_mppoint with LC_ALL=C" >&2
+LC_ALL=C LANG=C scripts/with-sim.sh "$step_ms" "$builddir/test_mppoint" || status=1
+
+# Every string the library returns must be freed with mp_string_free, and every client with
+# mp_free. FPC's heap is not malloc, so valgrind sees only the library's (Rust) allocations:
+# exactly the ones the binding must release.
+if [ -n "$valgrind" ]; then
+    echo "delphi-test: test_mppoint under valgrind" >&2
+    scripts/with-sim.sh "$step_ms" "$valgrind" --quiet --leak-check=full \
+        --errors-for-leak-kinds=definite,possible --error-exitcode=99 \
+        --suppressions=tests/valgrind.supp "$builddir/test_mppoint" || status=1
+fi
+
+# MpPoint.pas has separate string code for Delphi 7-2007 (AnsiString) and Delphi 2009+
+# (UnicodeString). No Delphi here: as a stand-in, compile the tests once more with FPC's own
+# symbol undefined (-uFPC), in Delphi mode (string = AnsiString) and in DelphiUnicode mode
+# (string = UnicodeString, UNICODE defined), and run them. This exercises those branches'
+# code, not the Delphi compiler. Not -Sew: FPC's ANSI run-time library makes the Unicode
+# build warn about its own IntToStr and Exception.Create.
+for mode in delphi delphiunicode; do
+    outdir=$builddir/as-$mode
+    mkdir -p "$outdir/units"
+    echo "delphi-test: test_mppoint built with -M$mode -uFPC (the non-FPC branches)" >&2
+    fpc -M"$mode" -uFPC -FcUTF8 -Facwstring -l- -Fl"$libdir" -k-rpath="$libdir" \
+        -FE"$outdir" -FU"$outdir/units" "$src/test_mppoint.dpr" >"$outdir/compile.log" 2>&1 || {
+        cat "$outdir/compile.log" >&2
+        status=1
+        continue
+    }
+    scripts/with-sim.sh "$step_ms" "$outdir/test_mppoint" || status=1
+done
+
+if [ "$status" -ne 0 ]; then
+    echo "delphi-test: FAILED" >&2
+fi
+exit "$status"

@@ -39,7 +39,7 @@ TEST_ABI     := $(BUILDDIR)/test_abi
 TEST_THREADS := $(BUILDDIR)/test_threads
 
 .PHONY: all build header demo test c-test valgrind lint clean tools cargo-build \
-        bindings-test dotnet-test python-test
+        bindings-test dotnet-test python-test delphi-test
 
 all: build
 
@@ -87,7 +87,7 @@ valgrind: cargo-build $(SAMPLE)
 
 # Each binding's script installs its compiler (as root), builds under build/ and runs its
 # sample sales and tests against fresh simulators; all run even if one fails.
-BINDING_TESTS := dotnet-test python-test
+BINDING_TESTS := dotnet-test python-test delphi-test
 
 bindings-test: cargo-build
 	@status=0; \
@@ -99,6 +99,11 @@ dotnet-test: cargo-build
 
 python-test: cargo-build
 	bindings/python/test.sh
+
+# The Delphi unit, its sample and tests built with Free Pascal (the tests also under valgrind).
+delphi-test: cargo-build
+	scripts/ensure-fpc.sh
+	LIBDIR=$(LIBDIR) BUILDDIR=$(BUILDDIR)/delphi VALGRIND=$(VALGRIND) bindings/delphi/test.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

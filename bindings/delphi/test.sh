@@ -52,15 +52,28 @@ compile test_mppoint.dpr
 
 status=0
 
-# The sample: an approved sale with a non-ASCII reference (its receipt may be unavailable
-# on a simulator without the Payments API: the sample says so and goes on), then a
-# cancelled one.
+# The sample: an approved sale with a non-ASCII reference and its receipt, a cancelled one,
+# and an approved one refunded on the terminal.
 run_sample() {
     echo "delphi-test: sale $*" >&2
     MP_POLL_INTERVAL_MS=50 scripts/with-sim.sh "$step_ms" "$builddir/sale" "$@"
 }
-run_sample 1500 "Pedido ñandú 42" || status=1
+# expect_lines LOG LINE... : each LINE appears as a whole line of LOG.
+expect_lines() {
+    local log=$1 line
+    shift
+    for line in "$@"; do
+        if ! grep -qxF -- "$line" "$log"; then
+            echo "delphi-test: FAIL: the sample printed no line '$line'" >&2
+            status=1
+        fi
+    done
+}
+run_sample 1500 "Pedido ñandú 42" | tee "$builddir/sale-approved.log" || status=1
+expect_lines "$builddir/sale-approved.log" "payment state: approved" "receipt amount: 15.0"
 run_sample --cancel 2500 "delphi-cancel" || status=1
+run_sample --refund 3000 "delphi-refund" | tee "$builddir/sale-refund.log" || status=1
+expect_lines "$builddir/sale-refund.log" "payment state: approved" "refund: FINISHED"
 
 # Ctrl-C while waiting: the progress method stops the wait, the sample cancels the intent
 # (still OPEN: the simulator's step is 3 s here) and exits with 3.

@@ -12,9 +12,13 @@ use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Call, Method, Reply};
 use crate::log::{LogLevel, LogSink, Logger};
-use crate::model::{validate_date, validate_id, DeviceFilters, IntentState, OperatingMode};
+use crate::model::{
+    day_number, validate_date, validate_id, DeviceFilters, IntentState, OperatingMode,
+};
 
 const API: &str = "/point/integration-api";
+/// Longest span `endDate - startDate` of the events query, in days, as the service enforces.
+const MAX_EVENT_RANGE_DAYS: i64 = 30;
 
 /// A Point Integration API client. `Send + Sync`: share it (by reference or `Arc`) between
 /// threads; every method is a blocking call.
@@ -156,6 +160,13 @@ impl Client {
         if end_date < start_date {
             return Err(Error::invalid(format!(
                 "end date {end_date} is before start date {start_date}"
+            )));
+        }
+        let span = day_number(end_date) - day_number(start_date);
+        if span > MAX_EVENT_RANGE_DAYS {
+            return Err(Error::invalid(format!(
+                "{start_date} to {end_date} spans {span} days; the service allows at most \
+                 {MAX_EVENT_RANGE_DAYS}: ask for the range in parts"
             )));
         }
         let mut call = Call::new(Method::Get, format!("{API}/payment-intents/events"));

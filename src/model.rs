@@ -273,6 +273,20 @@ pub fn validate_date(what: &str, date: &str) -> Result<()> {
     Ok(())
 }
 
+/// Days from 1970-01-01 to a date already checked by [`validate_date`] (the proleptic
+/// Gregorian calendar, as the service counts), so two dates can be subtracted.
+pub(crate) fn day_number(date: &str) -> i64 {
+    let field = |range: std::ops::Range<usize>| date[range].parse::<i64>().unwrap_or(0);
+    let (year, month, day) = (field(0..4), field(5..7), field(8..10));
+    // Howard Hinnant's days_from_civil: March-based years put the leap day last.
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,5 +355,14 @@ mod tests {
     fn filters_refuse_unknown_keys() {
         assert!(DeviceFilters::from_json(r#"{"store_id":"1","limit":5}"#).is_ok());
         assert!(DeviceFilters::from_json(r#"{"storeid":"1"}"#).is_err());
+    }
+
+    #[test]
+    fn day_numbers_count_calendar_days() {
+        assert_eq!(day_number("1970-01-01"), 0);
+        assert_eq!(day_number("2000-03-01") - day_number("2000-02-28"), 2); // a leap year
+        assert_eq!(day_number("2100-03-01") - day_number("2100-02-28"), 1); // not one
+        assert_eq!(day_number("2026-12-31") - day_number("2026-12-01"), 30);
+        assert_eq!(day_number("2027-01-01") - day_number("2026-12-31"), 1);
     }
 }

@@ -222,9 +222,12 @@ fn events_tell_the_last_state_for_reconciliation() {
         .unwrap_err();
     assert_eq!(
         err.kind(),
-        ErrorKind::Api,
-        "a range over 30 days is the service's 400"
+        ErrorKind::InvalidArgument,
+        "a range over 30 days is refused before anything is sent"
     );
+    assert_eq!(err.http_status(), None);
+    // Exactly 30 days is what the service accepts.
+    client.intent_events("2026-01-01", "2026-01-31").unwrap();
     let err = client
         .intent_events("2026-03-01", "2026-01-01")
         .unwrap_err();

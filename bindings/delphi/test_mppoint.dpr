@@ -422,7 +422,7 @@ begin
     NotRaised('an events range over 30 days');
   except
     on E: Exception do
-      CheckError(E, MP_STATUS_API, 400, 'an events range over 30 days (refused by the service)');
+      CheckError(E, MP_STATUS_INVALID_ARGUMENT, 0, 'an events range over 30 days (refused before sending)');
   end;
   Mode := Client.SetOperatingMode(DEVICE3, 'PDV');
   CheckEq(MpJsonGet(Mode, 'operating_mode'), 'PDV', 'SetOperatingMode answer');

@@ -7,6 +7,8 @@
 #   make c-test    C ABI and thread tests against the simulator
 #   make valgrind  the C sample under valgrind against the simulator
 #   make lint      cargo fmt --check and clippy
+#   make dist-windows  the Windows DLLs (x64, x86, x86-win7) under dist/windows/
+#   make test-windows  their export/import tables, and a sale through each under Wine
 #   make clean
 
 CARGO    ?= cargo
@@ -36,7 +38,8 @@ SAMPLE       := $(BUILDDIR)/sale
 TEST_ABI     := $(BUILDDIR)/test_abi
 TEST_THREADS := $(BUILDDIR)/test_threads
 
-.PHONY: all build header demo test c-test valgrind lint clean tools cargo-build
+.PHONY: all build header demo test c-test valgrind lint clean tools cargo-build \
+        dist-windows test-windows
 
 all: build
 
@@ -94,6 +97,16 @@ test: tools
 	$(MAKE) --no-print-directory valgrind
 	$(MAKE) --no-print-directory lint
 
+# Installs what it needs (mingw-w64, Rust targets, nightly + rust-src) when run as root.
+dist-windows:
+	scripts/ensure-windows-tools.sh build
+	scripts/dist-windows.sh
+
+# Installs Wine (wine64, and wine32:i386 for the 32-bit DLLs) when run as root; a package that
+# cannot be installed fails the flavours that need it, loudly.
+test-windows: dist-windows
+	scripts/test-windows.sh
+
 clean:
-	rm -rf $(BUILDDIR)
+	rm -rf $(BUILDDIR) dist
 	$(CARGO) clean

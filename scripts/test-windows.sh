@@ -94,6 +94,28 @@ check_tables() { # FLAVOUR
     echo "$flavour: mppoint.dll is $(stat -c %s "$dll") bytes"
 }
 
+# bindings/vb6/MpPoint.bas declares every function of point.h through its _std twin, with
+# parameters whose stdcall sizes add up to the C ones (a wrong one would unbalance the stack).
+check_vb6() {
+    local bas=bindings/vb6/MpPoint.bas diff
+    diff=$(diff <(scripts/windows-exports.sh include/point.h | awk '{ print $1 "_std", $2 }' | LC_ALL=C sort) \
+        <(tr -d '\r' <"$bas" | awk '
+            /^Public Declare (Function|Sub) .* Lib "mppoint.dll" Alias "mp_[a-z0-9_]+_std"/ {
+                name = $0; sub(/.*Alias "/, "", name); sub(/".*/, "", name)
+                args = $0; sub(/^[^(]*\(/, "", args); sub(/\).*$/, "", args)
+                bytes = 0
+                n = split(args, parts, ", ")
+                for (i = 1; i <= n; i++)
+                    bytes += (parts[i] ~ /^ByVal .* As Currency$/) ? 8 : (parts[i] == "" ? 0 : 4)
+                print name, bytes
+            }' | LC_ALL=C sort))
+    if [ -z "$diff" ]; then
+        pass "vb6: MpPoint.bas declares every _std export with parameters of the right sizes"
+    else
+        fail "vb6: MpPoint.bas differs from point.h (< point.h: NAME_std BYTES, > MpPoint.bas):"$'\n'"$diff"
+    fi
+}
+
 # ---- 2. the sale under Wine --------------------------------------------------------------------
 
 # build_test FLAVOUR NAME [CFLAGS...]: compiles win_sale.c into $build/FLAVOUR/NAME.exe beside
@@ -161,6 +183,7 @@ run_test() { # FLAVOUR NAME ARCH LOADER
 
 flavours=(x64 x86 x86-win7)
 for flavour in "${flavours[@]}"; do check_tables "$flavour"; done
+check_vb6
 
 cargo build -q -p point-sim || fail "point-sim did not build"
 

@@ -91,7 +91,35 @@ check_tables() { # FLAVOUR
             fail "$flavour: imports functions Windows 7 lacks: $(echo $newer)"
         fi
     fi
+    [ "$flavour" = x64 ] || check_stack_pops "$flavour"
     echo "$flavour: mppoint.dll is $(stat -c %s "$dll") bytes"
+}
+
+# 32-bit only: how many bytes of arguments each export pops when it returns (the first `ret`
+# from its entry point). cdecl functions pop none; a stdcall `_std` twin pops exactly the size
+# of its C parameters, as point.h gives them, or every call from VB6 would corrupt the stack.
+check_stack_pops() { # FLAVOUR
+    local flavour=$1 dll=dist/windows/$1/mppoint.dll table base name rva address ret want bad=0
+    local -A bytes=()
+    while read -r name want; do bytes[$name]=$want; done < <(scripts/windows-exports.sh include/point.h)
+    table=$(i686-w64-mingw32-objdump -p "$dll")
+    base=$(awk '/^ImageBase/ { print $2 }' <<<"$table")
+    while read -r name rva; do
+        address=$((0x$base + 0x$rva))
+        ret=$(i686-w64-mingw32-objdump -d --start-address=$address --stop-address=$((address + 8192)) "$dll" |
+            grep -m1 -P '\tret' | sed 's/.*\tret *//')
+        want=""
+        if [[ $name == *_std ]] && [ "${bytes[${name%_std}]:-0}" != 0 ]; then
+            want=$(printf '$0x%x' "${bytes[${name%_std}]}")
+        fi
+        if [ "$ret" != "$want" ]; then
+            fail "$flavour: $name returns with 'ret $ret', want 'ret $want'"
+            bad=1
+        fi
+    done < <(paste \
+        <(sed -n '/^\[Ordinal\/Name Pointer\] Table/,/^$/p' <<<"$table" | grep -P '^\t\[' | sed 's/.*\] //') \
+        <(sed -n '/^Export Address Table -- Ordinal Base/,/^$/p' <<<"$table" | grep -P '^\t\[' | awk '{ print $(NF-2) }'))
+    [ "$bad" -eq 0 ] && pass "$flavour: cdecl exports pop no arguments, each _std twin pops its C parameters' size"
 }
 
 # bindings/vb6/MpPoint.bas declares every function of point.h through its _std twin, with

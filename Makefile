@@ -97,15 +97,18 @@ test: tools
 	$(MAKE) --no-print-directory valgrind
 	$(MAKE) --no-print-directory lint
 
+# Which Windows DLLs dist-windows builds and test-windows tests (e.g. WINDOWS_FLAVOURS=x64).
+WINDOWS_FLAVOURS ?= x64 x86 x86-win7
+
 # Installs what it needs (mingw-w64, Rust targets, nightly + rust-src) when run as root.
 dist-windows:
 	scripts/ensure-windows-tools.sh build
-	scripts/dist-windows.sh
+	scripts/dist-windows.sh $(WINDOWS_FLAVOURS)
 
 # Installs Wine (wine64, and wine32:i386 for the 32-bit DLLs) when run as root; a package that
 # cannot be installed fails the flavours that need it, loudly.
 test-windows: dist-windows
-	scripts/test-windows.sh
+	scripts/test-windows.sh $(WINDOWS_FLAVOURS)
 
 clean:
 	rm -rf $(BUILDDIR) dist

@@ -38,8 +38,10 @@ apt_install() {
     fi
     command -v apt-get >/dev/null 2>&1 || die "missing packages ${missing[*]} and no apt-get to install them"
     export DEBIAN_FRONTEND=noninteractive
-    # Refresh the package lists only when apt does not know a package (or has no candidate).
+    # Refresh the package lists only when apt does not know a package (or has no candidate)
+    # and they were not just refreshed.
     for pkg in "${missing[@]}"; do
+        [ "${LISTS_FRESH:-0}" -eq 1 ] && break
         if ! apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [^(]'; then
             say "apt has no candidate for $pkg: running apt-get update"
             apt_update
@@ -109,6 +111,7 @@ ensure_wine32() {
         dpkg --add-architecture i386
         added_i386=1
         apt_update
+        LISTS_FRESH=1
     fi
     if ! (apt_install wine wine32:i386); then
         # Leave the machine as it was: with i386 added, every later apt-get update would keep

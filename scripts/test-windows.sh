@@ -14,6 +14,8 @@
 # A tool that cannot be installed (e.g. wine32:i386 on a mirror with a broken i386 index) fails
 # the flavours that need it, loudly; the others still run. Ends with "N passed, N failed",
 # summed over all checks, and exits non-zero on any failure.
+#
+#   scripts/test-windows.sh [FLAVOUR...]    (default: x64 x86 x86-win7)
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -209,14 +211,26 @@ run_test() { # FLAVOUR NAME ARCH LOADER
 
 # ---- main ------------------------------------------------------------------------------------
 
-flavours=(x64 x86 x86-win7)
-for flavour in "${flavours[@]}"; do check_tables "$flavour"; done
+flavours=("$@")
+[ "${#flavours[@]}" -gt 0 ] || flavours=(x64 x86 x86-win7)
+wants() { [[ " ${flavours[*]} " == *" $1 "* ]]; }
+for flavour in "${flavours[@]}"; do
+    case "$flavour" in
+        x64 | x86 | x86-win7) check_tables "$flavour" ;;
+        *)
+            echo "test-windows: unknown flavour $flavour (x64, x86, x86-win7)" >&2
+            exit 2
+            ;;
+    esac
+done
 check_vb6
 
 cargo build -q -p point-sim || fail "point-sim did not build"
 
 # x64
-if scripts/ensure-windows-tools.sh wine64; then
+if ! wants x64; then
+    :
+elif scripts/ensure-windows-tools.sh wine64; then
     if build_test x64 win_sale && init_prefix win64 /usr/lib/wine/wine64; then
         run_test x64 win_sale win64 /usr/lib/wine/wine64
     else
@@ -227,9 +241,14 @@ else
 fi
 
 # x86, x86 stdcall, x86-win7
-if scripts/ensure-windows-tools.sh wine32; then
+runs32=()
+wants x86 && runs32+=("x86 win_sale" "x86 win_sale_std -DMP_STDCALL")
+wants x86-win7 && runs32+=("x86-win7 win_sale")
+if [ "${#runs32[@]}" -eq 0 ]; then
+    :
+elif scripts/ensure-windows-tools.sh wine32; then
     if init_prefix win32 /usr/lib/wine/wine; then
-        for spec in "x86 win_sale" "x86 win_sale_std -DMP_STDCALL" "x86-win7 win_sale"; do
+        for spec in "${runs32[@]}"; do
             set -- $spec
             if build_test "$1" "$2" "${@:3}"; then
                 run_test "$1" "$2" win32 /usr/lib/wine/wine
@@ -242,11 +261,10 @@ if scripts/ensure-windows-tools.sh wine32; then
     fi
 else
     # Still compile them, so a build error is not hidden behind the missing Wine.
-    build_test x86 win_sale || fail "x86: could not build win_sale.exe"
-    build_test x86 win_sale_std -DMP_STDCALL || fail "x86: could not build win_sale_std.exe"
-    build_test x86-win7 win_sale || fail "x86-win7: could not build win_sale.exe"
-    for run in "x86 win_sale.exe" "x86 win_sale_std.exe" "x86-win7 win_sale.exe"; do
-        fail "$run: NOT RUN: wine32:i386 could not be installed (apt's error is above)"
+    for spec in "${runs32[@]}"; do
+        set -- $spec
+        build_test "$1" "$2" "${@:3}" || fail "$1: could not build $2.exe"
+        fail "$1 $2.exe: NOT RUN: wine32:i386 could not be installed (apt's error is above)"
     done
 fi
 

@@ -42,7 +42,10 @@ pub(crate) fn call(body: impl FnOnce() -> Result<Done, Error>) -> MpStatus {
     install_quiet_panic_hook();
     set_last(None, None);
     let was_inside = IN_BOUNDARY.with(|inside| inside.replace(true));
-    let outcome = panic::catch_unwind(AssertUnwindSafe(body));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        panic_probe();
+        body()
+    }));
     IN_BOUNDARY.with(|inside| inside.set(was_inside));
     match outcome {
         Ok(Ok(done)) => {
@@ -74,6 +77,17 @@ pub(crate) fn call_infallible<T>(fallback: T, body: impl FnOnce() -> T) -> T {
     let outcome = panic::catch_unwind(AssertUnwindSafe(body));
     IN_BOUNDARY.with(|inside| inside.set(was_inside));
     outcome.unwrap_or(fallback)
+}
+
+/// Test hook for the panic boundary of a built library: with `MPPOINT_TEST_PANIC=1` in the
+/// environment, every export that returns an `MpStatus` panics inside the boundary, a real
+/// panic caught like any other (`MP_STATUS_INTERNAL`). It lets a test prove, on the shipped
+/// DLL or `.so`, that unwinding works on its target and that nothing reaches the host
+/// (`tests/windows` runs it under Wine). Read on every call, so a test can turn it on and off.
+fn panic_probe() {
+    if std::env::var_os("MPPOINT_TEST_PANIC").is_some_and(|v| v == "1") {
+        panic!("MPPOINT_TEST_PANIC is set");
+    }
 }
 
 const PANIC_MESSAGE: &str = "internal error: mppoint caught a panic (a bug; please report it). \

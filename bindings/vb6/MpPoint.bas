@@ -1,0 +1,330 @@
+Attribute VB_Name = "MpPoint"
+' MpPoint.bas - mppoint for Visual Basic 6 (and VBA on 32-bit Office).
+'
+' VB6's Declare can only call stdcall functions, so this module declares the stdcall twins that
+' the 32-bit mppoint.dll exports for every function of point.h: each Declare below is named after
+' the C function and calls its `<name>_std` export (Alias). Use the 32-bit DLL: x86 for Windows
+' 10/11, x86-win7 for Windows 7 / POSReady 7. Put mppoint.dll beside the .exe (or in the folder
+' of the VB6 IDE while developing).
+'
+' point.h is the reference for every function. Translation rules used here:
+'   - const char * (text in)   ByVal Long: a pointer to NUL-terminated UTF-8 bytes. Make them with
+'                              Utf8() and pass VarPtr(bytes(0)); pass 0& for NULL. Never pass a VB
+'                              String ByVal: VB converts it to the ANSI code page, not UTF-8.
+'   - char ** (text out)       ByRef Long: receives a pointer on MP_STATUS_OK. TakeString() turns it
+'                              into a VB String and frees it with mp_string_free (never skip that).
+'   - const char * returned    Long: a pointer the library owns (mp_version, mp_last_error, the
+'                              *_name functions): read it with FromUtf8(), never free it.
+'   - MpClient *               Long (the handle); MpIntentState * is ByRef Long.
+'   - int32_t, uint32_t, enums Long. Flags are 0 or 1.
+'   - int64_t                  Currency: VB6 has no 64-bit integer, and a Currency holds the same
+'                              64 bits scaled by 10000, so amount 1500 (15.00) is passed as
+'                              MinorUnits(1500) = 0.15@. The wrappers below do it for you.
+'   - callbacks                AddressOf a Public Function in a .bas module (VB6 procedures are
+'                              stdcall): see ExampleWaitProgress and ExampleLog below.
+'
+' The wrappers after the Declares (MpInit, MpListDevices, MpCreateIntentSimple, MpWaitIntent,
+' MpJsonGet, ...) do the conversions and return the MpStatus; text comes back in ByRef Strings.
+Option Explicit
+
+' ---- MpStatus --------------------------------------------------------------------------------
+Public Const MP_STATUS_OK As Long = 0
+Public Const MP_STATUS_INVALID_ARGUMENT As Long = 1
+Public Const MP_STATUS_NETWORK As Long = 2
+Public Const MP_STATUS_TIMEOUT As Long = 3
+Public Const MP_STATUS_TLS As Long = 4
+Public Const MP_STATUS_UNAUTHORIZED As Long = 5
+Public Const MP_STATUS_NOT_FOUND As Long = 6
+Public Const MP_STATUS_DEVICE_BUSY As Long = 7
+Public Const MP_STATUS_INTENT_LOCKED As Long = 8
+Public Const MP_STATUS_RATE_LIMITED As Long = 9
+Public Const MP_STATUS_API As Long = 10
+Public Const MP_STATUS_SERVER As Long = 11
+Public Const MP_STATUS_BAD_RESPONSE As Long = 12
+Public Const MP_STATUS_WAIT_TIMEOUT As Long = 13
+Public Const MP_STATUS_ABORTED As Long = 14
+Public Const MP_STATUS_INTERNAL As Long = 15
+
+' ---- MpIntentState ---------------------------------------------------------------------------
+Public Const MP_INTENT_STATE_UNKNOWN As Long = 0
+Public Const MP_INTENT_STATE_OPEN As Long = 1
+Public Const MP_INTENT_STATE_ON_TERMINAL As Long = 2
+Public Const MP_INTENT_STATE_PROCESSING As Long = 3
+Public Const MP_INTENT_STATE_PROCESSED As Long = 4
+Public Const MP_INTENT_STATE_FINISHED As Long = 5
+Public Const MP_INTENT_STATE_CANCELED As Long = 6
+Public Const MP_INTENT_STATE_ERROR As Long = 7
+Public Const MP_INTENT_STATE_ABANDONED As Long = 8
+Public Const MP_INTENT_STATE_CONFIRMATION_REQUIRED As Long = 9
+
+' ---- MpLogLevel ------------------------------------------------------------------------------
+Public Const MP_LOG_LEVEL_ERROR As Long = 1
+Public Const MP_LOG_LEVEL_WARN As Long = 2
+Public Const MP_LOG_LEVEL_INFO As Long = 3
+Public Const MP_LOG_LEVEL_DEBUG As Long = 4
+
+' The major.minor of point.h this module was written for (compare with MpVersion()).
+Public Const MP_VERSION_MAJOR As Long = 0
+Public Const MP_VERSION_MINOR As Long = 2
+
+' ---- The functions of point.h (stdcall twins) ------------------------------------------------
+Public Declare Function mp_version Lib "mppoint.dll" Alias "mp_version_std" () As Long
+Public Declare Function mp_status_name Lib "mppoint.dll" Alias "mp_status_name_std" (ByVal status As Long) As Long
+Public Declare Function mp_intent_state_name Lib "mppoint.dll" Alias "mp_intent_state_name_std" (ByVal state As Long) As Long
+Public Declare Function mp_intent_state_is_final Lib "mppoint.dll" Alias "mp_intent_state_is_final_std" (ByVal state As Long) As Long
+Public Declare Function mp_last_error Lib "mppoint.dll" Alias "mp_last_error_std" () As Long
+Public Declare Function mp_last_http_status Lib "mppoint.dll" Alias "mp_last_http_status_std" () As Long
+Public Declare Sub mp_string_free Lib "mppoint.dll" Alias "mp_string_free_std" (ByVal s As Long)
+Public Declare Function mp_init Lib "mppoint.dll" Alias "mp_init_std" (ByVal accessToken As Long, ByRef outClient As Long) As Long
+Public Declare Function mp_init_with_options Lib "mppoint.dll" Alias "mp_init_with_options_std" (ByVal optionsJson As Long, ByRef outClient As Long) As Long
+Public Declare Sub mp_free Lib "mppoint.dll" Alias "mp_free_std" (ByVal client As Long)
+Public Declare Function mp_list_devices Lib "mppoint.dll" Alias "mp_list_devices_std" (ByVal client As Long, ByVal filtersJson As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_set_operating_mode Lib "mppoint.dll" Alias "mp_set_operating_mode_std" (ByVal client As Long, ByVal deviceId As Long, ByVal mode As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_get_integrator Lib "mppoint.dll" Alias "mp_get_integrator_std" (ByVal client As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_set_webhook Lib "mppoint.dll" Alias "mp_set_webhook_std" (ByVal client As Long, ByVal url As Long) As Long
+Public Declare Function mp_check_webhook Lib "mppoint.dll" Alias "mp_check_webhook_std" (ByVal client As Long) As Long
+Public Declare Sub mp_set_log_callback Lib "mppoint.dll" Alias "mp_set_log_callback_std" (ByVal client As Long, ByVal callback As Long, ByVal userData As Long, ByVal minLevel As Long)
+Public Declare Function mp_create_intent Lib "mppoint.dll" Alias "mp_create_intent_std" (ByVal client As Long, ByVal deviceId As Long, ByVal intentJson As Long, ByVal idempotencyKey As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_create_intent_simple Lib "mppoint.dll" Alias "mp_create_intent_simple_std" (ByVal client As Long, ByVal deviceId As Long, ByVal amount As Currency, ByVal externalReference As Long, ByVal printOnTerminal As Long, ByRef outIntentId As Long) As Long
+Public Declare Function mp_intent_status Lib "mppoint.dll" Alias "mp_intent_status_std" (ByVal client As Long, ByVal intentId As Long, ByRef outState As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_cancel_intent Lib "mppoint.dll" Alias "mp_cancel_intent_std" (ByVal client As Long, ByVal deviceId As Long, ByVal intentId As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_wait_intent Lib "mppoint.dll" Alias "mp_wait_intent_std" (ByVal client As Long, ByVal intentId As Long, ByVal timeoutMs As Long, ByVal callback As Long, ByVal userData As Long, ByRef outState As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_intent_last_event Lib "mppoint.dll" Alias "mp_intent_last_event_std" (ByVal client As Long, ByVal intentId As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_list_intent_events Lib "mppoint.dll" Alias "mp_list_intent_events_std" (ByVal client As Long, ByVal startDate As Long, ByVal endDate As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_create_refund Lib "mppoint.dll" Alias "mp_create_refund_std" (ByVal client As Long, ByVal deviceId As Long, ByVal paymentId As Long, ByVal refundJson As Long, ByVal idempotencyKey As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_refund_status Lib "mppoint.dll" Alias "mp_refund_status_std" (ByVal client As Long, ByVal refundId As Long, ByRef outState As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_wait_refund Lib "mppoint.dll" Alias "mp_wait_refund_std" (ByVal client As Long, ByVal refundId As Long, ByVal timeoutMs As Long, ByVal callback As Long, ByVal userData As Long, ByRef outState As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_cancel_refund Lib "mppoint.dll" Alias "mp_cancel_refund_std" (ByVal client As Long, ByVal deviceId As Long, ByVal refundId As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_get_payment Lib "mppoint.dll" Alias "mp_get_payment_std" (ByVal client As Long, ByVal paymentId As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_create_test_user Lib "mppoint.dll" Alias "mp_create_test_user_std" (ByVal client As Long, ByVal siteId As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_sign_challenge Lib "mppoint.dll" Alias "mp_sign_challenge_std" (ByVal secret As Long, ByVal challengeCode As Long, ByRef outHex As Long) As Long
+Public Declare Function mp_verify_signature Lib "mppoint.dll" Alias "mp_verify_signature_std" (ByVal secret As Long, ByVal xSignature As Long, ByVal xRequestId As Long, ByVal dataId As Long, ByVal toleranceS As Currency, ByVal nowUnixS As Currency) As Long
+Public Declare Function mp_parse_notification Lib "mppoint.dll" Alias "mp_parse_notification_std" (ByVal body As Long, ByRef outState As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_json_get Lib "mppoint.dll" Alias "mp_json_get_std" (ByVal json As Long, ByVal path As Long, ByRef outValue As Long) As Long
+
+' ---- UTF-8 <-> VB Strings ---------------------------------------------------------------------
+Private Const CP_UTF8 As Long = 65001
+Private Declare Function MultiByteToWideChar Lib "kernel32" (ByVal CodePage As Long, ByVal dwFlags As Long, ByVal lpMultiByteStr As Long, ByVal cbMultiByte As Long, ByVal lpWideCharStr As Long, ByVal cchWideChar As Long) As Long
+Private Declare Function WideCharToMultiByte Lib "kernel32" (ByVal CodePage As Long, ByVal dwFlags As Long, ByVal lpWideCharStr As Long, ByVal cchWideChar As Long, ByVal lpMultiByteStr As Long, ByVal cbMultiByte As Long, ByVal lpDefaultChar As Long, ByVal lpUsedDefaultChar As Long) As Long
+Private Declare Function lstrlenA Lib "kernel32" (ByVal lpString As Long) As Long
+
+' The UTF-8 bytes of s followed by a NUL: pass VarPtr(result(0)) where point.h wants a const char *.
+' Keep the array in a variable until the call returns.
+Public Function Utf8(ByVal s As String) As Byte()
+    Dim n As Long
+    Dim b() As Byte
+    n = WideCharToMultiByte(CP_UTF8, 0, StrPtr(s), Len(s), 0, 0, 0, 0)
+    ReDim b(0 To n) ' n bytes and the NUL (ReDim fills with zeros)
+    If n > 0 Then WideCharToMultiByte CP_UTF8, 0, StrPtr(s), Len(s), VarPtr(b(0)), n, 0, 0
+    Utf8 = b
+End Function
+
+' The text of a NUL-terminated UTF-8 string the library returned ("" for a NULL pointer). Does
+' not free it: use it for mp_version, mp_last_error and the *_name functions.
+Public Function FromUtf8(ByVal p As Long) As String
+    Dim n As Long
+    Dim chars As Long
+    Dim s As String
+    If p = 0 Then Exit Function
+    n = lstrlenA(p)
+    If n = 0 Then Exit Function
+    chars = MultiByteToWideChar(CP_UTF8, 0, p, n, 0, 0)
+    s = String$(chars, vbNullChar)
+    MultiByteToWideChar CP_UTF8, 0, p, n, StrPtr(s), chars
+    FromUtf8 = s
+End Function
+
+' The text of a string returned through a char ** parameter; frees it with mp_string_free and
+' sets p to 0, so it cannot be freed twice.
+Public Function TakeString(ByRef p As Long) As String
+    If p = 0 Then Exit Function
+    TakeString = FromUtf8(p)
+    mp_string_free p
+    p = 0
+End Function
+
+' An amount in minor units (1500 = 15.00) as the Currency whose 64 bits are that integer: how an
+' int64_t parameter is passed from VB6.
+Public Function MinorUnits(ByVal amount As Long) As Currency
+    MinorUnits = CCur(amount) / 10000@
+End Function
+
+' ---- Wrappers: VB Strings in and out; each returns the MpStatus ------------------------------
+
+Public Function MpVersion() As String
+    MpVersion = FromUtf8(mp_version())
+End Function
+
+' Why the last call on this thread failed ("" if it succeeded). Call it right after the failure.
+Public Function MpLastError() As String
+    MpLastError = FromUtf8(mp_last_error())
+End Function
+
+Public Function MpStatusName(ByVal status As Long) As String
+    MpStatusName = FromUtf8(mp_status_name(status))
+End Function
+
+Public Function MpIntentStateName(ByVal state As Long) As String
+    MpIntentStateName = FromUtf8(mp_intent_state_name(state))
+End Function
+
+Public Function MpInit(ByVal accessToken As String, ByRef client As Long) As Long
+    Dim t() As Byte
+    t = Utf8(accessToken)
+    MpInit = mp_init(VarPtr(t(0)), client)
+End Function
+
+' optionsJson as in mp_init_with_options, e.g. {"access_token":"TEST-...","timeout_ms":30000}.
+Public Function MpInitWithOptions(ByVal optionsJson As String, ByRef client As Long) As Long
+    Dim o() As Byte
+    o = Utf8(optionsJson)
+    MpInitWithOptions = mp_init_with_options(VarPtr(o(0)), client)
+End Function
+
+Public Function MpListDevices(ByVal client As Long, ByRef json As String) As Long
+    Dim p As Long
+    MpListDevices = mp_list_devices(client, 0, p)
+    If MpListDevices = MP_STATUS_OK Then json = TakeString(p)
+End Function
+
+' amount in minor units (1500 = 15.00); externalReference vbNullString for none.
+Public Function MpCreateIntentSimple(ByVal client As Long, ByVal deviceId As String, ByVal amount As Long, ByVal externalReference As String, ByVal printOnTerminal As Boolean, ByRef intentId As String) As Long
+    Dim d() As Byte
+    Dim r() As Byte
+    Dim refPtr As Long
+    Dim p As Long
+    d = Utf8(deviceId)
+    If StrPtr(externalReference) <> 0 Then
+        r = Utf8(externalReference)
+        refPtr = VarPtr(r(0))
+    End If
+    MpCreateIntentSimple = mp_create_intent_simple(client, VarPtr(d(0)), MinorUnits(amount), refPtr, IIf(printOnTerminal, 1, 0), p)
+    If MpCreateIntentSimple = MP_STATUS_OK Then intentId = TakeString(p)
+End Function
+
+Public Function MpIntentStatus(ByVal client As Long, ByVal intentId As String, ByRef state As Long, ByRef json As String) As Long
+    Dim i() As Byte
+    Dim p As Long
+    i = Utf8(intentId)
+    MpIntentStatus = mp_intent_status(client, VarPtr(i(0)), state, p)
+    If MpIntentStatus = MP_STATUS_OK Then json = TakeString(p)
+End Function
+
+Public Function MpCancelIntent(ByVal client As Long, ByVal deviceId As String, ByVal intentId As String) As Long
+    Dim d() As Byte
+    Dim i() As Byte
+    Dim p As Long
+    d = Utf8(deviceId)
+    i = Utf8(intentId)
+    MpCancelIntent = mp_cancel_intent(client, VarPtr(d(0)), VarPtr(i(0)), p)
+    TakeString p
+End Function
+
+' callback: 0, or AddressOf a function shaped like ExampleWaitProgress. On MP_STATUS_OK,
+' MP_STATUS_WAIT_TIMEOUT and MP_STATUS_ABORTED, state and json hold the last state seen.
+Public Function MpWaitIntent(ByVal client As Long, ByVal intentId As String, ByVal timeoutMs As Long, ByVal callback As Long, ByVal userData As Long, ByRef state As Long, ByRef json As String) As Long
+    Dim i() As Byte
+    Dim p As Long
+    i = Utf8(intentId)
+    MpWaitIntent = mp_wait_intent(client, VarPtr(i(0)), timeoutMs, callback, userData, state, p)
+    json = TakeString(p)
+End Function
+
+Public Function MpGetPayment(ByVal client As Long, ByVal paymentId As String, ByRef json As String) As Long
+    Dim i() As Byte
+    Dim p As Long
+    i = Utf8(paymentId)
+    MpGetPayment = mp_get_payment(client, VarPtr(i(0)), p)
+    If MpGetPayment = MP_STATUS_OK Then json = TakeString(p)
+End Function
+
+' refundJson and idempotencyKey: vbNullString for none.
+Public Function MpCreateRefund(ByVal client As Long, ByVal deviceId As String, ByVal paymentId As String, ByVal refundJson As String, ByVal idempotencyKey As String, ByRef json As String) As Long
+    Dim d() As Byte
+    Dim i() As Byte
+    Dim r() As Byte
+    Dim k() As Byte
+    Dim refundPtr As Long
+    Dim keyPtr As Long
+    Dim p As Long
+    d = Utf8(deviceId)
+    i = Utf8(paymentId)
+    If StrPtr(refundJson) <> 0 Then
+        r = Utf8(refundJson)
+        refundPtr = VarPtr(r(0))
+    End If
+    If StrPtr(idempotencyKey) <> 0 Then
+        k = Utf8(idempotencyKey)
+        keyPtr = VarPtr(k(0))
+    End If
+    MpCreateRefund = mp_create_refund(client, VarPtr(d(0)), VarPtr(i(0)), refundPtr, keyPtr, p)
+    If MpCreateRefund = MP_STATUS_OK Then json = TakeString(p)
+End Function
+
+Public Function MpWaitRefund(ByVal client As Long, ByVal refundId As String, ByVal timeoutMs As Long, ByVal callback As Long, ByVal userData As Long, ByRef state As Long, ByRef json As String) As Long
+    Dim i() As Byte
+    Dim p As Long
+    i = Utf8(refundId)
+    MpWaitRefund = mp_wait_refund(client, VarPtr(i(0)), timeoutMs, callback, userData, state, p)
+    json = TakeString(p)
+End Function
+
+' One value out of a JSON text (path like "payment.id" or "devices.0.id"); numbers come out as
+' text with every digit, so keep amounts as text or Currency, never Single/Double.
+Public Function MpJsonGet(ByVal json As String, ByVal path As String, ByRef value As String) As Long
+    Dim j() As Byte
+    Dim k() As Byte
+    Dim p As Long
+    j = Utf8(json)
+    k = Utf8(path)
+    MpJsonGet = mp_json_get(VarPtr(j(0)), VarPtr(k(0)), p)
+    If MpJsonGet = MP_STATUS_OK Then value = TakeString(p)
+End Function
+
+Public Function MpSignChallenge(ByVal secret As String, ByVal challengeCode As String, ByRef hexDigest As String) As Long
+    Dim s() As Byte
+    Dim c() As Byte
+    Dim p As Long
+    s = Utf8(secret)
+    c = Utf8(challengeCode)
+    MpSignChallenge = mp_sign_challenge(VarPtr(s(0)), VarPtr(c(0)), p)
+    If MpSignChallenge = MP_STATUS_OK Then hexDigest = TakeString(p)
+End Function
+
+' toleranceS in seconds (0: no time check); nowUnixS 0 uses the system clock.
+Public Function MpVerifySignature(ByVal secret As String, ByVal xSignature As String, ByVal xRequestId As String, ByVal dataId As String, ByVal toleranceS As Long, ByVal nowUnixS As Long) As Long
+    Dim s() As Byte
+    Dim x() As Byte
+    Dim r() As Byte
+    Dim d() As Byte
+    s = Utf8(secret)
+    x = Utf8(xSignature)
+    r = Utf8(xRequestId)
+    d = Utf8(dataId)
+    MpVerifySignature = mp_verify_signature(VarPtr(s(0)), VarPtr(x(0)), VarPtr(r(0)), VarPtr(d(0)), MinorUnits(toleranceS), MinorUnits(nowUnixS))
+End Function
+
+Public Function MpParseNotification(ByVal body As String, ByRef state As Long, ByRef json As String) As Long
+    Dim b() As Byte
+    Dim p As Long
+    b = Utf8(body)
+    MpParseNotification = mp_parse_notification(VarPtr(b(0)), state, p)
+    If MpParseNotification = MP_STATUS_OK Then json = TakeString(p)
+End Function
+
+' ---- Callbacks -------------------------------------------------------------------------------
+' Shapes to copy. They run on the thread that called mp_wait_intent (VB6's own thread), so they
+' may update the form; keep them short and never raise an error out of them.
+
+' For mp_wait_intent / mp_wait_refund: return 0 to keep waiting, 1 to stop (MP_STATUS_ABORTED).
+Public Function ExampleWaitProgress(ByVal userData As Long, ByVal state As Long, ByVal intentJson As Long) As Long
+    Debug.Print "state: " & MpIntentStateName(state)
+    ExampleWaitProgress = 0
+End Function
+
+' For mp_set_log_callback(client, AddressOf ExampleLog, 0, MP_LOG_LEVEL_INFO). Log lines may come
+' from other threads if other threads use the client: VB6 code cannot run there, so only set a
+' log callback when the client is used from VB6's thread alone.
+Public Sub ExampleLog(ByVal userData As Long, ByVal level As Long, ByVal message As Long)
+    Debug.Print "[mppoint] " & FromUtf8(message)
+End Sub

@@ -264,7 +264,8 @@ pub extern "C" fn mp_intent_last_event(
 /// The last state of every payment intent changed between two dates (`"YYYY-MM-DD"`,
 /// inclusive, at most 30 days apart): `{"events":[{"payment_intent_id","status",
 /// "created_on"}]}`. Use it after a crash to find sales whose outcome the POS did not record.
-/// `out_json`: required, freed with `mp_string_free`. Thread-safe.
+/// `out_json`: required, freed with `mp_string_free`. A range over 30 days is
+/// `MP_STATUS_INVALID_ARGUMENT` and nothing is sent: ask for it in parts. Thread-safe.
 #[no_mangle]
 pub extern "C" fn mp_list_intent_events(
     client: *mut MpClient,

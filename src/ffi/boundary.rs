@@ -79,16 +79,23 @@ pub(crate) fn call_infallible<T>(fallback: T, body: impl FnOnce() -> T) -> T {
     outcome.unwrap_or(fallback)
 }
 
-/// Test hook for the panic boundary of a built library: with `MPPOINT_TEST_PANIC=1` in the
+/// Test hook for the panic boundary of a shipped DLL: with `MPPOINT_TEST_PANIC=1` in the
 /// environment, every export that returns an `MpStatus` panics inside the boundary, a real
-/// panic caught like any other (`MP_STATUS_INTERNAL`). It lets a test prove, on the shipped
-/// DLL or `.so`, that unwinding works on its target and that nothing reaches the host
-/// (`tests/windows` runs it under Wine). Read on every call, so a test can turn it on and off.
+/// panic caught like any other (`MP_STATUS_INTERNAL`). It lets a test prove, on the DLL a
+/// cross-compiled target produced, that unwinding works there and that nothing reaches the
+/// host (`tests/windows` runs it under Wine). Read on every call, so a test can turn it on and
+/// off; Windows only, where reading the environment is safe while the host changes it (with
+/// glibc a `getenv` racing a host thread's `setenv` can crash, and on Linux the boundary is
+/// proven by the library's own tests).
+#[cfg(windows)]
 fn panic_probe() {
     if std::env::var_os("MPPOINT_TEST_PANIC").is_some_and(|v| v == "1") {
         panic!("MPPOINT_TEST_PANIC is set");
     }
 }
+
+#[cfg(not(windows))]
+fn panic_probe() {}
 
 const PANIC_MESSAGE: &str = "internal error: mppoint caught a panic (a bug; please report it). \
 If the call sends requests, check the intent's state before retrying";

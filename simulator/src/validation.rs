@@ -144,7 +144,9 @@ pub(crate) fn validate_create(body: &Value, limits: (i64, i64)) -> Result<NewInt
     })
 }
 
-fn validate_additional_info(info: &Map<String, Value>) -> Result<(), ApiError> {
+/// `additional_info.external_reference`: optional, a string of bounded length (sales and
+/// refunds alike).
+fn validate_external_reference(info: &Map<String, Value>) -> Result<(), ApiError> {
     const CODE: &str = "invalid_additional_info";
     if let Some(reference) = optional_string(
         info,
@@ -161,6 +163,12 @@ fn validate_additional_info(info: &Map<String, Value>) -> Result<(), ApiError> {
             ));
         }
     }
+    Ok(())
+}
+
+fn validate_additional_info(info: &Map<String, Value>) -> Result<(), ApiError> {
+    const CODE: &str = "invalid_additional_info";
+    validate_external_reference(info)?;
     if let Some(v) = given(info, "print_on_terminal") {
         if !v.is_boolean() {
             return Err(ApiError::invalid_field(
@@ -268,21 +276,7 @@ fn validate_refund_info(info: &Map<String, Value>) -> Result<(), ApiError> {
             ));
         }
     }
-    if let Some(reference) = optional_string(
-        info,
-        "external_reference",
-        CODE,
-        "additional_info.external_reference",
-    )? {
-        if reference.chars().count() > MAX_EXTERNAL_REFERENCE_CHARS {
-            return Err(ApiError::invalid_field(
-                CODE,
-                format!(
-                    "additional_info.external_reference must be at most {MAX_EXTERNAL_REFERENCE_CHARS} characters"
-                ),
-            ));
-        }
-    }
+    validate_external_reference(info)?;
     Ok(())
 }
 

@@ -4,14 +4,14 @@ use std::ffi::{c_void, CString};
 use std::os::raw::c_char;
 use std::sync::Arc;
 
-use super::args::{client, opt_text, text, write_text, Out, OwnedText};
+use super::args::{client, opt_text, text, write_state_and_json, write_text, Out, OwnedText};
 use super::boundary::{call, call_infallible, call_void, Done};
 use super::callback::LogCallbackFn;
-use super::types::{MpClient, MpLogLevel, MpStatus};
+use super::types::{MpClient, MpIntentState, MpLogLevel, MpStatus};
 use crate::error::Error;
 use crate::http::Reply;
 use crate::log::LogLevel;
-use crate::model::{DeviceFilters, OperatingMode};
+use crate::model::{DeviceFilters, IntentState, OperatingMode};
 use crate::{Client, Config};
 
 /// Receives the library's log lines: method, path, HTTP status, duration, retries. Never the
@@ -36,6 +36,19 @@ pub(crate) fn reply_to(reply: Reply, out_json: Option<Out<*mut c_char>>) -> Resu
         unsafe { write_text(out, json) };
     }
     Done::http(status)
+}
+
+/// Writes a state read's two optional out-parameters (the state and the object's JSON) and
+/// reports its HTTP status: the tail of `mp_intent_status` and `mp_refund_status`.
+pub(crate) fn state_reply_to(
+    state: IntentState,
+    reply: Reply,
+    out_state: *mut MpIntentState,
+    out_json: *mut *mut c_char,
+) -> Result<Done, Error> {
+    let json = OwnedText::new(reply.body)?;
+    unsafe { write_state_and_json(out_state, state.into(), out_json, Some(json)) };
+    Done::http(reply.status)
 }
 
 /// Creates a client for the production service (`https://api.mercadopago.com`) with the

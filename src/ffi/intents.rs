@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::args::{client, opt_text, text, write_state_and_json, write_text, Out, OwnedText};
 use super::boundary::{call, Done};
 use super::callback::WaitCallbackFn;
-use super::client::reply_to;
+use super::client::{reply_to, state_reply_to};
 use super::types::{MpClient, MpIntentState, MpStatus};
 use crate::error::{Error, ErrorKind};
 use crate::model::{simple_intent_body, validate_intent_body, IntentState};
@@ -124,9 +124,7 @@ pub extern "C" fn mp_intent_status(
         let client = unsafe { self::client(client) }?;
         let intent_id = unsafe { text(intent_id, "intent_id") }?;
         let (state, reply) = client.intent(intent_id)?;
-        let json = OwnedText::new(reply.body)?;
-        unsafe { write_state_and_json(out_state, state.into(), out_json, Some(json)) };
-        Done::http(reply.status)
+        state_reply_to(state, reply, out_state, out_json)
     })
 }
 

@@ -3,9 +3,9 @@
 use std::ffi::c_void;
 use std::os::raw::c_char;
 
-use super::args::{client, opt_text, text, write_state_and_json, Out, OwnedText};
-use super::boundary::{call, Done};
-use super::client::reply_to;
+use super::args::{client, opt_text, text, Out};
+use super::boundary::call;
+use super::client::{reply_to, state_reply_to};
 use super::intents::{wait_export, MpWaitCallback};
 use super::types::{MpClient, MpIntentState, MpStatus};
 use crate::error::Error;
@@ -81,9 +81,7 @@ pub extern "C" fn mp_refund_status(
         let client = unsafe { self::client(client) }?;
         let refund_id = unsafe { text(refund_id, "refund_id") }?;
         let (state, reply) = client.refund(refund_id)?;
-        let json = OwnedText::new(reply.body)?;
-        unsafe { write_state_and_json(out_state, state.into(), out_json, Some(json)) };
-        Done::http(reply.status)
+        state_reply_to(state, reply, out_state, out_json)
     })
 }
 

@@ -330,3 +330,24 @@ fn a_retry_after_longer_than_the_budget_never_stretches_the_call() {
         err.message()
     );
 }
+
+#[test]
+fn a_wait_polling_faster_than_the_rate_limit_still_sees_the_sale_finish() {
+    // The documented limit of one status read per second per intent, enforced: a POS that
+    // polls every 20 ms gets 429s, which the wait treats as passing and sits out.
+    let sim = Simulator::start(SimConfig {
+        step_ms: 300,
+        strict_rate_limit: true,
+        ..SimConfig::default()
+    })
+    .expect("simulator starts");
+    let client = client_for(&sim, json!({"poll_interval_ms": 20}));
+    let id = create(&client, None).unwrap();
+    let outcome = client
+        .wait_intent(&id, Duration::from_secs(15), &mut |_, _| {
+            mppoint::Progress::Continue
+        })
+        .unwrap();
+    assert_eq!(outcome.end, mppoint::WaitEnd::Final);
+    assert_eq!(outcome.state, mppoint::IntentState::Finished);
+}

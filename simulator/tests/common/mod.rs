@@ -50,6 +50,60 @@ pub struct Reply {
     pub raw: String,
     pub content_type: Option<String>,
     pub allow: Option<String>,
+    pub retry_after: Option<String>,
+}
+
+/// Sends one request to a full URL and reads the whole answer; `auth` is the whole
+/// Authorization header value, if any.
+pub fn exchange(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    auth: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let mut builder = ureq::http::Request::builder().method(method).uri(url);
+    if let Some(auth) = auth {
+        builder = builder.header("Authorization", auth);
+    }
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let result = match body {
+        Some(body) => agent.run(
+            builder
+                .header("Content-Type", "application/json")
+                .body(body.to_string())
+                .unwrap(),
+        ),
+        None => agent.run(builder.body(()).unwrap()),
+    };
+    let mut response = result.expect("request reaches the simulator");
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    let content_type = header("content-type");
+    let allow = header("allow");
+    let retry_after = header("retry-after");
+    let status = response.status().as_u16();
+    let raw = response.body_mut().read_to_string().unwrap();
+    let body = if raw.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&raw).unwrap_or_else(|e| panic!("not JSON ({e}): {raw}"))
+    };
+    Reply {
+        status,
+        body,
+        raw,
+        content_type,
+        allow,
+        retry_after,
+    }
 }
 
 impl Api {
@@ -88,47 +142,7 @@ impl Client {
         auth: Option<&str>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let mut builder = ureq::http::Request::builder()
-            .method(method)
-            .uri(self.url(path));
-        if let Some(auth) = auth {
-            builder = builder.header("Authorization", auth);
-        }
-        for (name, value) in headers {
-            builder = builder.header(*name, *value);
-        }
-        let result = match body {
-            Some(body) => self.agent.run(
-                builder
-                    .header("Content-Type", "application/json")
-                    .body(body.to_string())
-                    .unwrap(),
-            ),
-            None => self.agent.run(builder.body(()).unwrap()),
-        };
-        let mut response = result.expect("request reaches the simulator");
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .map(|v| v.to_str().unwrap().to_string())
-        };
-        let content_type = header("content-type");
-        let allow = header("allow");
-        let status = response.status().as_u16();
-        let raw = response.body_mut().read_to_string().unwrap();
-        let body = if raw.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&raw).unwrap_or_else(|e| panic!("not JSON ({e}): {raw}"))
-        };
-        Reply {
-            status,
-            body,
-            raw,
-            content_type,
-            allow,
-        }
+        exchange(&self.agent, method, &self.url(path), body, auth, headers)
     }
 
     pub fn call(&self, method: &str, path: &str, body: Option<&str>) -> Reply {

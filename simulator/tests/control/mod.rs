@@ -5,50 +5,22 @@
 
 use serde_json::Value;
 
-use crate::common::{agent, Api, TOKEN};
+use crate::common::{agent, exchange, Api, TOKEN};
 
-pub struct Raw {
-    pub status: u16,
-    pub body: Value,
-    pub raw: String,
-    pub retry_after: Option<String>,
-}
+/// The answer to a request of [`send`].
+pub use crate::common::Reply as Raw;
 
 /// Sends `method path` with an optional JSON body; `auth` adds the test Bearer token.
 pub fn send(base_url: &str, method: &str, path: &str, body: Option<&str>, auth: bool) -> Raw {
-    let mut builder = ureq::http::Request::builder()
-        .method(method)
-        .uri(format!("{base_url}{path}"));
-    if auth {
-        builder = builder.header("Authorization", format!("Bearer {TOKEN}"));
-    }
-    let result = match body {
-        Some(body) => agent().run(
-            builder
-                .header("Content-Type", "application/json")
-                .body(body.to_string())
-                .unwrap(),
-        ),
-        None => agent().run(builder.body(()).unwrap()),
-    };
-    let mut response = result.expect("request reaches the simulator");
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_string());
-    let status = response.status().as_u16();
-    let raw = response.body_mut().read_to_string().unwrap();
-    let body = if raw.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&raw).unwrap_or_else(|e| panic!("not JSON ({e}): {raw}"))
-    };
-    Raw {
-        status,
+    let bearer = format!("Bearer {TOKEN}");
+    exchange(
+        &agent(),
+        method,
+        &format!("{base_url}{path}"),
         body,
-        raw,
-        retry_after,
-    }
+        auth.then_some(bearer.as_str()),
+        &[],
+    )
 }
 
 /// The control API and the other non-Point routes of one simulator.

@@ -26,19 +26,47 @@ pub(crate) trait LogCallbackFn: Copy + 'static {
     unsafe fn invoke(self, user_data: *mut c_void, level: MpLogLevel, message: *const c_char);
 }
 
-impl WaitCallbackFn for unsafe extern "C" fn(*mut c_void, MpIntentState, *const c_char) -> i32 {
-    unsafe fn invoke(
-        self,
-        user_data: *mut c_void,
-        state: MpIntentState,
-        json: *const c_char,
-    ) -> i32 {
-        self(user_data, state, json)
-    }
-}
+/// Implements both traits for the host's function pointers of one calling convention, so the
+/// cdecl and stdcall callbacks are called by the same code.
+macro_rules! impl_callback_fns {
+    ($abi:literal) => {
+        impl $crate::ffi::callback::WaitCallbackFn
+            for unsafe extern $abi fn(
+                *mut std::ffi::c_void,
+                $crate::ffi::types::MpIntentState,
+                *const std::os::raw::c_char,
+            ) -> i32
+        {
+            unsafe fn invoke(
+                self,
+                user_data: *mut std::ffi::c_void,
+                state: $crate::ffi::types::MpIntentState,
+                json: *const std::os::raw::c_char,
+            ) -> i32 {
+                self(user_data, state, json)
+            }
+        }
 
-impl LogCallbackFn for unsafe extern "C" fn(*mut c_void, MpLogLevel, *const c_char) {
-    unsafe fn invoke(self, user_data: *mut c_void, level: MpLogLevel, message: *const c_char) {
-        self(user_data, level, message)
-    }
+        impl $crate::ffi::callback::LogCallbackFn
+            for unsafe extern $abi fn(
+                *mut std::ffi::c_void,
+                $crate::ffi::types::MpLogLevel,
+                *const std::os::raw::c_char,
+            )
+        {
+            unsafe fn invoke(
+                self,
+                user_data: *mut std::ffi::c_void,
+                level: $crate::ffi::types::MpLogLevel,
+                message: *const std::os::raw::c_char,
+            ) {
+                self(user_data, level, message)
+            }
+        }
+    };
 }
+// Used again by `ffi::stdcall`, which exists on 32-bit Windows only.
+#[cfg_attr(not(all(windows, target_arch = "x86")), allow(unused_imports))]
+pub(crate) use impl_callback_fns;
+
+impl_callback_fns!("C");

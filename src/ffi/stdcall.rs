@@ -7,7 +7,6 @@
 use std::ffi::c_void;
 use std::os::raw::c_char;
 
-use super::callback::{LogCallbackFn, WaitCallbackFn};
 use super::types::{MpIntentState, MpLogLevel};
 
 /// `MpWaitCallback` in the stdcall convention.
@@ -24,21 +23,4 @@ pub type MpLogCallbackStd = Option<
     unsafe extern "system" fn(user_data: *mut c_void, level: MpLogLevel, message: *const c_char),
 >;
 
-impl WaitCallbackFn
-    for unsafe extern "system" fn(*mut c_void, MpIntentState, *const c_char) -> i32
-{
-    unsafe fn invoke(
-        self,
-        user_data: *mut c_void,
-        state: MpIntentState,
-        json: *const c_char,
-    ) -> i32 {
-        self(user_data, state, json)
-    }
-}
-
-impl LogCallbackFn for unsafe extern "system" fn(*mut c_void, MpLogLevel, *const c_char) {
-    unsafe fn invoke(self, user_data: *mut c_void, level: MpLogLevel, message: *const c_char) {
-        self(user_data, level, message)
-    }
-}
+super::callback::impl_callback_fns!("system");

@@ -27,26 +27,7 @@ if fpc_works; then
     exit 0
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "ensure-fpc: Free Pascal (fpc with its RTL units) is not installed." >&2
-    echo "ensure-fpc: install it as root, e.g.: apt-get install -y --no-install-recommends ${packages[*]}" >&2
-    exit 1
-fi
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-fpc: no apt-get here; install Free Pascal 3.2 (compiler and RTL units) by hand" >&2
-    exit 1
-fi
-
-echo "ensure-fpc: installing ${packages[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt_install() {
-    apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 "${packages[@]}"
-}
-# Refresh the package lists only when the packages are not known yet.
-if ! apt-cache show "${packages[@]}" >/dev/null 2>&1; then
-    apt-get update -o DPkg::Lock::Timeout=600
-fi
-apt_install
+"$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" ensure-fpc "${packages[@]}"
 
 if ! fpc_works; then
     echo "ensure-fpc: fpc was installed but cannot compile a program that uses SysUtils" >&2

@@ -16,16 +16,7 @@ if command -v gcc >/dev/null 2>&1 &&
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
-    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "ensure-tools: installing ${missing[*]}" >&2
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update
-        apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}"
-    else
-        echo "ensure-tools: missing packages: ${missing[*]}" >&2
-        echo "ensure-tools: install them as root, e.g.: apt-get install -y --no-install-recommends ${missing[*]}" >&2
-        exit 1
-    fi
+    "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" ensure-tools "${missing[@]}"
 fi
 
 # The Rust toolchain is not an apt package worth using here (Debian's is too old).

@@ -25,52 +25,10 @@ die() {
     exit 1
 }
 
-# Installs Debian packages (names may carry an :arch) unless dpkg already has them.
-apt_install() {
-    local missing=() pkg
-    for pkg in "$@"; do
-        dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' ||
-            missing+=("$pkg")
-    done
-    [ "${#missing[@]}" -eq 0 ] && return 0
-    if [ "$(id -u)" -ne 0 ]; then
-        die "missing packages: ${missing[*]}; install them as root: apt-get install ${APT_OPTS[*]} ${missing[*]}"
-    fi
-    command -v apt-get >/dev/null 2>&1 || die "missing packages ${missing[*]} and no apt-get to install them"
-    export DEBIAN_FRONTEND=noninteractive
-    # Refresh the package lists only when apt does not know a package (or has no candidate)
-    # and they were not just refreshed.
-    for pkg in "${missing[@]}"; do
-        [ "${LISTS_FRESH:-0}" -eq 1 ] && break
-        if ! apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [^(]'; then
-            say "apt has no candidate for $pkg: running apt-get update"
-            apt_update
-            break
-        fi
-    done
-    say "installing ${missing[*]}"
-    local log
-    log=$(mktemp)
-    if ! apt-get install "${APT_OPTS[@]}" "${missing[@]}" >"$log" 2>&1; then
-        cat "$log" >&2
-        rm -f "$log"
-        die "apt-get install ${missing[*]} failed (apt's output is above)"
-    fi
-    tail -n 3 "$log" >&2
-    rm -f "$log"
-}
-
-# apt-get update. A list that cannot be fetched (a mirror caught mid-sync) is reported but
-# does not stop here: the install that follows says whether it mattered.
-apt_update() {
-    local log
-    log=$(mktemp)
-    if ! apt-get update -o DPkg::Lock::Timeout=600 >"$log" 2>&1; then
-        say "apt-get update reported errors (the install below may still work):"
-        grep -E '^(W|E|Err):' -A3 "$log" >&2 || cat "$log" >&2
-    fi
-    rm -f "$log"
-}
+# Debian packages (names may carry an :arch), through the project's one apt helper.
+apt_helper=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/apt-install.sh
+apt_install() { "$apt_helper" ensure-windows-tools "$@" || exit 1; }
+apt_update() { "$apt_helper" ensure-windows-tools --update; }
 
 ensure_rust_target() {
     local toolchain=$1 target=$2
@@ -111,7 +69,6 @@ ensure_wine32() {
         dpkg --add-architecture i386
         added_i386=1
         apt_update
-        LISTS_FRESH=1
     fi
     if ! (apt_install wine wine32:i386); then
         # Leave the machine as it was: with i386 added, every later apt-get update would keep

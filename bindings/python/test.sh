@@ -56,22 +56,9 @@ else
 fi
 
 if [ -z "$python" ]; then
-    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-        echo "python-test: no python3 with pytest, setuptools, wheel and venv found." >&2
-        echo "python-test: install them as root, e.g.: apt-get install -y --no-install-recommends ${debian_packages[*]}" >&2
-        echo "python-test: (or: python3 -m pip install pytest setuptools wheel)" >&2
-        exit 1
-    fi
-    echo "python-test: installing ${debian_packages[*]} (Debian) for the Python tests" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt_install() {
-        apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 "${debian_packages[@]}"
-    }
-    if ! apt_install; then
-        # Only when a package was not found: refresh the lists once and try again.
-        apt-get update -o DPkg::Lock::Timeout=600
-        apt_install
-    fi
+    echo "python-test: no python3 with pytest, setuptools, wheel and venv found" >&2
+    echo "python-test: (without root: python3 -m pip install pytest setuptools wheel)" >&2
+    "$root/scripts/apt-install.sh" python-test "${debian_packages[@]}"
     python=/usr/bin/python3
     if ! has_tools "$python"; then
         echo "python-test: $python still lacks pytest, setuptools, wheel or venv after the install" >&2

@@ -12,6 +12,7 @@
 #   make dist-windows  the Windows DLLs (x64, x86, x86-win7) under dist/windows/
 #   make test-windows  their export/import tables, and a sale through each under Wine
 #   make windows-check  the part of test-windows that make test runs (see below)
+#   make bench     speed and memory against libcurl and a raw socket (by hand, not in test)
 #   make clean
 
 CARGO    ?= cargo
@@ -43,7 +44,7 @@ TEST_THREADS := $(BUILDDIR)/test_threads
 
 .PHONY: all build header demo test c-test valgrind lint clean tools cargo-build \
         bindings-test dotnet-test python-test delphi-test dist-windows test-windows \
-        windows-check
+        windows-check bench
 
 all: build
 
@@ -145,6 +146,11 @@ windows-check:
 	$(MAKE) --no-print-directory dist-windows
 	scripts/test-windows.sh --tables-only x86 x86-win7
 	scripts/test-windows.sh x64
+
+# Installs nginx, libcurl, cJSON and strace when run as root (BENCH_CALLS=N and friends: see
+# scripts/bench.sh).
+bench:
+	scripts/bench.sh
 
 clean:
 	rm -rf $(BUILDDIR) dist

@@ -53,24 +53,44 @@ if [ "$1" = --update ]; then
     exit 0
 fi
 
+# True when dpkg has every package of the arguments installed.
+all_installed() {
+    local pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' ||
+            return 1
+    done
+}
+
 missing=()
 for pkg in "$@"; do
-    dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' ||
-        missing+=("$pkg")
+    all_installed "$pkg" || missing+=("$pkg")
 done
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
+updated=""
 for pkg in "${missing[@]}"; do
     if ! apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [^(]'; then
         say "apt has no candidate for $pkg: running apt-get update"
         update_lists
+        updated=1
         break
     fi
 done
 
 say "installing ${missing[*]}"
 log=$(mktemp)
-if ! apt-get install "${options[@]}" "${missing[@]}" >"$log" 2>&1; then
+status=0
+apt-get install "${options[@]}" "${missing[@]}" >"$log" 2>&1 || status=$?
+# Old package lists can name versions the mirror no longer has (a -dev package whose library
+# was updated since): if the install fails on lists not refreshed yet, refresh them and retry.
+if [ "$status" -ne 0 ] && [ -z "$updated" ]; then
+    say "apt-get install failed on the current package lists: running apt-get update and retrying"
+    update_lists
+    status=0
+    apt-get install "${options[@]}" "${missing[@]}" >"$log" 2>&1 || status=$?
+fi
+if [ "$status" -ne 0 ] || ! all_installed "${missing[@]}"; then
     cat "$log" >&2
     rm -f "$log"
     say "ERROR: apt-get install ${missing[*]} failed (apt's output is above)"

@@ -5,12 +5,13 @@ use std::fs;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
+use ureq::config::AutoHeaderValue;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::Agent;
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{Call, Method, Reply};
+use crate::http::{Call, FixedHeaders, Method, Reply};
 use crate::log::{LogLevel, LogSink, Logger};
 use crate::model::{
     day_number, validate_date, validate_id, DeviceFilters, IntentState, OperatingMode,
@@ -25,6 +26,7 @@ const MAX_EVENT_RANGE_DAYS: i64 = 30;
 pub struct Client {
     pub(crate) config: Config,
     pub(crate) agent: Agent,
+    pub(crate) headers: FixedHeaders,
     pub(crate) logger: Logger,
 }
 
@@ -43,10 +45,13 @@ impl Client {
         if let Some(path) = &config.ca_file {
             tls = tls.root_certs(roots_with(path)?);
         }
+        let headers = FixedHeaders::new(&config)?;
         let agent_config = Agent::config_builder()
             .http_status_as_error(false)
+            .timeout_global(Some(config.timeout))
             .timeout_connect(Some(config.connect_timeout))
-            .user_agent(config.user_agent.as_str())
+            // Sent by `http` with the other fixed headers, made once instead of per request.
+            .user_agent(AutoHeaderValue::None)
             .proxy(proxy)
             .tls_config(tls.build())
             // Redirects would resend the Authorization header to wherever they point; a 3xx
@@ -55,7 +60,8 @@ impl Client {
             .max_redirects_will_error(false)
             .build();
         Ok(Client {
-            agent: agent_config.into(),
+            agent: crate::tcp::agent(agent_config),
+            headers,
             config,
             logger: Logger::default(),
         })
@@ -125,8 +131,7 @@ impl Client {
         let mut call = Call::new(Method::Get, format!("{API}/payment-intents/{intent_id}"));
         call.budget = budget;
         let reply = self.execute(&call)?;
-        let state = IntentState::of_json(&reply.json()?);
-        Ok((state, reply))
+        Ok((reply.state()?, reply))
     }
 
     /// `DELETE /devices/{device}/payment-intents/{id}`: only while the intent is not yet on
@@ -219,8 +224,7 @@ impl Client {
         let mut call = Call::new(Method::Get, format!("{API}/refund/{refund_id}"));
         call.budget = budget;
         let reply = self.execute(&call)?;
-        let state = IntentState::of_json(&reply.json()?);
-        Ok((state, reply))
+        Ok((reply.state()?, reply))
     }
 
     /// `DELETE /devices/{device}/refund/{id}`: only while the refund is not yet on the

@@ -3,14 +3,16 @@
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::io;
+use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
-use ureq::http::{self, Response};
+use ureq::http::{self, HeaderValue, Response};
 use ureq::{AsSendBody, Body, SendBody};
 
+use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::LogLevel;
+use crate::model::IntentState;
 use crate::Client;
 
 /// A successful answer: its status and its body exactly as the service sent it.
@@ -25,17 +27,27 @@ impl Reply {
     pub fn json(&self) -> Result<serde_json::Value> {
         match serde_json::from_str::<serde_json::Value>(&self.body) {
             Ok(v) if v.is_object() => Ok(v),
-            _ => Err(Error::http(
-                ErrorKind::BadResponse,
-                self.status,
-                format!(
-                    "HTTP {}: the answer is not a JSON object: {}",
-                    self.status,
-                    excerpt(&self.body)
-                ),
-                self.body.clone(),
-            )),
+            _ => Err(self.not_an_object()),
         }
+    }
+
+    /// The `state` of an intent or refund answer; `BadResponse` when the body is not a JSON
+    /// object. Cheaper than `json()` for the status reads a wait makes over and over.
+    pub(crate) fn state(&self) -> Result<IntentState> {
+        IntentState::of_object_text(&self.body).ok_or_else(|| self.not_an_object())
+    }
+
+    fn not_an_object(&self) -> Error {
+        Error::http(
+            ErrorKind::BadResponse,
+            self.status,
+            format!(
+                "HTTP {}: the answer is not a JSON object: {}",
+                self.status,
+                excerpt(&self.body)
+            ),
+            self.body.clone(),
+        )
     }
 }
 
@@ -215,6 +227,12 @@ impl Client {
         remaining: Duration,
     ) -> std::result::Result<std::result::Result<Response<Body>, ureq::Error>, Failure> {
         let request = request.map_err(http_build_failure)?;
+        // The agent's own time limit is the client's `timeout`: an attempt that has (all but
+        // a millisecond of) that budget runs as it is, since a per-request limit makes ureq
+        // copy the agent's whole configuration into the request.
+        if remaining + FULL_BUDGET_SLACK >= self.config.timeout {
+            return Ok(self.agent.run(request));
+        }
         let request = self
             .agent
             .configure_request(request)
@@ -224,31 +242,70 @@ impl Client {
     }
 
     fn build_request(&self, call: &Call<'_>, key: Option<&str>) -> Result<http::request::Builder> {
-        let mut url = format!("{}{}", self.config.base_url, call.path);
+        let base = &self.config.base_url;
+        let mut url = String::with_capacity(base.len() + call.path.len() + 16 * call.query.len());
+        url.push_str(base);
+        url.push_str(&call.path);
         for (i, (name, value)) in call.query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
             url.push_str(name);
             url.push('=');
             url.push_str(&encode_query_value(value));
         }
+        let headers = &self.headers;
         let mut builder = http::Request::builder()
             .method(call.method.as_http())
             .uri(url)
-            .header(
-                "Authorization",
-                format!("Bearer {}", self.config.access_token),
-            )
-            .header("Accept", "application/json");
+            .header(http::header::AUTHORIZATION, headers.authorization.clone())
+            .header(http::header::ACCEPT, JSON.clone())
+            .header(http::header::USER_AGENT, headers.user_agent.clone());
         if call.body.is_some() {
-            builder = builder.header("Content-Type", "application/json");
+            builder = builder.header(http::header::CONTENT_TYPE, JSON.clone());
         }
         if let Some(key) = key {
             builder = builder.header("X-Idempotency-Key", key);
         }
-        if let Some(scope) = &self.config.test_scope {
-            builder = builder.header("x-test-scope", scope.as_str());
+        if let Some(scope) = &headers.test_scope {
+            builder = builder.header("x-test-scope", scope.clone());
         }
         Ok(builder)
+    }
+}
+
+/// How much less than the client's `timeout` an attempt may have and still run under the
+/// agent's limit: the microseconds between the call's start and its first request.
+const FULL_BUDGET_SLACK: Duration = Duration::from_millis(1);
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// The header values every request carries, made once per client: the token's is marked
+/// sensitive, so the `http` crate never shows it in a `Debug` output.
+pub(crate) struct FixedHeaders {
+    authorization: HeaderValue,
+    user_agent: HeaderValue,
+    test_scope: Option<HeaderValue>,
+}
+
+impl FixedHeaders {
+    pub(crate) fn new(config: &Config) -> Result<FixedHeaders> {
+        let value = |name: &str, text: &str| {
+            HeaderValue::from_str(text).map_err(|_| {
+                Error::invalid(format!(
+                    "{name} must be printable ASCII (it is sent as an HTTP header)"
+                ))
+            })
+        };
+        let mut authorization = value("access token", &format!("Bearer {}", config.access_token))?;
+        authorization.set_sensitive(true);
+        Ok(FixedHeaders {
+            authorization,
+            user_agent: value("user_agent", &config.user_agent)?,
+            test_scope: config
+                .test_scope
+                .as_deref()
+                .map(|scope| value("test_scope", scope))
+                .transpose()?,
+        })
     }
 }
 
@@ -281,13 +338,20 @@ fn encode_query_value(value: &str) -> String {
     out
 }
 
+/// The whole body as text (invalid UTF-8 replaced, as a C caller needs text), read into one
+/// buffer sized from `Content-Length` with a byte to spare for the NUL that turns it into the
+/// caller's C string without a copy.
 fn read_body(response: &mut Response<Body>) -> std::result::Result<String, ureq::Error> {
+    let expected = response.body().content_length().unwrap_or(0);
+    let mut bytes = Vec::with_capacity(expected.min(MAX_BODY_BYTES) as usize + 1);
     response
         .body_mut()
         .with_config()
         .limit(MAX_BODY_BYTES)
-        .lossy_utf8(true)
-        .read_to_string()
+        .reader()
+        .read_to_end(&mut bytes)?;
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned()))
 }
 
 /// `Retry-After` in seconds (the HTTP-date form is rare enough to fall back to backoff).

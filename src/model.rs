@@ -2,6 +2,9 @@
 //! the request bodies this library builds. Response bodies are passed through as the service
 //! sent them (see `Reply`), so a field the service adds tomorrow reaches the caller untouched.
 
+use std::result::Result as StdResult;
+
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -87,6 +90,107 @@ impl IntentState {
             .get("state")
             .and_then(Value::as_str)
             .map_or(IntentState::Unknown, IntentState::from_api)
+    }
+
+    /// As [`IntentState::of_json`], straight from the text of an answer: `None` when the text
+    /// is not a JSON object. A status read is the call a POS makes most, so this reads the one
+    /// field it needs without building the JSON tree (the whole text is still checked).
+    pub(crate) fn of_object_text(text: &str) -> Option<IntentState> {
+        serde_json::from_str::<StateOfObject>(text)
+            .ok()
+            .map(|found| found.0)
+    }
+}
+
+/// An object's `state` while the rest of it is only checked: as with [`IntentState::of_json`],
+/// the last `state` key counts and one that is not a string is `Unknown`.
+struct StateOfObject(IntentState);
+
+impl<'de> Deserialize<'de> for StateOfObject {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> StdResult<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> Visitor<'de> for ObjectVisitor {
+            type Value = StateOfObject;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> StdResult<StateOfObject, A::Error> {
+                let mut state = IntentState::Unknown;
+                while let Some(StateKey(is_state)) = map.next_key()? {
+                    if is_state {
+                        state = map.next_value::<StateValue>()?.0;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(StateOfObject(state))
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+/// An object key, read without copying it: whether it is `state`.
+struct StateKey(bool);
+
+impl<'de> Deserialize<'de> for StateKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> StdResult<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = StateKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> StdResult<StateKey, E> {
+                Ok(StateKey(v == "state"))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// The value of a `state` key: its state when it is a string, `Unknown` for any other value.
+struct StateValue(IntentState);
+
+impl<'de> Deserialize<'de> for StateValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> StdResult<Self, D::Error> {
+        struct ValueVisitor;
+        impl<'de> Visitor<'de> for ValueVisitor {
+            type Value = StateValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> StdResult<StateValue, E> {
+                Ok(StateValue(IntentState::from_api(v)))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> StdResult<StateValue, E> {
+                Ok(StateValue(IntentState::Unknown))
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> StdResult<StateValue, E> {
+                Ok(StateValue(IntentState::Unknown))
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> StdResult<StateValue, E> {
+                Ok(StateValue(IntentState::Unknown))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> StdResult<StateValue, E> {
+                Ok(StateValue(IntentState::Unknown))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> StdResult<StateValue, E> {
+                Ok(StateValue(IntentState::Unknown))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> StdResult<StateValue, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(StateValue(IntentState::Unknown))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> StdResult<StateValue, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(StateValue(IntentState::Unknown))
+            }
+        }
+        deserializer.deserialize_any(ValueVisitor)
     }
 }
 
@@ -302,6 +406,43 @@ mod tests {
         assert!(!IntentState::Unknown.is_final());
         assert!(!IntentState::Processed.is_final());
         assert!(IntentState::ConfirmationRequired.is_final());
+    }
+
+    #[test]
+    fn the_state_read_from_text_agrees_with_the_json_tree() {
+        for text in [
+            r#"{"id":"a","state":"ON_TERMINAL","amount":1500}"#,
+            r#"{"payment":{"state":"approved"},"state":"FINISHED","n":1.50e3}"#,
+            r#"{"state":"OPEN","state":"CANCELED"}"#,
+            r#"{"state":7}"#,
+            r#"{"state":null}"#,
+            r#"{"state":{"a":[1,2]}}"#,
+            r#"{"state":["FINISHED"]}"#,
+            r#"{"state":"FIN\u0049SHED"}"#,
+            r#"{}"#,
+            r#"{"STATE":"OPEN"}"#,
+        ] {
+            let tree: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                IntentState::of_object_text(text),
+                Some(IntentState::of_json(&tree)),
+                "{text}"
+            );
+        }
+        for not_an_object in [
+            "[]",
+            "\"OPEN\"",
+            "",
+            "{\"state\":\"OPEN\"",
+            "{} x",
+            "<html>",
+        ] {
+            assert_eq!(
+                IntentState::of_object_text(not_an_object),
+                None,
+                "{not_an_object}"
+            );
+        }
     }
 
     #[test]

@@ -108,10 +108,16 @@ pub(crate) fn null_argument(name: &str) -> Error {
 fn set_last(message: Option<&str>, http_status: Option<u16>) {
     LAST_HTTP_STATUS.with(|s| s.set(http_status.map_or(0, i32::from)));
     LAST_ERROR.with(|slot| {
-        let text = message.unwrap_or("");
+        let mut slot = slot.borrow_mut();
+        let Some(text) = message else {
+            // Every call starts by clearing the text: no allocation when it is clear already.
+            if !slot.as_bytes().is_empty() {
+                *slot = CString::default();
+            }
+            return;
+        };
         // Error texts come from the network too: an embedded NUL must not truncate or fail.
-        let clean = CString::new(text.replace('\0', " ")).unwrap_or_default();
-        *slot.borrow_mut() = clean;
+        *slot = CString::new(text.replace('\0', " ")).unwrap_or_default();
     });
 }
 

@@ -466,9 +466,16 @@ MpStatus mp_cancel_intent(MpClient *client, const char *device_id, const char *i
  *   `MP_STATUS_WAIT_TIMEOUT` and `MP_STATUS_ABORTED`, with the last state and JSON seen;
  *   `*out_json` is then NULL if no read succeeded. Free `*out_json` with `mp_string_free`.
  *
- * A read that fails for a passing reason (network, timeout, 429, 5xx) is logged and the wait
- * goes on; any other failure (401, 404, …) ends it with that status. Thread-safe: several
- * threads may wait on different intents with one client.
+ * A read that fails for a passing reason is logged (and reported to the callback with the
+ * last state seen) and the wait goes on until `timeout_ms`: no connection, a dropped
+ * connection, a read that timed out, 429, a 5xx other than 501/505, or an answer garbled on
+ * the way (not the JSON object the API sends). Only a failure that cannot heal by reading
+ * again ends the wait early, with its status and no out-parameter written: 401/403
+ * (`MP_STATUS_UNAUTHORIZED`: the token must change), 404 (`MP_STATUS_NOT_FOUND`: no such
+ * intent), another 4xx (`MP_STATUS_API`: the service refuses the request itself), TLS
+ * (`MP_STATUS_TLS`: the certificate or trust settings must change), 501/505, a redirect or
+ * an oversized answer (the configuration is wrong). Thread-safe: several threads may wait on
+ * different intents with one client.
  */
 MpStatus mp_wait_intent(MpClient *client, const char *intent_id, uint32_t timeout_ms, MpWaitCallback callback, void *user_data, MpIntentState *out_state, char **out_json);
 

@@ -16,6 +16,7 @@ use crate::log::{LogLevel, LogSink, Logger};
 use crate::model::{
     day_number, validate_date, validate_id, DeviceFilters, IntentState, OperatingMode,
 };
+use crate::secret;
 
 const API: &str = "/point/integration-api";
 /// Longest span `endDate - startDate` of the events query, in days, as the service enforces.
@@ -28,6 +29,8 @@ pub struct Client {
     pub(crate) agent: Agent,
     pub(crate) headers: FixedHeaders,
     pub(crate) logger: Logger,
+    /// Keeps the token on the list of texts that are never shown (see `secret`).
+    _secret: secret::Registration,
 }
 
 impl Client {
@@ -60,6 +63,7 @@ impl Client {
             .max_redirects_will_error(false)
             .build();
         Ok(Client {
+            _secret: secret::Registration::new(&config.access_token),
             agent: crate::tcp::agent(agent_config),
             headers,
             config,

@@ -1,7 +1,10 @@
 //! One error type for the whole core: what went wrong, in words a cashier's support desk can
 //! act on, plus the HTTP status and raw body when the service answered.
 
+use std::borrow::Cow;
 use std::fmt;
+
+use crate::secret;
 
 /// The category of a failure. The C layer maps each kind to one fixed `MpStatus` number, so
 /// the set only grows; a kind is never renumbered or removed.
@@ -47,16 +50,33 @@ pub struct Error {
     message: String,
     http_status: Option<u16>,
     body: Option<String>,
+    transient: bool,
+}
+
+/// The one definition of a transient failure: one that the same request, repeated, may not
+/// have. The retry policy of a call and the wait loop's "keep reading" both ask this.
+///
+/// - Network and timeout failures: the service was briefly unreachable or slow.
+/// - 429 and 5xx (`Server`), except 501 Not Implemented and 505 HTTP Version Not Supported,
+///   which say the request will never work.
+/// - An answer garbled on the way (a success whose body is not the JSON object the API
+///   documents): made transient where it is found, with [`Error::garbled`].
+///
+/// Everything else is permanent: 401/403 (the token or its permissions must change), 404 (the
+/// object does not exist), any other 4xx (the service refuses the request itself), TLS (the
+/// certificate or the trust settings must change), redirects and oversized answers (the
+/// configuration is wrong), invalid arguments.
+fn transient(kind: ErrorKind, http_status: Option<u16>) -> bool {
+    match kind {
+        ErrorKind::Network | ErrorKind::Timeout | ErrorKind::RateLimited => true,
+        ErrorKind::Server => !matches!(http_status, Some(501 | 505)),
+        _ => false,
+    }
 }
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error {
-            kind,
-            message: message.into(),
-            http_status: None,
-            body: None,
-        }
+        Error::build(kind, message.into(), None, None)
     }
 
     pub fn invalid(message: impl Into<String>) -> Error {
@@ -65,12 +85,39 @@ impl Error {
 
     /// An error built from an HTTP answer; keeps the raw body for callers who want it.
     pub fn http(kind: ErrorKind, status: u16, message: impl Into<String>, body: String) -> Error {
+        Error::build(kind, message.into(), Some(status), Some(body))
+    }
+
+    /// Every error is made here, so none can hold an access token (see `secret`).
+    fn build(
+        kind: ErrorKind,
+        message: String,
+        http_status: Option<u16>,
+        body: Option<String>,
+    ) -> Error {
+        let clean = |text: String| match secret::redact(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(redacted) => redacted,
+        };
         Error {
             kind,
-            message: message.into(),
-            http_status: Some(status),
-            body: Some(body),
+            message: clean(message),
+            http_status,
+            body: body.map(clean),
+            transient: transient(kind, http_status),
         }
+    }
+
+    /// Marks an answer that arrived with a success status but garbled (not the documented
+    /// JSON): transient, since the next answer may well be whole.
+    pub(crate) fn garbled(mut self) -> Error {
+        self.transient = true;
+        self
+    }
+
+    /// Whether the same request, repeated, may succeed (see `transient` above for the rule).
+    pub fn is_transient(&self) -> bool {
+        self.transient
     }
 
     /// Records the HTTP status of the last answer seen (a wait that timed out after reads).
@@ -92,25 +139,10 @@ impl Error {
         self.http_status
     }
 
-    /// The raw body of the answer that caused this error, if any.
+    /// The raw body of the answer that caused this error, if any (an access token in it
+    /// replaced by `[REDACTED]`).
     pub fn body(&self) -> Option<&str> {
         self.body.as_deref()
-    }
-
-    /// Replaces every occurrence of `secret` in the message and body, so an access token a
-    /// server echoes back can never reach a log line or `mp_last_error()`.
-    pub(crate) fn redact(mut self, secret: &str) -> Error {
-        if !secret.is_empty() {
-            if self.message.contains(secret) {
-                self.message = self.message.replace(secret, "[REDACTED]");
-            }
-            if let Some(body) = &self.body {
-                if body.contains(secret) {
-                    self.body = Some(body.replace(secret, "[REDACTED]"));
-                }
-            }
-        }
-        self
     }
 }
 
@@ -123,3 +155,37 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_failures_are_told_apart_from_permanent_ones_in_one_place() {
+        let http = |kind, status| Error::http(kind, status, "x", String::new());
+        for transient in [
+            Error::new(ErrorKind::Network, "reset"),
+            Error::new(ErrorKind::Timeout, "slow"),
+            http(ErrorKind::RateLimited, 429),
+            http(ErrorKind::Server, 500),
+            http(ErrorKind::Server, 503),
+            http(ErrorKind::BadResponse, 200).garbled(),
+        ] {
+            assert!(transient.is_transient(), "{transient:?}");
+        }
+        for permanent in [
+            http(ErrorKind::Server, 501),
+            http(ErrorKind::Server, 505),
+            http(ErrorKind::Unauthorized, 401),
+            http(ErrorKind::Unauthorized, 403),
+            http(ErrorKind::NotFound, 404),
+            http(ErrorKind::Api, 400),
+            http(ErrorKind::DeviceBusy, 409),
+            http(ErrorKind::BadResponse, 302),
+            Error::new(ErrorKind::Tls, "bad certificate"),
+            Error::invalid("bad id"),
+        ] {
+            assert!(!permanent.is_transient(), "{permanent:?}");
+        }
+    }
+}

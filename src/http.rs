@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::LogLevel;
 use crate::model::IntentState;
+use crate::secret;
 use crate::Client;
 
 /// A successful answer: its status and its body exactly as the service sent it.
@@ -48,6 +49,7 @@ impl Reply {
             ),
             self.body.clone(),
         )
+        .garbled()
     }
 }
 
@@ -109,8 +111,16 @@ const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
 /// The outcome of one attempt, before deciding whether to retry.
 struct Failure {
     error: Error,
-    retryable: bool,
     retry_after: Option<Duration>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure {
+            error,
+            retry_after: None,
+        }
+    }
 }
 
 impl Client {
@@ -150,8 +160,10 @@ impl Client {
                 }
                 Err(failure) => failure,
             };
-            let error = failure.error.redact(&self.config.access_token);
-            if failure.retryable && retries < self.config.max_retries {
+            let error = failure.error;
+            // A transient failure is retried while the budget allows; a timeout of the
+            // whole budget leaves no time for one.
+            if error.is_transient() && retries < self.config.max_retries {
                 let delay = backoff(retries, failure.retry_after);
                 if Instant::now() + delay < deadline {
                     self.logger.log(LogLevel::Warn, || {
@@ -188,17 +200,9 @@ impl Client {
         remaining: Duration,
     ) -> std::result::Result<Reply, Failure> {
         if remaining.is_zero() {
-            return Err(Failure {
-                error: timeout_error(self.config.timeout),
-                retryable: false,
-                retry_after: None,
-            });
+            return Err(timeout_error(self.config.timeout).into());
         }
-        let request = self.build_request(call, key).map_err(|e| Failure {
-            error: e,
-            retryable: false,
-            retry_after: None,
-        })?;
+        let request = self.build_request(call, key)?;
         // The two body types differ, so each arm builds its own request; `send` runs both.
         let sent = match body {
             Some(bytes) => self.send(request.body(bytes), remaining),
@@ -214,7 +218,6 @@ impl Client {
             return Ok(Reply { status, body: text });
         }
         Err(Failure {
-            retryable: matches!(status, 429 | 500 | 502 | 503 | 504),
             retry_after,
             error: status_error(status, text, call.conflict),
         })
@@ -310,19 +313,16 @@ impl FixedHeaders {
 }
 
 fn http_build_failure(e: http::Error) -> Failure {
-    Failure {
-        // The request holds the token in a header: never echo the builder's message verbatim.
-        error: Error::invalid(format!(
-            "the request could not be built: {}",
-            if e.is::<http::header::InvalidHeaderValue>() {
-                "a header value contains characters HTTP does not allow".to_owned()
-            } else {
-                e.to_string()
-            }
-        )),
-        retryable: false,
-        retry_after: None,
-    }
+    // The request holds the token in a header: never echo the builder's message verbatim.
+    Error::invalid(format!(
+        "the request could not be built: {}",
+        if e.is::<http::header::InvalidHeaderValue>() {
+            "a header value contains characters HTTP does not allow".to_owned()
+        } else {
+            e.to_string()
+        }
+    ))
+    .into()
 }
 
 /// Percent-encodes a query value (everything but RFC 3986's unreserved characters).
@@ -387,59 +387,35 @@ fn timeout_error(budget: Duration) -> Error {
     )
 }
 
-/// Classifies a transport failure. Only failures where the request may not have been
-/// processed, or that a repeat can fix (a stale kept-alive connection), are retryable.
+/// Classifies a transport failure (whether it is transient follows from its kind: see
+/// `error::transient`).
 fn transport_failure(e: ureq::Error, budget: Duration, https: bool) -> Failure {
     use ureq::Error as U;
-    let (error, retryable) = match e {
-        U::Timeout(which) => {
-            // A connect or resolve timeout leaves budget for another try; the global one not.
-            let retryable = !matches!(which, ureq::Timeout::Global | ureq::Timeout::PerCall);
-            let mut error = timeout_error(budget);
-            if retryable {
-                error = Error::new(ErrorKind::Timeout, format!("timed out ({which})"));
-            }
-            (error, retryable)
+    let error = match e {
+        // The whole budget ran out (reported with the budget), or one step's limit did (a
+        // connect or resolve timeout, with budget left for another try).
+        U::Timeout(ureq::Timeout::Global | ureq::Timeout::PerCall) => timeout_error(budget),
+        U::Timeout(which) => Error::new(ErrorKind::Timeout, format!("timed out ({which})")),
+        U::Io(io) if io.kind() == io::ErrorKind::TimedOut => timeout_error(budget),
+        U::Io(io) if looks_like_tls(&io, https) => {
+            Error::new(ErrorKind::Tls, format!("TLS failure: {io}"))
         }
-        U::Io(io) if io.kind() == io::ErrorKind::TimedOut => (timeout_error(budget), false),
-        U::Io(io) if looks_like_tls(&io, https) => (
-            Error::new(ErrorKind::Tls, format!("TLS failure: {io}")),
-            false,
-        ),
-        U::Io(io) => (
-            Error::new(ErrorKind::Network, format!("network failure: {io}")),
-            true,
-        ),
-        U::Tls(_) | U::Pem(_) | U::TlsRequired => (
-            Error::new(ErrorKind::Tls, format!("TLS failure: {e}")),
-            false,
-        ),
-        U::Rustls(_) => (
-            Error::new(ErrorKind::Tls, format!("TLS failure: {e}")),
-            false,
-        ),
-        U::BadUri(_) | U::InvalidProxyUrl | U::Http(_) => (
-            Error::invalid(format!("the request could not be built: {e}")),
-            false,
-        ),
-        U::HostNotFound | U::ConnectionFailed | U::ConnectProxyFailed(_) | U::Protocol(_) => (
-            Error::new(ErrorKind::Network, format!("network failure: {e}")),
-            true,
-        ),
-        U::BodyExceedsLimit(_) | U::LargeResponseHeader(..) => (
-            Error::new(ErrorKind::BadResponse, format!("unusable answer: {e}")),
-            false,
-        ),
-        other => (
-            Error::new(ErrorKind::Network, format!("network failure: {other}")),
-            false,
-        ),
+        U::Io(io) => Error::new(ErrorKind::Network, format!("network failure: {io}")),
+        U::Tls(_) | U::Pem(_) | U::TlsRequired | U::Rustls(_) => {
+            Error::new(ErrorKind::Tls, format!("TLS failure: {e}"))
+        }
+        U::BadUri(_) | U::InvalidProxyUrl | U::Http(_) => {
+            Error::invalid(format!("the request could not be built: {e}"))
+        }
+        U::HostNotFound | U::ConnectionFailed | U::ConnectProxyFailed(_) | U::Protocol(_) => {
+            Error::new(ErrorKind::Network, format!("network failure: {e}"))
+        }
+        U::BodyExceedsLimit(_) | U::LargeResponseHeader(..) => {
+            Error::new(ErrorKind::BadResponse, format!("unusable answer: {e}"))
+        }
+        other => Error::new(ErrorKind::Network, format!("network failure: {other}")),
     };
-    Failure {
-        error,
-        retryable,
-        retry_after: None,
-    }
+    error.into()
 }
 
 /// rustls reports handshake and certificate failures as `InvalidData` I/O errors wrapping
@@ -513,17 +489,19 @@ fn describe_body(body: &str) -> String {
     }
 }
 
-/// A single-line, bounded excerpt of text from the network.
+/// A single-line, bounded excerpt of text from the network. Redacted before it is cut, so a
+/// token across the cut is replaced whole, and again after, for the start of a token the cut
+/// (or the server) left at the end.
 fn excerpt(text: &str) -> String {
     const MAX: usize = 300;
-    let clean: String = text
+    let clean: String = secret::redact(text)
         .trim()
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     if clean.chars().count() > MAX {
         let cut: String = clean.chars().take(MAX).collect();
-        format!("{cut}...")
+        format!("{}...", secret::redact(&cut))
     } else {
         clean
     }

@@ -13,6 +13,7 @@ mod http;
 mod json_path;
 mod log;
 mod model;
+mod secret;
 mod tcp;
 mod wait;
 mod webhook;

@@ -1,6 +1,6 @@
 //! Where the client's log lines go: a sink the host installs (the C layer wraps its callback
-//! in one). Lines carry method, path, status, duration and retries — never the token, which
-//! lives only in the request headers.
+//! in one). Lines carry method, path, status, duration and retries — never the token: it
+//! lives only in the request headers, and every line passes `secret::redact` on its way out.
 
 use std::sync::{Arc, RwLock};
 
@@ -51,7 +51,7 @@ impl Logger {
             }
         };
         if let Some(sink) = sink {
-            sink(level, &line());
+            sink(level, &crate::secret::redact(&line()));
         }
     }
 }

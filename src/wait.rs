@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::log::LogLevel;
 use crate::model::IntentState;
 use crate::Client;
@@ -62,8 +62,9 @@ impl Client {
     ///
     /// `progress` runs after every poll, the last one included, with the last state and JSON
     /// seen (`""` before the first successful read); its `Stop` is ignored once the state is
-    /// final. A transient failure of one read (network, timeout, 429, 5xx) is
-    /// logged and polling goes on; any other failure ends the wait with that error.
+    /// final. A read that fails transiently ([`crate::Error::is_transient`]: network, timeout, 429,
+    /// 5xx but 501/505, a garbled answer) is logged and polling goes on until the timeout; a
+    /// failure that cannot heal (401/403, 404, another 4xx, TLS, ...) ends the wait with it.
     pub fn wait_intent(
         &self,
         intent_id: &str,
@@ -121,7 +122,7 @@ impl Client {
                     seen.json = Some(reply.body);
                     seen.http_status = Some(reply.status);
                 }
-                Err(e) if is_transient(&e) => {
+                Err(e) if e.is_transient() => {
                     seen.http_status = e.http_status().or(seen.http_status);
                     self.log(LogLevel::Warn, || {
                         format!(
@@ -157,12 +158,4 @@ impl Client {
             }
         }
     }
-}
-
-/// Failures one more read may not have: the service is slow, busy or briefly unreachable.
-fn is_transient(e: &Error) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::Network | ErrorKind::Timeout | ErrorKind::RateLimited | ErrorKind::Server
-    )
 }

@@ -351,3 +351,32 @@ fn a_wait_polling_faster_than_the_rate_limit_still_sees_the_sale_finish() {
     assert_eq!(outcome.end, mppoint::WaitEnd::Final);
     assert_eq!(outcome.state, mppoint::IntentState::Finished);
 }
+
+#[test]
+fn one_malformed_answer_during_a_wait_is_ridden_out() {
+    // The sale is still payable after a garbled status answer: the wait must keep reading
+    // until the sale ends, not stop with BAD_RESPONSE and leave an open intent behind.
+    let sim = Simulator::start(SimConfig {
+        step_ms: 300,
+        ..SimConfig::default()
+    })
+    .expect("simulator starts");
+    let client = client_for(&sim, json!({"poll_interval_ms": 50}));
+    let id = create(&client, None).unwrap();
+    let fault = add_fault(
+        &sim,
+        json!({"method":"GET","path":format!("/point/integration-api/payment-intents/{id}"),
+               "count":1,"kind":"malformed_body"}),
+    );
+    let mut reads = 0;
+    let outcome = client
+        .wait_intent(&id, Duration::from_secs(15), &mut |_, _| {
+            reads += 1;
+            mppoint::Progress::Continue
+        })
+        .unwrap();
+    assert_eq!(hits(&sim, fault), 1);
+    assert_eq!(outcome.end, mppoint::WaitEnd::Final);
+    assert_eq!(outcome.state, mppoint::IntentState::Finished);
+    assert!(reads >= 2, "{reads}");
+}

@@ -440,3 +440,144 @@ fn a_wait_stops_when_the_callback_says_so() {
     assert_eq!(outcome.state, IntentState::Open);
     assert_eq!(server.seen().len(), 3);
 }
+
+/// Every substring of the token of `min` characters or more that `text` contains.
+fn token_parts_in(text: &str, min: usize) -> Vec<String> {
+    let mut found = Vec::new();
+    for start in 0..TOKEN.len() {
+        for end in start + min..=TOKEN.len() {
+            if text.contains(&TOKEN[start..end]) {
+                found.push(TOKEN[start..end].to_owned());
+            }
+        }
+    }
+    found
+}
+
+fn logged_client(server: &Scripted) -> (Client, Arc<Mutex<Vec<String>>>) {
+    let c = client(server, json!({"max_retries": 0}));
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = Arc::clone(&lines);
+    c.set_logger(
+        Some(Arc::new(move |_, line: &str| {
+            sink.lock().unwrap().push(line.to_owned())
+        })),
+        LogLevel::Debug,
+    );
+    (c, lines)
+}
+
+#[test]
+fn a_success_whose_body_echoes_the_token_never_shows_it() {
+    // A misconfigured gateway answering 200 with the request it received, headers included.
+    let echo = format!(
+        "GET /point/integration-api/devices HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+    );
+    let server = Scripted::start(vec![reply(200, &echo)]);
+    let (c, lines) = logged_client(&server);
+    let err = c.list_devices(&DeviceFilters::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BadResponse);
+    assert_eq!(
+        token_parts_in(err.message(), 6),
+        Vec::<String>::new(),
+        "{}",
+        err.message()
+    );
+    assert_eq!(token_parts_in(err.body().unwrap(), 6), Vec::<String>::new());
+    let lines = lines.lock().unwrap();
+    for line in lines.iter() {
+        assert_eq!(token_parts_in(line, 6), Vec::<String>::new(), "{line}");
+    }
+}
+
+#[test]
+fn no_part_of_the_token_survives_the_cut_of_an_error_text() {
+    // The token starts anywhere around the 300-character cut of an error excerpt, so that it
+    // straddles it; or the body itself ends inside the token (a proxy that truncated it).
+    for before in (260..=305).step_by(3) {
+        let whole = format!(
+            "{}Bearer {TOKEN} and more text after it",
+            "x".repeat(before)
+        );
+        let truncated = format!("{}Bearer {}", "x".repeat(before), &TOKEN[..20]);
+        let straddling_part = format!(
+            "{}Bearer {} then other words that carry the text on well beyond the cut",
+            "x".repeat(before),
+            &TOKEN[..20]
+        );
+        for body in [whole, truncated, straddling_part] {
+            let server = Scripted::start(vec![reply(401, &body)]);
+            let (c, lines) = logged_client(&server);
+            let err = c.list_devices(&DeviceFilters::default()).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Unauthorized);
+            assert_eq!(
+                token_parts_in(err.message(), 6),
+                Vec::<String>::new(),
+                "{before}: {}",
+                err.message()
+            );
+            for line in lines.lock().unwrap().iter() {
+                assert_eq!(token_parts_in(line, 6), Vec::<String>::new(), "{line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_wait_rides_out_every_kind_of_transient_failure() {
+    let processing = INTENT.replace("OPEN", "PROCESSING");
+    let finished = INTENT.replace("OPEN", "FINISHED");
+    let server = Scripted::start(vec![
+        reply(200, &processing),
+        reply(200, r#"{"id":"7d8c70b6","state":"PROC"#), // a malformed answer
+        reply(500, "oops"),
+        reply(502, "bad gateway"),
+        Step::Drop,
+        Step::Stall(Duration::from_millis(1500), 200, processing.clone()), // one read times out
+        reply(200, "<html>captive portal</html>"),
+        reply(429, "{}"),
+        reply(200, &finished),
+    ]);
+    let c = client(
+        &server,
+        json!({"poll_interval_ms": 10, "max_retries": 0, "timeout_ms": 1000}),
+    );
+    let mut states = Vec::new();
+    let outcome = c
+        .wait_intent("I1", Duration::from_secs(20), &mut |s, _| {
+            states.push(s);
+            Progress::Continue
+        })
+        .unwrap();
+    assert_eq!(outcome.end, WaitEnd::Final);
+    assert_eq!(outcome.state, IntentState::Finished);
+    assert_eq!(server.seen().len(), 9);
+    assert_eq!(
+        states.len(),
+        9,
+        "the callback ran after every read: {states:?}"
+    );
+}
+
+#[test]
+fn a_wait_ends_at_once_on_failures_that_cannot_heal() {
+    for (status, kind) in [
+        (401, ErrorKind::Unauthorized),
+        (403, ErrorKind::Unauthorized),
+        (404, ErrorKind::NotFound),
+        (400, ErrorKind::Api),
+        (501, ErrorKind::Server),
+    ] {
+        let server = Scripted::start(vec![reply(status, r#"{"message":"no"}"#)]);
+        let c = client(&server, json!({"poll_interval_ms": 10}));
+        let err = c
+            .wait_intent("I1", Duration::from_secs(5), &mut |_, _| Progress::Continue)
+            .unwrap_err();
+        assert_eq!(err.kind(), kind, "{status}");
+        assert_eq!(
+            server.seen().len(),
+            1,
+            "{status} is neither retried nor read again"
+        );
+    }
+}

@@ -616,8 +616,11 @@ MpStatus mp_verify_signature(const char *secret, const char *x_signature, const 
  * - `out_state`: optional; the intent's (or refund's) state.
  * - `out_json`: optional; a normalised object that is the same whatever the payload's
  *   generation: `{"kind","intent_id","state","amount","payment_id","payment_type",
- *   "payment_state","external_reference","created_at","caller_id","client_id"}`, `null`
- *   where the notification has no value. `kind` is `"payment_intent"` or `"refund"`; for a
+ *   "payment_state","external_reference","additional_info","created_at","caller_id",
+ *   "client_id"}`, `null` where the notification has no value. `additional_info` is the
+ *   notification's own object as it came (`external_reference`, `ticket_number`,
+ *   `print_on_terminal`, …; `{}` when it has none), so a webhook can be matched to its
+ *   ticket. `kind` is `"payment_intent"` or `"refund"`; for a
  *   refund `intent_id` is the refund's id (for `mp_refund_status`) and `payment_id` the
  *   refunded payment. Ids are always strings. `payment_state` is `null` on
  *   CONFIRMATION_REQUIRED (the service sends it empty). Freed with `mp_string_free`.

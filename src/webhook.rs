@@ -188,6 +188,13 @@ pub fn parse_notification(body: &str) -> Result<Notification> {
     let refunded_payment = object.get("payment_id").and_then(as_text);
     let is_refund = payment.is_none() && refunded_payment.is_some();
     let text = |name: &str| object.get(name).and_then(as_text);
+    // Kept whole, as it came: it is what matches a notification to its ticket
+    // (`ticket_number`, `print_on_terminal`, fields a site adds), beside the flattened fields.
+    let additional_info = object
+        .get("additional_info")
+        .filter(|i| i.is_object())
+        .cloned()
+        .unwrap_or_else(|| json!({}));
     let normalized = json!({
         "kind": if is_refund { "refund" } else { "payment_intent" },
         "intent_id": id,
@@ -196,10 +203,8 @@ pub fn parse_notification(body: &str) -> Result<Notification> {
         "payment_id": if is_refund { refunded_payment } else { payment_field("id") },
         "payment_type": payment_field("type"),
         "payment_state": payment_field("state"),
-        "external_reference": object
-            .get("additional_info")
-            .and_then(|i| i.get("external_reference"))
-            .and_then(as_text),
+        "external_reference": additional_info.get("external_reference").and_then(as_text),
+        "additional_info": additional_info,
         "created_at": text("created_at"),
         "caller_id": text("caller_id"),
         "client_id": text("client_id"),
@@ -255,6 +260,24 @@ mod tests {
         assert_eq!(n.normalized["created_at"], "2021-08-22 19:24:14");
         assert_eq!(n.normalized["kind"], "payment_intent");
         assert!(n.normalized["caller_id"].is_null());
+    }
+
+    #[test]
+    fn additional_info_is_kept_as_it_came() {
+        let info = json!({"external_reference":"T-1","ticket_number":"F-0001-00000042",
+                          "print_on_terminal":true,"site_field":{"nested":[1,2]}});
+        let body = json!({"id":"i-3","state":"FINISHED","amount":1500,"additional_info":info});
+        let n = parse_notification(&body.to_string()).unwrap();
+        assert_eq!(n.normalized["additional_info"], info);
+        assert_eq!(n.normalized["external_reference"], "T-1");
+        // Without one (or with something that is not an object): an empty object.
+        for body in [
+            r#"{"id":"i-4","state":"OPEN"}"#,
+            r#"{"id":"i-4","state":"OPEN","additional_info":"x"}"#,
+        ] {
+            let n = parse_notification(body).unwrap();
+            assert_eq!(n.normalized["additional_info"], json!({}), "{body}");
+        }
     }
 
     #[test]

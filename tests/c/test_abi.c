@@ -1326,6 +1326,18 @@ static void test_parse_notification(void)
     CHECK(st == MP_INTENT_STATE_CONFIRMATION_REQUIRED);
     EXPECT_JSON(json, "payment_id", "20000000009");
     EXPECT_JSON(json, "payment_state", "null");
+    EXPECT_JSON(json, "additional_info", "{}");
+    mp_string_free(json);
+
+    /* The notification's additional_info comes back whole, to match it to its ticket. */
+    json = NULL;
+    EXPECT_OK(mp_parse_notification("{\"id\":\"t3\",\"state\":\"FINISHED\",\"amount\":1500,"
+                                    "\"additional_info\":{\"external_reference\":\"T-7\","
+                                    "\"ticket_number\":\"F-0042\",\"print_on_terminal\":true}}",
+                                    &st, &json));
+    EXPECT_JSON(json, "additional_info.ticket_number", "F-0042");
+    EXPECT_JSON(json, "additional_info.print_on_terminal", "true");
+    EXPECT_JSON(json, "external_reference", "T-7");
     mp_string_free(json);
 
     /* A refund notification: its id is the refund's, payment_id the refunded payment. */

@@ -122,6 +122,15 @@ enum MpStatus
      * A bug in mppoint (for example a caught panic). Please report it.
      */
     MP_STATUS_INTERNAL = 15,
+    /**
+     * A create (`mp_create_intent`, `mp_create_intent_simple`, `mp_create_refund`) whose
+     * request may have reached the service but whose answer was lost or unreadable (network,
+     * timeout, 5xx, a garbled success, after retries): the intent or refund may exist, and
+     * may be payable on the terminal. Never start the sale anew with a new key: send the same
+     * request again with the key from `mp_last_idempotency_key()`; it returns the object if
+     * it exists and creates it once if it does not.
+     */
+    MP_STATUS_OUTCOME_UNKNOWN = 16,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -293,6 +302,22 @@ const char *mp_last_error(void);
 int32_t mp_last_http_status(void);
 
 /**
+ * The idempotency key the last call on this thread sent, or `""` if it sent none. Every
+ * create (`mp_create_intent`, `mp_create_intent_simple`, `mp_create_refund`) sends one: the
+ * caller's, or one the library made for the call (UUID v4) and reused on its retries.
+ *
+ * Read it after `MP_STATUS_OUTCOME_UNKNOWN` (the answer to a create was lost: the intent or
+ * refund may exist) and send the same request again with it, through `mp_create_intent` or
+ * `mp_create_refund`: the service returns the object if it exists and creates it once if it
+ * does not. Store it with the sale before retrying, so a crash in between loses nothing.
+ *
+ * Never NULL; the text belongs to the library and stays valid until the next `mp_` call on
+ * this thread that resets `mp_last_error()`. Thread-local, and left alone by the same calls
+ * as `mp_last_error()`.
+ */
+const char *mp_last_idempotency_key(void);
+
+/**
  * Frees a string the library returned through a `char **out_*` parameter. NULL is fine.
  * Never pass a string from anywhere else (not `mp_version()`, not `mp_last_error()`, not your
  * own), and never free with `free()`: the library's allocator may not be the C runtime's.
@@ -411,11 +436,29 @@ void mp_set_log_callback(MpClient *client, MpLogCallback callback, void *user_da
  *   fields (MLB's `description` and `payment`, MLA's `ticket_number`) are passed as given.
  * - `idempotency_key`: NULL for a new UUID v4, or your own key (1–128 visible ASCII
  *   characters). Every retry of this call reuses it, so a retry never makes a second intent;
- *   pass the same key again after a crash or a `MP_STATUS_TIMEOUT` to get the same intent
- *   back instead of a new one.
+ *   pass the same key again after a crash to get the same intent back instead of a new one.
+ *   The key the call sent is `mp_last_idempotency_key()` afterwards, yours or the library's.
  * - `out_json`: required; the created intent (`id`, `device_id`, `amount`, …).
  *
- * `MP_STATUS_DEVICE_BUSY` (409): the device already has a queued intent. Thread-safe.
+ * What to do after each status (also for `mp_create_intent_simple` and `mp_create_refund`):
+ * - `MP_STATUS_OK`: the intent exists; follow it with `mp_wait_intent`.
+ * - `MP_STATUS_OUTCOME_UNKNOWN`: the request may have reached the service and its answer was
+ *   lost or unreadable (network, timeout, 5xx, a garbled success): the intent may exist and
+ *   be payable on the terminal. Keep the sale open; store `mp_last_idempotency_key()`; send
+ *   the same create again — same device, same JSON, that key — until it returns OK (the
+ *   intent, if it existed) or a status below. Never with a new key, never on another
+ *   terminal: that could charge the customer twice.
+ * - `MP_STATUS_NETWORK`, `MP_STATUS_TIMEOUT`, `MP_STATUS_TLS`: the request never left (no
+ *   connection, a connect timeout, TLS refused): nothing was created; try again when the
+ *   network is back.
+ * - `MP_STATUS_DEVICE_BUSY` (409): the device has another unfinished intent or refund: wait
+ *   for it or cancel it, then create again.
+ * - `MP_STATUS_INVALID_ARGUMENT`, `MP_STATUS_UNAUTHORIZED`, `MP_STATUS_NOT_FOUND`,
+ *   `MP_STATUS_API`, `MP_STATUS_RATE_LIMITED`, `MP_STATUS_BAD_RESPONSE` (a redirect): the
+ *   service refused the request or it was never sent: nothing was created; fix the cause.
+ * - `MP_STATUS_INTERNAL`: a bug in mppoint; treat it as `MP_STATUS_OUTCOME_UNKNOWN`.
+ *
+ * Thread-safe.
  */
 MpStatus mp_create_intent(MpClient *client, const char *device_id, const char *intent_json, const char *idempotency_key, char **out_json);
 
@@ -428,7 +471,12 @@ MpStatus mp_create_intent(MpClient *client, const char *device_id, const char *i
  * - `print_on_terminal`: 1 to print the receipt on the terminal, 0 not to.
  * - `out_intent_id`: required; the intent id, freed with `mp_string_free`.
  *
- * A new idempotency key is made for the call and reused on its retries. Thread-safe.
+ * A new idempotency key is made for the call and reused on its retries; afterwards it is
+ * `mp_last_idempotency_key()`. The statuses mean what they mean for `mp_create_intent`. After
+ * `MP_STATUS_OUTCOME_UNKNOWN`, send the same create with that key through `mp_create_intent`,
+ * with `intent_json` `{"amount":<amount>,"additional_info":{"external_reference":
+ * "<external_reference>","print_on_terminal":<true|false>}}` (without `external_reference`
+ * when it was NULL): that is the request this call sent. Thread-safe.
  */
 MpStatus mp_create_intent_simple(MpClient *client, const char *device_id, int64_t amount, const char *external_reference, int32_t print_on_terminal, char **out_intent_id);
 
@@ -504,11 +552,14 @@ MpStatus mp_list_intent_events(MpClient *client, const char *start_date, const c
  *   `{"print_on_terminal":["SELLER_TICKET","BUYER_TICKET"]}`. An object whose only key is
  *   `additional_info` is unwrapped, so `{"additional_info":{…}}` means the same.
  * - `idempotency_key`: as in `mp_create_intent`: NULL for a new UUID, reused on every retry
- *   of the call, so a retried refund never refunds twice.
+ *   of the call, so a retried refund never refunds twice; afterwards it is
+ *   `mp_last_idempotency_key()`.
  * - `out_json`: required; the refund intent (`id`, `payment_id`, `device_id`, …). Follow it
  *   with `mp_refund_status`; it goes through the same states as a payment intent.
  *
- * `MP_STATUS_DEVICE_BUSY` (409): the device has a queued intent. Thread-safe.
+ * The statuses mean what they mean for `mp_create_intent`: after `MP_STATUS_OUTCOME_UNKNOWN`
+ * the refund may exist; send the same refund again with the same key. `MP_STATUS_DEVICE_BUSY`
+ * (409): the device has a queued intent. Thread-safe.
  */
 MpStatus mp_create_refund(MpClient *client, const char *device_id, const char *payment_id, const char *refund_json, const char *idempotency_key, char **out_json);
 

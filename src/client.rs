@@ -117,7 +117,7 @@ impl Client {
         call.body = Some(body.clone());
         call.idempotency_key = idempotency_key;
         call.conflict = ErrorKind::DeviceBusy;
-        with_string_id(self.execute(&call)?, "intent")
+        created(self.execute(&call), "payment intent")
     }
 
     /// `GET /payment-intents/{id}`: the intent and its state. The service allows one read per
@@ -210,7 +210,7 @@ impl Client {
         call.body = Some(body);
         call.idempotency_key = idempotency_key;
         call.conflict = ErrorKind::DeviceBusy;
-        with_string_id(self.execute(&call)?, "refund")
+        created(self.execute(&call), "refund")
     }
 
     /// `GET /refund/{id}`: the refund intent and its state (the same states as a payment
@@ -307,17 +307,25 @@ fn json_reply(reply: Reply) -> Result<Reply> {
     Ok(reply)
 }
 
-/// A created object must come back with its id, or the caller could never follow it.
-fn with_string_id(reply: Reply, what: &str) -> Result<Reply> {
-    if reply.json()?.get("id").is_some_and(Value::is_string) {
-        return Ok(reply);
+/// The end of a create: the created object must come back with its id, or the caller could
+/// never follow it. A failure after which the object may exist (the request may have been
+/// processed, or a success came back unreadable) is `OutcomeUnknown`, with the key to send
+/// the same request again.
+fn created(result: Result<Reply>, noun: &str) -> Result<Reply> {
+    let reply = result.map_err(|e| e.settle_create(noun))?;
+    let key = reply.idempotency_key.as_deref();
+    let unreadable = |e: Error| e.with_idempotency_key(key).maybe_delivered(true);
+    match reply.json() {
+        Ok(object) if object.get("id").is_some_and(Value::is_string) => Ok(reply),
+        Ok(_) => Err(unreadable(Error::http(
+            ErrorKind::BadResponse,
+            reply.status,
+            format!("HTTP {}: the created {noun} has no \"id\"", reply.status),
+            reply.body.clone(),
+        ))
+        .settle_create(noun)),
+        Err(e) => Err(unreadable(e).settle_create(noun)),
     }
-    Err(Error::http(
-        ErrorKind::BadResponse,
-        reply.status,
-        format!("HTTP {}: the created {what} has no \"id\"", reply.status),
-        reply.body,
-    ))
 }
 
 /// Payment ids are numbers (sent as decimal strings); anything else is a caller's mix-up

@@ -41,6 +41,11 @@ pub enum ErrorKind {
     Aborted,
     /// A bug in this library (for example a caught panic).
     Internal,
+    /// A create (payment intent or refund) whose request may have reached the service, but
+    /// whose answer was lost or unreadable (network, timeout, 5xx, a garbled success): the
+    /// object may exist. Sending the same request again with the same idempotency key
+    /// (`Error::idempotency_key`) returns it if it does, and creates it once if not.
+    OutcomeUnknown,
 }
 
 /// A failed operation.
@@ -51,6 +56,10 @@ pub struct Error {
     http_status: Option<u16>,
     body: Option<String>,
     transient: bool,
+    /// The key a POST carried (every attempt carries the same one).
+    idempotency_key: Option<String>,
+    /// Whether an attempt of the call may have been processed by the service.
+    maybe_delivered: bool,
 }
 
 /// The one definition of a transient failure: one that the same request, repeated, may not
@@ -105,7 +114,50 @@ impl Error {
             http_status,
             body: body.map(clean),
             transient: transient(kind, http_status),
+            idempotency_key: None,
+            maybe_delivered: false,
         }
+    }
+
+    /// The idempotency key the failed call sent (a POST), so that a caller can send the same
+    /// request again safely; `None` for calls that send none.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.idempotency_key.as_deref()
+    }
+
+    pub(crate) fn with_idempotency_key(mut self, key: Option<&str>) -> Error {
+        self.idempotency_key = key.map(str::to_owned);
+        self
+    }
+
+    /// Records whether the request may have been processed by the service (it was sent and
+    /// the answer did not say it was refused).
+    pub(crate) fn maybe_delivered(mut self, maybe: bool) -> Error {
+        self.maybe_delivered = maybe;
+        self
+    }
+
+    /// For a create: this failure as `OutcomeUnknown` when the request may have been
+    /// processed, with what to do next; else unchanged (the service refused it, or it never
+    /// left).
+    pub(crate) fn settle_create(self, noun: &str) -> Error {
+        if !self.maybe_delivered || self.kind == ErrorKind::OutcomeUnknown {
+            return self;
+        }
+        let key = self.idempotency_key.clone().unwrap_or_default();
+        let mut unknown = Error::build(
+            ErrorKind::OutcomeUnknown,
+            format!(
+                "outcome unknown: the service may have created the {noun} ({cause}); send the \
+                 same request again with idempotency key {key} to get it, or to create it once",
+                cause = self.message
+            ),
+            self.http_status,
+            self.body,
+        );
+        unknown.idempotency_key = self.idempotency_key;
+        unknown.maybe_delivered = true;
+        unknown
     }
 
     /// Marks an answer that arrived with a success status but garbled (not the documented

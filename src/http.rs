@@ -21,6 +21,8 @@ use crate::Client;
 pub struct Reply {
     pub status: u16,
     pub body: String,
+    /// The idempotency key the request carried (POSTs; `None` otherwise).
+    pub idempotency_key: Option<String>,
 }
 
 impl Reply {
@@ -112,13 +114,18 @@ const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
 struct Failure {
     error: Error,
     retry_after: Option<Duration>,
+    /// Whether the service may have processed the request (it may have been sent, and no
+    /// answer said it was refused).
+    maybe_processed: bool,
 }
 
 impl From<Error> for Failure {
+    /// A failure before anything was sent.
     fn from(error: Error) -> Failure {
         Failure {
             error,
             retry_after: None,
+            maybe_processed: false,
         }
     }
 }
@@ -141,6 +148,9 @@ impl Client {
         let body = call.body.as_ref().map(|v| v.to_string().into_bytes());
         let name = call.method.as_http();
         let mut retries = 0;
+        // Whether any attempt may have been processed: a create whose answer was lost in an
+        // early attempt is not known not to exist because a later attempt never connected.
+        let mut maybe_processed = false;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             self.logger.log(LogLevel::Debug, || {
@@ -156,10 +166,14 @@ impl Client {
                             started.elapsed().as_millis()
                         )
                     });
-                    return Ok(reply);
+                    return Ok(Reply {
+                        idempotency_key: key.map(str::to_owned),
+                        ..reply
+                    });
                 }
                 Err(failure) => failure,
             };
+            maybe_processed |= failure.maybe_processed;
             let error = failure.error;
             // A transient failure is retried while the budget allows; a timeout of the
             // whole budget leaves no time for one.
@@ -188,7 +202,14 @@ impl Client {
                     error.message()
                 )
             });
-            return Err(error);
+            // A refusal that a repeat of the same request gets again says the service did
+            // not process it; a busy device or a rate limit does not (an earlier attempt may
+            // be the reason for them).
+            let refused = matches!(error.http_status(), Some(400..=499))
+                && !matches!(error.http_status(), Some(409 | 429));
+            return Err(error
+                .maybe_delivered(maybe_processed && !refused)
+                .with_idempotency_key(key));
         }
     }
 
@@ -212,14 +233,23 @@ impl Client {
         let mut response = sent.map_err(|e| transport_failure(e, self.config.timeout, https))?;
         let status = response.status().as_u16();
         let retry_after = retry_after(&response);
-        let text = read_body(&mut response)
-            .map_err(|e| transport_failure(e, self.config.timeout, https))?;
+        let text = read_body(&mut response).map_err(|e| Failure {
+            // An answer had begun: the request was received.
+            maybe_processed: true,
+            ..transport_failure(e, self.config.timeout, https)
+        })?;
         if (200..300).contains(&status) {
-            return Ok(Reply { status, body: text });
+            return Ok(Reply {
+                status,
+                body: text,
+                idempotency_key: None,
+            });
         }
         Err(Failure {
             retry_after,
             error: status_error(status, text, call.conflict),
+            // A 5xx may come after the service acted; a 4xx is a refusal.
+            maybe_processed: status >= 500,
         })
     }
 
@@ -391,6 +421,7 @@ fn timeout_error(budget: Duration) -> Error {
 /// `error::transient`).
 fn transport_failure(e: ureq::Error, budget: Duration, https: bool) -> Failure {
     use ureq::Error as U;
+    let maybe_processed = may_have_been_sent(&e, https);
     let error = match e {
         // The whole budget ran out (reported with the budget), or one step's limit did (a
         // connect or resolve timeout, with budget left for another try).
@@ -415,7 +446,44 @@ fn transport_failure(e: ureq::Error, budget: Duration, https: bool) -> Failure {
         }
         other => Error::new(ErrorKind::Network, format!("network failure: {other}")),
     };
-    error.into()
+    Failure {
+        error,
+        retry_after: None,
+        maybe_processed,
+    }
+}
+
+/// Whether a request may have left before this transport failure: failures to resolve, to
+/// connect, to set up TLS or to build the request come before it is sent; anything else (a
+/// reset, a timeout, a close while waiting for the answer) may come after.
+fn may_have_been_sent(e: &ureq::Error, https: bool) -> bool {
+    use ureq::Error as U;
+    let before_sending = match e {
+        U::HostNotFound
+        | U::ConnectionFailed
+        | U::ConnectProxyFailed(_)
+        | U::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect)
+        | U::Tls(_)
+        | U::Pem(_)
+        | U::TlsRequired
+        | U::Rustls(_)
+        | U::BadUri(_)
+        | U::InvalidProxyUrl
+        | U::Http(_) => true,
+        U::Io(io) => {
+            looks_like_tls(io, https)
+                || matches!(
+                    io.kind(),
+                    io::ErrorKind::ConnectionRefused
+                        | io::ErrorKind::AddrNotAvailable
+                        | io::ErrorKind::NetworkUnreachable
+                        | io::ErrorKind::HostUnreachable
+                        | io::ErrorKind::NetworkDown
+                )
+        }
+        _ => false,
+    };
+    !before_sending
 }
 
 /// rustls reports handshake and certificate failures as `InvalidData` I/O errors wrapping

@@ -271,7 +271,7 @@ fn a_delay_beyond_the_budget_is_a_timeout_within_it() {
 }
 
 #[test]
-fn a_malformed_answer_is_a_bad_response() {
+fn a_malformed_answer_to_a_create_is_an_unknown_outcome_that_its_key_resolves() {
     let sim = simulator();
     let client = client_for(&sim, json!({}));
     let fault = add_fault(
@@ -279,11 +279,38 @@ fn a_malformed_answer_is_a_bad_response() {
         json!({"method":"POST","path":create_path(),"kind":"malformed_body"}),
     );
     let err = create(&client, None).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::BadResponse, "{}", err.message());
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{}", err.message());
     assert_eq!(err.http_status(), Some(201));
     assert!(err.body().is_some_and(|b| !b.is_empty()));
     // Not retried: a success status was received.
     assert_eq!(hits(&sim, fault), 1);
+    let key = err.idempotency_key().unwrap().to_owned();
+    let id = create(&client, Some(&key)).unwrap();
+    assert_eq!(intents(&client), [id]);
+    let keys = idempotency(&sim);
+    assert_eq!(keys, [(key, 2, 1)], "two requests, one intent");
+}
+
+#[test]
+fn a_create_lost_on_every_attempt_is_resolved_by_its_key_without_a_second_intent() {
+    // D4: no caller key, the answer lost on every attempt. The service made one intent (OPEN,
+    // payable); the library says the outcome is unknown and gives the key it used.
+    let sim = simulator();
+    let client = client_for(&sim, json!({"max_retries": 2}));
+    let fault = add_fault(
+        &sim,
+        json!({"method":"POST","path":create_path(),"count":3,"kind":"drop_after_read"}),
+    );
+    let err = create(&client, None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{}", err.message());
+    assert_eq!(hits(&sim, fault), 3);
+    let key = err.idempotency_key().unwrap().to_owned();
+    let made = intents(&client);
+    assert_eq!(made.len(), 1, "the service made one intent: {made:?}");
+    // The same create, with that key: the intent that exists, not a second one.
+    let id = create(&client, Some(&key)).unwrap();
+    assert_eq!(made, [id]);
+    assert_eq!(idempotency(&sim), [(key, 4, 1)]);
 }
 
 #[test]

@@ -248,11 +248,81 @@ fn success_with_a_body_that_is_not_json_is_a_bad_response() {
         .list_devices(&DeviceFilters::default())
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::BadResponse);
+    // A create answered with success but no id: the intent probably exists, unreadably.
     let server = Scripted::start(vec![reply(201, r#"{"no_id":true}"#)]);
     let err = client(&server, json!({}))
+        .create_intent("D1", &body(), Some("k-no-id"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{}", err.message());
+    assert_eq!(err.idempotency_key(), Some("k-no-id"));
+    assert!(err.message().contains("has no \"id\""), "{}", err.message());
+}
+
+#[test]
+fn a_create_whose_every_answer_is_lost_has_an_unknown_outcome_and_gives_its_key() {
+    // The service receives each attempt and the answer never comes back.
+    let server = Scripted::start(vec![Step::Drop, Step::Drop, Step::Drop, reply(201, INTENT)]);
+    let c = client(&server, json!({"max_retries": 2}));
+    let err = c.create_intent("D1", &body(), None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{}", err.message());
+    let key = err
+        .idempotency_key()
+        .expect("the key of the lost create")
+        .to_owned();
+    assert_eq!(uuid_version(&key), Some(4));
+    assert!(err.message().contains(&key), "{}", err.message());
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3);
+    assert!(seen
+        .iter()
+        .all(|s| s.header("x-idempotency-key") == Some(key.as_str())));
+    // Sending the same create with that key resolves it.
+    let reply = c.create_intent("D1", &body(), Some(&key)).unwrap();
+    assert_eq!(reply.idempotency_key.as_deref(), Some(key.as_str()));
+    assert_eq!(
+        server.seen()[3].header("x-idempotency-key"),
+        Some(key.as_str())
+    );
+    assert_eq!(
+        server.seen()[3].body,
+        seen[0].body,
+        "the same body, byte for byte"
+    );
+}
+
+#[test]
+fn a_create_that_could_not_be_sent_or_was_refused_is_not_unknown() {
+    // Nothing listens: the request never left.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let options = json!({"access_token": TOKEN, "base_url": format!("http://127.0.0.1:{port}"), "max_retries": 1});
+    let c = Client::new(Config::from_json(&options.to_string()).unwrap()).unwrap();
+    let err = c.create_intent("D1", &body(), None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network, "{}", err.message());
+    assert!(err.idempotency_key().is_some());
+    // Refused by the service, even after an attempt whose answer was lost: the same request
+    // is refused again, so it was never made.
+    let server = Scripted::start(vec![Step::Drop, reply(400, r#"{"message":"bad amount"}"#)]);
+    let err = client(&server, json!({"max_retries": 1}))
         .create_intent("D1", &body(), None)
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::BadResponse);
+    assert_eq!(err.kind(), ErrorKind::Api, "{}", err.message());
+    // But a busy device after a lost answer may be busy with this very intent.
+    let server = Scripted::start(vec![Step::Drop, reply(409, "{}")]);
+    let err = client(&server, json!({"max_retries": 1}))
+        .create_intent("D1", &body(), None)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{}", err.message());
+    // A 5xx may come after the service acted.
+    let server = Scripted::start(vec![reply(500, "oops")]);
+    let err = client(&server, json!({"max_retries": 0}))
+        .create_intent("D1", &body(), None)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{}", err.message());
+    assert_eq!(err.http_status(), Some(500));
 }
 
 #[test]

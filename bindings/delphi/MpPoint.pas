@@ -74,6 +74,7 @@ const
   MP_STATUS_WAIT_TIMEOUT = 13;
   MP_STATUS_ABORTED = 14;
   MP_STATUS_INTERNAL = 15;
+  MP_STATUS_OUTCOME_UNKNOWN = 16;
 
   { MpLogLevel }
   MP_LOG_LEVEL_ERROR = 1;
@@ -119,6 +120,7 @@ function mp_intent_state_name(State: Cardinal): PAnsiChar; cdecl; external MpPoi
 function mp_intent_state_is_final(State: Cardinal): Integer; cdecl; external MpPointLib;
 function mp_last_error: PAnsiChar; cdecl; external MpPointLib;
 function mp_last_http_status: Integer; cdecl; external MpPointLib;
+function mp_last_idempotency_key: PAnsiChar; cdecl; external MpPointLib;
 procedure mp_string_free(S: PAnsiChar); cdecl; external MpPointLib;
 function mp_init(AccessToken: PAnsiChar; OutClient: PPMpClient): TMpStatus;
   cdecl; external MpPointLib;
@@ -178,19 +180,24 @@ function mp_json_get(Json, Path: PAnsiChar; OutValue: PMpPAnsiChar): TMpStatus;
 
 type
   { A call that failed. Status is the MpStatus (MP_STATUS_DEVICE_BUSY, ...), HttpStatus the
-    HTTP status of the last answer (0 if none), LastError the library's English text. }
+    HTTP status of the last answer (0 if none), LastError the library's English text,
+    IdempotencyKey the key a create sent ('' for other calls). After
+    MP_STATUS_OUTCOME_UNKNOWN the intent or refund may exist: send the same create again with
+    IdempotencyKey (never a new key). }
   EMpPointError = class(Exception)
   private
     FStatus: TMpStatus;
     FHttpStatus: Integer;
     FLastError: string;
     FFunctionName: string;
+    FIdempotencyKey: string;
   public
     constructor CreateStatus(const AFunctionName: string; AStatus: TMpStatus;
-      AHttpStatus: Integer; const ALastError: string);
+      AHttpStatus: Integer; const ALastError: string; const AIdempotencyKey: string = '');
     property Status: TMpStatus read FStatus;
     property HttpStatus: Integer read FHttpStatus;
     property LastError: string read FLastError;
+    property IdempotencyKey: string read FIdempotencyKey;
     { The C function that failed, e.g. 'mp_create_intent_simple'. }
     property FunctionName: string read FFunctionName;
   end;
@@ -396,7 +403,7 @@ end;
 { ---- Errors ---- }
 
 constructor EMpPointError.CreateStatus(const AFunctionName: string; AStatus: TMpStatus;
-  AHttpStatus: Integer; const ALastError: string);
+  AHttpStatus: Integer; const ALastError: string; const AIdempotencyKey: string = '');
 var
   Msg: string;
 begin
@@ -410,17 +417,19 @@ begin
   FHttpStatus := AHttpStatus;
   FLastError := ALastError;
   FFunctionName := AFunctionName;
+  FIdempotencyKey := AIdempotencyKey;
 end;
 
 { Must run right after the failing call: the per-thread error is replaced by the next one. }
 procedure RaiseStatus(const FunctionName: string; Status: TMpStatus);
 var
   Http: Integer;
-  Text: string;
+  Text, Key: string;
 begin
   Http := mp_last_http_status;
   Text := MpFromUtf8(mp_last_error);
-  raise EMpPointError.CreateStatus(FunctionName, Status, Http, Text);
+  Key := MpFromUtf8(mp_last_idempotency_key);
+  raise EMpPointError.CreateStatus(FunctionName, Status, Http, Text, Key);
 end;
 
 procedure Check(Status: TMpStatus; const FunctionName: string);

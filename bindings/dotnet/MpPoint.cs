@@ -62,6 +62,11 @@ namespace MpPoint
         Aborted = 14,
         /// <summary>A bug in mppoint. Please report it.</summary>
         Internal = 15,
+        /// <summary>
+        /// A create's answer was lost or unreadable: the intent or refund may exist. Send the same
+        /// create again with <see cref="MpPointException.IdempotencyKey"/>, never with a new key.
+        /// </summary>
+        OutcomeUnknown = 16,
     }
 
     /// <summary>State of a payment or refund intent (MpIntentState in point.h). Final states are 5 to 9.</summary>
@@ -105,11 +110,23 @@ namespace MpPoint
     public class MpPointException : Exception
     {
         public MpPointException(MpStatus status, int httpStatus, string message)
+            : this(status, httpStatus, message, "")
+        {
+        }
+
+        public MpPointException(MpStatus status, int httpStatus, string message, string idempotencyKey)
             : base(message)
         {
             Status = status;
             HttpStatus = httpStatus;
+            IdempotencyKey = idempotencyKey ?? "";
         }
+
+        /// <summary>
+        /// The idempotency key the failed create sent (mp_last_idempotency_key), or "" for other
+        /// calls. After <see cref="MpStatus.OutcomeUnknown"/>, send the same create again with it.
+        /// </summary>
+        public string IdempotencyKey { get; private set; }
 
         /// <summary>What went wrong, e.g. MpStatus.DeviceBusy.</summary>
         public MpStatus Status { get; private set; }
@@ -819,9 +836,10 @@ namespace MpPoint
         {
             string error = PeekString(NativeMethods.mp_last_error());
             int http = NativeMethods.mp_last_http_status();
+            string key = PeekString(NativeMethods.mp_last_idempotency_key());
             if (string.IsNullOrEmpty(error))
                 error = StatusName(status);
-            return new MpPointException(status, http, function + ": " + error);
+            return new MpPointException(status, http, function + ": " + error, key);
         }
 
         /// <summary>text as NUL-terminated UTF-8; null stays null (a NULL pointer).</summary>
@@ -907,6 +925,9 @@ namespace MpPoint
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int mp_last_http_status();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr mp_last_idempotency_key();
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern void mp_string_free(IntPtr s);

@@ -44,6 +44,7 @@ Public Const MP_STATUS_BAD_RESPONSE As Long = 12
 Public Const MP_STATUS_WAIT_TIMEOUT As Long = 13
 Public Const MP_STATUS_ABORTED As Long = 14
 Public Const MP_STATUS_INTERNAL As Long = 15
+Public Const MP_STATUS_OUTCOME_UNKNOWN As Long = 16
 
 ' ---- MpIntentState ---------------------------------------------------------------------------
 Public Const MP_INTENT_STATE_UNKNOWN As Long = 0
@@ -74,6 +75,7 @@ Public Declare Function mp_intent_state_name Lib "mppoint.dll" Alias "mp_intent_
 Public Declare Function mp_intent_state_is_final Lib "mppoint.dll" Alias "mp_intent_state_is_final_std" (ByVal state As Long) As Long
 Public Declare Function mp_last_error Lib "mppoint.dll" Alias "mp_last_error_std" () As Long
 Public Declare Function mp_last_http_status Lib "mppoint.dll" Alias "mp_last_http_status_std" () As Long
+Public Declare Function mp_last_idempotency_key Lib "mppoint.dll" Alias "mp_last_idempotency_key_std" () As Long
 Public Declare Sub mp_string_free Lib "mppoint.dll" Alias "mp_string_free_std" (ByVal s As Long)
 Public Declare Function mp_init Lib "mppoint.dll" Alias "mp_init_std" (ByVal accessToken As Long, ByRef outClient As Long) As Long
 Public Declare Function mp_init_with_options Lib "mppoint.dll" Alias "mp_init_with_options_std" (ByVal optionsJson As Long, ByRef outClient As Long) As Long
@@ -158,6 +160,12 @@ End Function
 ' Why the last call on this thread failed ("" if it succeeded). Call it right after the failure.
 Public Function MpLastError() As String
     MpLastError = FromUtf8(mp_last_error())
+End Function
+
+' The idempotency key the last create sent. After MP_STATUS_OUTCOME_UNKNOWN the intent may
+' exist: send the same create again with this key (never a new one).
+Public Function MpLastIdempotencyKey() As String
+    MpLastIdempotencyKey = FromUtf8(mp_last_idempotency_key())
 End Function
 
 Public Function MpStatusName(ByVal status As Long) As String

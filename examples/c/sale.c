@@ -243,6 +243,52 @@ static void print_receipt(MpClient *client, const char *payment_id)
     mp_string_free(payment);
 }
 
+/* How many times a create whose answer was lost is sent again before giving up. */
+#define CREATE_RESENDS 3
+
+/* Creates the payment intent and returns its id. When the answer is lost
+ * (MP_STATUS_OUTCOME_UNKNOWN) the intent may exist, and may already be on the terminal: the
+ * same request is sent again with the idempotency key the library used for it, which returns
+ * the intent if it exists and creates it once if it does not. A new create with a new key
+ * could charge the customer twice. (A real POS stores the key with the sale first, so that a
+ * crash in between loses nothing.) */
+static MpStatus create_intent(MpClient *client, const char *device, long long amount,
+                              const char *reference, char **out_intent_id)
+{
+    char key[160];
+    char body[512];
+    char *intent = NULL;
+    MpStatus status = mp_create_intent_simple(client, device, (int64_t)amount, reference, 1,
+                                              out_intent_id);
+    int resends = 0;
+
+    while (status == MP_STATUS_OUTCOME_UNKNOWN) {
+        snprintf(key, sizeof key, "%s", mp_last_idempotency_key());
+        report_failure("creating the payment intent", status);
+        if (++resends > CREATE_RESENDS || (reference != NULL && !json_safe(reference))) {
+            fprintf(stderr,
+                    "sale: the payment intent may exist on the terminal: before selling again, "
+                    "send the same create with idempotency key %s\n", key);
+            return status;
+        }
+        /* The request mp_create_intent_simple sent, field for field. */
+        if (reference != NULL)
+            snprintf(body, sizeof body,
+                     "{\"amount\":%lld,\"additional_info\":{\"external_reference\":\"%s\","
+                     "\"print_on_terminal\":true}}", amount, reference);
+        else
+            snprintf(body, sizeof body,
+                     "{\"amount\":%lld,\"additional_info\":{\"print_on_terminal\":true}}", amount);
+        fprintf(stderr, "sale: sending the same create again with idempotency key %s\n", key);
+        status = mp_create_intent(client, device, body, key, &intent);
+        if (status == MP_STATUS_OK && read_field(intent, "id", out_intent_id) <= 0)
+            status = MP_STATUS_BAD_RESPONSE;
+        mp_string_free(intent);
+        intent = NULL;
+    }
+    return status;
+}
+
 /* Refunds a payment on the terminal and waits for the customer to present the card. The
  * idempotency key is made from the payment id, so running this twice never refunds twice. */
 static int refund_payment(MpClient *client, const char *device, const char *payment_id)
@@ -372,10 +418,11 @@ int main(int argc, char **argv)
     }
     printf("using device %s\n", device_arg ? device_arg : device);
 
-    status = mp_create_intent_simple(client, device_arg ? device_arg : device, (int64_t)amount,
-                                     external_reference, 1, &intent_id);
+    status = create_intent(client, device_arg ? device_arg : device, amount, external_reference,
+                           &intent_id);
     if (status != MP_STATUS_OK) {
-        report_failure("creating the payment intent", status);
+        if (status != MP_STATUS_OUTCOME_UNKNOWN)
+            report_failure("creating the payment intent", status);
         if (status == MP_STATUS_DEVICE_BUSY)
             fprintf(stderr, "sale: the terminal still has a pending payment: finish or cancel it there first\n");
         exit_code = EXIT_LIBRARY;

@@ -9,10 +9,12 @@ use std::sync::Once;
 
 use super::types::MpStatus;
 use crate::error::{Error, ErrorKind};
+use crate::http::Reply;
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
     static LAST_HTTP_STATUS: Cell<i32> = const { Cell::new(0) };
+    static LAST_IDEMPOTENCY_KEY: RefCell<CString> = RefCell::new(CString::default());
     /// Set while this thread runs inside an export, so the panic hook stays quiet only for
     /// panics the boundary will catch.
     static IN_BOUNDARY: Cell<bool> = const { Cell::new(false) };
@@ -22,16 +24,30 @@ thread_local! {
 pub(crate) struct Done {
     /// HTTP status of the last answer, if the call made a request.
     pub http_status: Option<u16>,
+    /// The idempotency key the call sent, if it sent a POST.
+    pub idempotency_key: Option<String>,
 }
 
 impl Done {
     pub(crate) fn local() -> Result<Done, Error> {
-        Ok(Done { http_status: None })
+        Ok(Done {
+            http_status: None,
+            idempotency_key: None,
+        })
     }
 
     pub(crate) fn http(status: u16) -> Result<Done, Error> {
         Ok(Done {
             http_status: Some(status),
+            idempotency_key: None,
+        })
+    }
+
+    /// A call answered by `reply`.
+    pub(crate) fn reply(reply: &Reply) -> Result<Done, Error> {
+        Ok(Done {
+            http_status: Some(reply.status),
+            idempotency_key: reply.idempotency_key.clone(),
         })
     }
 }
@@ -40,7 +56,7 @@ impl Done {
 /// `MP_STATUS_INTERNAL`), and records the error text and HTTP status of a failure.
 pub(crate) fn call(body: impl FnOnce() -> Result<Done, Error>) -> MpStatus {
     install_quiet_panic_hook();
-    set_last(None, None);
+    set_last(None, None, None);
     let was_inside = IN_BOUNDARY.with(|inside| inside.replace(true));
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         panic_probe();
@@ -49,15 +65,19 @@ pub(crate) fn call(body: impl FnOnce() -> Result<Done, Error>) -> MpStatus {
     IN_BOUNDARY.with(|inside| inside.set(was_inside));
     match outcome {
         Ok(Ok(done)) => {
-            set_last(None, done.http_status);
+            set_last(None, done.http_status, done.idempotency_key.as_deref());
             MpStatus::Ok
         }
         Ok(Err(error)) => {
-            set_last(Some(error.message()), error.http_status());
+            set_last(
+                Some(error.message()),
+                error.http_status(),
+                error.idempotency_key(),
+            );
             MpStatus::from(error.kind())
         }
         Err(_) => {
-            set_last(Some(PANIC_MESSAGE), None);
+            set_last(Some(PANIC_MESSAGE), None, None);
             MpStatus::Internal
         }
     }
@@ -105,8 +125,17 @@ pub(crate) fn null_argument(name: &str) -> Error {
     Error::new(ErrorKind::InvalidArgument, format!("{name} is NULL"))
 }
 
-fn set_last(message: Option<&str>, http_status: Option<u16>) {
+fn set_last(message: Option<&str>, http_status: Option<u16>, idempotency_key: Option<&str>) {
     LAST_HTTP_STATUS.with(|s| s.set(http_status.map_or(0, i32::from)));
+    LAST_IDEMPOTENCY_KEY.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        match idempotency_key {
+            // Keys are visible ASCII (checked, or made by the library): no NUL.
+            Some(key) => *slot = CString::new(key).unwrap_or_default(),
+            None if !slot.as_bytes().is_empty() => *slot = CString::default(),
+            None => {}
+        }
+    });
     LAST_ERROR.with(|slot| {
         let mut slot = slot.borrow_mut();
         let Some(text) = message else {
@@ -128,6 +157,12 @@ pub(crate) fn last_error_ptr() -> *const c_char {
 
 pub(crate) fn last_http_status() -> i32 {
     LAST_HTTP_STATUS.with(Cell::get)
+}
+
+/// Pointer to the idempotency key this thread's last call sent (`""` if none); valid until
+/// the next resetting call.
+pub(crate) fn last_idempotency_key_ptr() -> *const c_char {
+    LAST_IDEMPOTENCY_KEY.with(|slot| slot.borrow().as_ptr())
 }
 
 /// Rust's default hook prints panics (and backtraces with RUST_BACKTRACE) to the host's

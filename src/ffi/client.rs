@@ -30,12 +30,12 @@ fn new_client(config: Config, out_client: Out<*mut MpClient>) -> Result<Done, Er
 
 /// Writes a reply's body to an optional `char **` and reports its HTTP status.
 pub(crate) fn reply_to(reply: Reply, out_json: Option<Out<*mut c_char>>) -> Result<Done, Error> {
-    let status = reply.status;
+    let done = Done::reply(&reply);
     if let Some(out) = out_json {
         let json = OwnedText::new(reply.body)?;
         unsafe { write_text(out, json) };
     }
-    Done::http(status)
+    done
 }
 
 /// Writes a state read's two optional out-parameters (the state and the object's JSON) and

@@ -4,7 +4,9 @@
 use std::os::raw::c_char;
 
 use super::args::free_text;
-use super::boundary::{call_infallible, last_error_ptr, last_http_status};
+use super::boundary::{
+    call_infallible, last_error_ptr, last_http_status, last_idempotency_key_ptr,
+};
 use super::types::{MpIntentState, MpStatus};
 
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
@@ -80,6 +82,23 @@ pub extern "C" fn mp_last_error() -> *const c_char {
 #[no_mangle]
 pub extern "C" fn mp_last_http_status() -> i32 {
     call_infallible(0, last_http_status)
+}
+
+/// The idempotency key the last call on this thread sent, or `""` if it sent none. Every
+/// create (`mp_create_intent`, `mp_create_intent_simple`, `mp_create_refund`) sends one: the
+/// caller's, or one the library made for the call (UUID v4) and reused on its retries.
+///
+/// Read it after `MP_STATUS_OUTCOME_UNKNOWN` (the answer to a create was lost: the intent or
+/// refund may exist) and send the same request again with it, through `mp_create_intent` or
+/// `mp_create_refund`: the service returns the object if it exists and creates it once if it
+/// does not. Store it with the sale before retrying, so a crash in between loses nothing.
+///
+/// Never NULL; the text belongs to the library and stays valid until the next `mp_` call on
+/// this thread that resets `mp_last_error()`. Thread-local, and left alone by the same calls
+/// as `mp_last_error()`.
+#[no_mangle]
+pub extern "C" fn mp_last_idempotency_key() -> *const c_char {
+    call_infallible(static_text("\0"), last_idempotency_key_ptr)
 }
 
 /// Frees a string the library returned through a `char **out_*` parameter. NULL is fine.

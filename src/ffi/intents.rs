@@ -37,11 +37,29 @@ pub type MpWaitCallback = Option<
 ///   fields (MLB's `description` and `payment`, MLA's `ticket_number`) are passed as given.
 /// - `idempotency_key`: NULL for a new UUID v4, or your own key (1–128 visible ASCII
 ///   characters). Every retry of this call reuses it, so a retry never makes a second intent;
-///   pass the same key again after a crash or a `MP_STATUS_TIMEOUT` to get the same intent
-///   back instead of a new one.
+///   pass the same key again after a crash to get the same intent back instead of a new one.
+///   The key the call sent is `mp_last_idempotency_key()` afterwards, yours or the library's.
 /// - `out_json`: required; the created intent (`id`, `device_id`, `amount`, …).
 ///
-/// `MP_STATUS_DEVICE_BUSY` (409): the device already has a queued intent. Thread-safe.
+/// What to do after each status (also for `mp_create_intent_simple` and `mp_create_refund`):
+/// - `MP_STATUS_OK`: the intent exists; follow it with `mp_wait_intent`.
+/// - `MP_STATUS_OUTCOME_UNKNOWN`: the request may have reached the service and its answer was
+///   lost or unreadable (network, timeout, 5xx, a garbled success): the intent may exist and
+///   be payable on the terminal. Keep the sale open; store `mp_last_idempotency_key()`; send
+///   the same create again — same device, same JSON, that key — until it returns OK (the
+///   intent, if it existed) or a status below. Never with a new key, never on another
+///   terminal: that could charge the customer twice.
+/// - `MP_STATUS_NETWORK`, `MP_STATUS_TIMEOUT`, `MP_STATUS_TLS`: the request never left (no
+///   connection, a connect timeout, TLS refused): nothing was created; try again when the
+///   network is back.
+/// - `MP_STATUS_DEVICE_BUSY` (409): the device has another unfinished intent or refund: wait
+///   for it or cancel it, then create again.
+/// - `MP_STATUS_INVALID_ARGUMENT`, `MP_STATUS_UNAUTHORIZED`, `MP_STATUS_NOT_FOUND`,
+///   `MP_STATUS_API`, `MP_STATUS_RATE_LIMITED`, `MP_STATUS_BAD_RESPONSE` (a redirect): the
+///   service refused the request or it was never sent: nothing was created; fix the cause.
+/// - `MP_STATUS_INTERNAL`: a bug in mppoint; treat it as `MP_STATUS_OUTCOME_UNKNOWN`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn mp_create_intent(
     client: *mut MpClient,
@@ -69,7 +87,12 @@ pub extern "C" fn mp_create_intent(
 /// - `print_on_terminal`: 1 to print the receipt on the terminal, 0 not to.
 /// - `out_intent_id`: required; the intent id, freed with `mp_string_free`.
 ///
-/// A new idempotency key is made for the call and reused on its retries. Thread-safe.
+/// A new idempotency key is made for the call and reused on its retries; afterwards it is
+/// `mp_last_idempotency_key()`. The statuses mean what they mean for `mp_create_intent`. After
+/// `MP_STATUS_OUTCOME_UNKNOWN`, send the same create with that key through `mp_create_intent`,
+/// with `intent_json` `{"amount":<amount>,"additional_info":{"external_reference":
+/// "<external_reference>","print_on_terminal":<true|false>}}` (without `external_reference`
+/// when it was NULL): that is the request this call sent. Thread-safe.
 #[no_mangle]
 pub extern "C" fn mp_create_intent_simple(
     client: *mut MpClient,
@@ -101,7 +124,7 @@ pub extern "C" fn mp_create_intent_simple(
             }
         };
         unsafe { write_text(out, id) };
-        Done::http(reply.status)
+        Done::reply(&reply)
     })
 }
 

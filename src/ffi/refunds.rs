@@ -20,11 +20,14 @@ use crate::wait::Waited;
 ///   `{"print_on_terminal":["SELLER_TICKET","BUYER_TICKET"]}`. An object whose only key is
 ///   `additional_info` is unwrapped, so `{"additional_info":{…}}` means the same.
 /// - `idempotency_key`: as in `mp_create_intent`: NULL for a new UUID, reused on every retry
-///   of the call, so a retried refund never refunds twice.
+///   of the call, so a retried refund never refunds twice; afterwards it is
+///   `mp_last_idempotency_key()`.
 /// - `out_json`: required; the refund intent (`id`, `payment_id`, `device_id`, …). Follow it
 ///   with `mp_refund_status`; it goes through the same states as a payment intent.
 ///
-/// `MP_STATUS_DEVICE_BUSY` (409): the device has a queued intent. Thread-safe.
+/// The statuses mean what they mean for `mp_create_intent`: after `MP_STATUS_OUTCOME_UNKNOWN`
+/// the refund may exist; send the same refund again with the same key. `MP_STATUS_DEVICE_BUSY`
+/// (409): the device has a queued intent. Thread-safe.
 #[no_mangle]
 pub extern "C" fn mp_create_refund(
     client: *mut MpClient,

@@ -45,10 +45,17 @@ pub enum MpStatus {
     Aborted = 14,
     /// A bug in mppoint (for example a caught panic). Please report it.
     Internal = 15,
+    /// A create (`mp_create_intent`, `mp_create_intent_simple`, `mp_create_refund`) whose
+    /// request may have reached the service but whose answer was lost or unreadable (network,
+    /// timeout, 5xx, a garbled success, after retries): the intent or refund may exist, and
+    /// may be payable on the terminal. Never start the sale anew with a new key: send the same
+    /// request again with the key from `mp_last_idempotency_key()`; it returns the object if
+    /// it exists and creates it once if it does not.
+    OutcomeUnknown = 16,
 }
 
 impl MpStatus {
-    pub(crate) const ALL: [MpStatus; 16] = [
+    pub(crate) const ALL: [MpStatus; 17] = [
         MpStatus::Ok,
         MpStatus::InvalidArgument,
         MpStatus::Network,
@@ -65,6 +72,7 @@ impl MpStatus {
         MpStatus::WaitTimeout,
         MpStatus::Aborted,
         MpStatus::Internal,
+        MpStatus::OutcomeUnknown,
     ];
 
     /// NUL-terminated name, as C reads it.
@@ -86,6 +94,7 @@ impl MpStatus {
             MpStatus::WaitTimeout => "MP_STATUS_WAIT_TIMEOUT\0",
             MpStatus::Aborted => "MP_STATUS_ABORTED\0",
             MpStatus::Internal => "MP_STATUS_INTERNAL\0",
+            MpStatus::OutcomeUnknown => "MP_STATUS_OUTCOME_UNKNOWN\0",
         }
     }
 }
@@ -108,6 +117,7 @@ impl From<ErrorKind> for MpStatus {
             ErrorKind::WaitTimeout => MpStatus::WaitTimeout,
             ErrorKind::Aborted => MpStatus::Aborted,
             ErrorKind::Internal => MpStatus::Internal,
+            ErrorKind::OutcomeUnknown => MpStatus::OutcomeUnknown,
         }
     }
 }

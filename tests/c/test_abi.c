@@ -588,12 +588,14 @@ static void test_version_and_names(void)
         "MP_STATUS_OK", "MP_STATUS_INVALID_ARGUMENT", "MP_STATUS_NETWORK", "MP_STATUS_TIMEOUT",
         "MP_STATUS_TLS", "MP_STATUS_UNAUTHORIZED", "MP_STATUS_NOT_FOUND", "MP_STATUS_DEVICE_BUSY",
         "MP_STATUS_INTENT_LOCKED", "MP_STATUS_RATE_LIMITED", "MP_STATUS_API", "MP_STATUS_SERVER",
-        "MP_STATUS_BAD_RESPONSE", "MP_STATUS_WAIT_TIMEOUT", "MP_STATUS_ABORTED", "MP_STATUS_INTERNAL"};
+        "MP_STATUS_BAD_RESPONSE", "MP_STATUS_WAIT_TIMEOUT", "MP_STATUS_ABORTED", "MP_STATUS_INTERNAL",
+        "MP_STATUS_OUTCOME_UNKNOWN"};
     static const uint32_t status_values[] = {
         MP_STATUS_OK, MP_STATUS_INVALID_ARGUMENT, MP_STATUS_NETWORK, MP_STATUS_TIMEOUT,
         MP_STATUS_TLS, MP_STATUS_UNAUTHORIZED, MP_STATUS_NOT_FOUND, MP_STATUS_DEVICE_BUSY,
         MP_STATUS_INTENT_LOCKED, MP_STATUS_RATE_LIMITED, MP_STATUS_API, MP_STATUS_SERVER,
-        MP_STATUS_BAD_RESPONSE, MP_STATUS_WAIT_TIMEOUT, MP_STATUS_ABORTED, MP_STATUS_INTERNAL};
+        MP_STATUS_BAD_RESPONSE, MP_STATUS_WAIT_TIMEOUT, MP_STATUS_ABORTED, MP_STATUS_INTERNAL,
+        MP_STATUS_OUTCOME_UNKNOWN};
     static const char *const state_names[] = {
         "UNKNOWN", "OPEN", "ON_TERMINAL", "PROCESSING", "PROCESSED", "FINISHED",
         "CANCELED", "ERROR", "ABANDONED", "CONFIRMATION_REQUIRED"};
@@ -602,7 +604,7 @@ static void test_version_and_names(void)
         MP_INTENT_STATE_PROCESSING, MP_INTENT_STATE_PROCESSED, MP_INTENT_STATE_FINISHED,
         MP_INTENT_STATE_CANCELED, MP_INTENT_STATE_ERROR, MP_INTENT_STATE_ABANDONED,
         MP_INTENT_STATE_CONFIRMATION_REQUIRED};
-    static const uint32_t out_of_range[] = {16, 17, 100, 0x7fffffffu, UINT32_MAX};
+    static const uint32_t out_of_range[] = {17, 18, 100, 0x7fffffffu, UINT32_MAX};
     char version[32];
     uint32_t i;
 
@@ -612,7 +614,7 @@ static void test_version_and_names(void)
     STR_EQ(mp_version(), version);
     CHECK(mp_version() == mp_version()); /* static storage, never freed by the caller */
 
-    for (i = 0; i < 16; i++) {
+    for (i = 0; i < sizeof status_values / sizeof status_values[0]; i++) {
         CHECKF(status_values[i] == i, "%s is %u, want %u", status_names[i], status_values[i], i);
         STR_EQ(mp_status_name(i), status_names[i]);
     }
@@ -654,6 +656,7 @@ static void test_last_error_semantics(void)
     /* Nothing has failed on this thread yet. */
     STR_EQ(ERR(), "");
     CHECK(mp_last_http_status() == 0);
+    STR_EQ(mp_last_idempotency_key(), "");
 
     EXPECT_STATUS(mp_json_get("{\"a\":1}", "b", &out), MP_STATUS_NOT_FOUND);
     CHECK(out == SENT);
@@ -668,6 +671,7 @@ static void test_last_error_semantics(void)
     (void)mp_intent_state_is_final(MP_INTENT_STATE_FINISHED);
     (void)mp_last_http_status();
     (void)mp_last_error();
+    (void)mp_last_idempotency_key();
     mp_string_free(NULL);
     mp_free(NULL);
     STR_EQ(ERR(), saved);
@@ -1503,8 +1507,9 @@ static void test_http_statuses(void)
     EXPECT_STATUS(mp_list_devices(c, NULL, &o), MP_STATUS_BAD_RESPONSE);
     CHECK(mp_last_http_status() == 200);
     CHECK(o == SENT);
+    /* A create answered with success but no id: the intent probably exists, unreadably. */
     fake_set(&f, 201, "{\"unexpected\":true}", NULL);
-    EXPECT_STATUS(mp_create_intent_simple(c, "DEV-1", 1500, NULL, 1, &o), MP_STATUS_BAD_RESPONSE);
+    EXPECT_STATUS(mp_create_intent_simple(c, "DEV-1", 1500, NULL, 1, &o), MP_STATUS_OUTCOME_UNKNOWN);
     CHECK(mp_last_http_status() == 201);
     CHECK(o == SENT);
     fake_set(&f, 200, "<html>maintenance</html>", NULL);
@@ -1557,25 +1562,60 @@ static void test_retries(void)
     CHECKF(fake_requests(&f) == 1, "a 400 was retried: %d requests", fake_requests(&f));
 
     /* If a create is retried, every attempt carries the same idempotency key, so the service
-     * can never create two intents for one sale. */
+     * can never create two intents for one sale. A 5xx may come after the service acted: the
+     * outcome is unknown, and the key to resolve it is mp_last_idempotency_key(). */
     fake_set(&f, 503, "{\"message\":\"unavailable\"}", "Retry-After: 0\r\n");
-    EXPECT_STATUS(mp_create_intent(c, "DEV-1", "{\"amount\":1500}", NULL, &o), MP_STATUS_SERVER);
+    EXPECT_STATUS(mp_create_intent(c, "DEV-1", "{\"amount\":1500}", NULL, &o), MP_STATUS_OUTCOME_UNKNOWN);
     CHECK(o == SENT);
+    CHECK(mp_last_http_status() == 503);
     pthread_mutex_lock(&f.mu);
     header_value(f.first, "x-idempotency-key", key_first, sizeof key_first);
     header_value(f.last, "x-idempotency-key", key_last, sizeof key_last);
     CHECKF(key_first[0] != '\0' && strcmp(key_first, key_last) == 0,
            "idempotency keys across %d attempts: \"%s\" then \"%s\"", f.requests, key_first, key_last);
     pthread_mutex_unlock(&f.mu);
+    STR_EQ(mp_last_idempotency_key(), key_first);
+    CHECKF(strstr(ERR(), key_first) != NULL, "the message names the key: %s", ERR());
 
+    /* mp_create_intent_simple has no key parameter: its key is there all the same, and the
+     * same create sent through mp_create_intent with that key is the same request. */
     fake_set(&f, 503, "{\"message\":\"unavailable\"}", "Retry-After: 0\r\n");
-    EXPECT_STATUS(mp_create_intent_simple(c, "DEV-1", 1500, "r", 1, &o), MP_STATUS_SERVER);
+    EXPECT_STATUS(mp_create_intent_simple(c, "DEV-1", 1500, "r", 1, &o), MP_STATUS_OUTCOME_UNKNOWN);
     pthread_mutex_lock(&f.mu);
     header_value(f.first, "x-idempotency-key", key_first, sizeof key_first);
     header_value(f.last, "x-idempotency-key", key_last, sizeof key_last);
     CHECKF(key_first[0] != '\0' && strcmp(key_first, key_last) == 0,
            "idempotency keys across %d attempts: \"%s\" then \"%s\"", f.requests, key_first, key_last);
-    pthread_mutex_unlock(&f.mu);
+    {
+        char first_body[1024];
+        char resent[1024];
+        char key[128];
+        snprintf(first_body, sizeof first_body, "%s", request_body(f.first));
+        pthread_mutex_unlock(&f.mu);
+        STR_EQ(mp_last_idempotency_key(), key_first);
+        snprintf(key, sizeof key, "%s", mp_last_idempotency_key());
+        fake_set(&f, 201, "{\"id\":\"I-7\",\"device_id\":\"DEV-1\",\"amount\":1500}", NULL);
+        o = NULL;
+        EXPECT_OK(mp_create_intent(c, "DEV-1",
+                                   "{\"amount\":1500,\"additional_info\":{\"external_reference\":\"r\","
+                                   "\"print_on_terminal\":true}}",
+                                   key, &o));
+        STR_EQ(mp_last_idempotency_key(), key);
+        EXPECT_JSON(o, "id", "I-7");
+        mp_string_free(o);
+        o = SENT;
+        fake_last(&f, resent, sizeof resent);
+        header_value(resent, "x-idempotency-key", key_last, sizeof key_last);
+        STR_EQ(key_last, key);
+        STR_EQ(request_body(resent), first_body);
+    }
+    /* A call that sends no key clears it. */
+    fake_set(&f, 200, "{\"devices\":[]}", NULL);
+    o = NULL;
+    EXPECT_OK(mp_list_devices(c, NULL, &o));
+    mp_string_free(o);
+    o = SENT;
+    STR_EQ(mp_last_idempotency_key(), "");
 
     mp_free(c);
     fake_stop(&f);
@@ -1694,11 +1734,14 @@ static void test_wire_format(void)
     CHECKF(!contains_squeezed(request_body(req), "additional_info"), "refund body: %s", request_body(req));
     header_value(req, "x-idempotency-key", key, sizeof key);
     CHECKF(strlen(key) >= 16, "refund sent idempotency key \"%s\"", key);
-    /* A created refund without an id could never be followed. */
+    /* A created refund without an id could never be followed: it may exist; its key says
+     * how to find it. */
     fake_set(&f, 201, "{\"payment_id\":\"20000000001\"}", NULL);
     o = SENT;
-    EXPECT_STATUS(mp_create_refund(c, "DEV-1", "20000000001", NULL, NULL, &o), MP_STATUS_BAD_RESPONSE);
+    EXPECT_STATUS(mp_create_refund(c, "DEV-1", "20000000001", NULL, "refund-key-1", &o),
+                  MP_STATUS_OUTCOME_UNKNOWN);
     CHECK(o == SENT);
+    STR_EQ(mp_last_idempotency_key(), "refund-key-1");
 
     fake_set(&f, 200, "{\"id\":\"refund-1\",\"state\":\"ON_TERMINAL\",\"payment_id\":\"20000000001\"}", NULL);
     o = NULL;

@@ -86,6 +86,7 @@ class Status(enum.IntEnum):
     WAIT_TIMEOUT = 13
     ABORTED = 14
     INTERNAL = 15
+    OUTCOME_UNKNOWN = 16
 
 
 class IntentState(enum.IntEnum):
@@ -142,15 +143,20 @@ class MpPointError(Exception):
     """A call into libmppoint failed.
 
     Attributes: ``status`` (a :class:`Status`), ``http_status`` (the HTTP status of the last
-    answer the call received, 0 if none: a local error or a network failure) and ``message``
-    (``mp_last_error()``, in English; never contains the access token).
+    answer the call received, 0 if none: a local error or a network failure), ``message``
+    (``mp_last_error()``, in English; never contains the access token) and
+    ``idempotency_key`` (``mp_last_idempotency_key()``: the key a create sent, or ``""``).
+
+    After ``Status.OUTCOME_UNKNOWN`` from a create, the intent or refund may exist: send the
+    same create again with ``idempotency_key`` (see ``Client.create_intent``).
     """
 
-    def __init__(self, status, message, http_status=0, function=None):
+    def __init__(self, status, message, http_status=0, function=None, idempotency_key=""):
         self.status = _status(status)
         self.http_status = http_status
         self.message = message
         self.function = function
+        self.idempotency_key = idempotency_key
         name = self.status.name if isinstance(self.status, Status) else "status %d" % status
         text = "%s" % name
         if http_status:
@@ -244,7 +250,10 @@ def _error(status, function):
     """The MpPointError for a failed call. Must run right after it, on the same thread."""
     message = _lib.mp_last_error()
     http_status = _lib.mp_last_http_status()
-    return MpPointError(status, (message or b"").decode("utf-8", "replace"), http_status, function)
+    key = (_lib.mp_last_idempotency_key() or b"").decode("ascii", "replace")
+    return MpPointError(
+        status, (message or b"").decode("utf-8", "replace"), http_status, function, key
+    )
 
 
 def _check(status, function):
@@ -577,6 +586,11 @@ class Client:
 
         ``intent["amount"]`` is an int in minor units. ``idempotency_key``: None for a new
         UUID, or your own key to get the same intent back when you retry after a failure.
+
+        :class:`MpPointError` with ``Status.OUTCOME_UNKNOWN``: the answer was lost and the
+        intent may exist (even be on the terminal). Call this again with the same device, the
+        same intent and the error's ``idempotency_key``: it returns the intent if it exists and
+        creates it once if not. Never retry with a new key.
         """
         return self._json_call(
             "mp_create_intent",
@@ -586,7 +600,13 @@ class Client:
         )
 
     def create_intent_simple(self, device_id, amount, external_reference=None, print_on_terminal=True):
-        """Creates a payment intent of ``amount`` minor units (1500 = 15.00); returns its id."""
+        """Creates a payment intent of ``amount`` minor units (1500 = 15.00); returns its id.
+
+        After ``Status.OUTCOME_UNKNOWN``, send the same request through
+        :meth:`create_intent` with the error's ``idempotency_key`` and
+        ``{"amount": amount, "additional_info": {"external_reference": external_reference,
+        "print_on_terminal": print_on_terminal}}`` (without ``external_reference`` if None).
+        """
         out = ctypes.c_void_p()
         status = _lib.mp_create_intent_simple(
             self._live(),

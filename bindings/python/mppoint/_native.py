@@ -49,6 +49,7 @@ _SIGNATURES = {
     "mp_intent_state_is_final": (c_int32, [c_uint32]),
     "mp_last_error": (c_char_p, []),
     "mp_last_http_status": (c_int32, []),
+    "mp_last_idempotency_key": (c_char_p, []),
     "mp_string_free": (None, [c_void_p]),
     "mp_init": (MpStatus, [c_char_p, POINTER(MpClientPtr)]),
     "mp_init_with_options": (MpStatus, [c_char_p, POINTER(MpClientPtr)]),

@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -467,3 +468,30 @@ def test_one_client_shared_by_threads(client):
         assert reference == "thread-" + device
         assert seen and all(seen), "a progress callback ran on another thread"
     assert len(log_threads) >= len(DEVICES)
+
+
+def _sim_post(sim_url, path, body):
+    request = urllib.request.Request(
+        sim_url + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read() or b"null")
+
+
+def test_a_lost_create_answer_is_outcome_unknown_and_its_key_resolves_it(sim_url):
+    """D4: every answer to a create is lost: the intent may exist; its key finds it."""
+    device = DEVICES[1]
+    path = "/point/integration-api/devices/%s/payment-intents" % device
+    with make_client(sim_url, max_retries=1) as client:
+        _sim_post(sim_url, "/_sim/faults", {"method": "POST", "path": path, "count": 2, "kind": "drop_after_read"})
+        with pytest.raises(MpPointError) as lost:
+            client.create_intent_simple(device, 1500, "py-lost", print_on_terminal=False)
+        assert lost.value.status is Status.OUTCOME_UNKNOWN
+        key = lost.value.idempotency_key
+        assert len(key) == 36 and key in lost.value.message
+        body = {"amount": 1500, "additional_info": {"external_reference": "py-lost", "print_on_terminal": False}}
+        intent = client.create_intent(device, body, idempotency_key=key)
+        with urllib.request.urlopen(sim_url + "/_sim/idempotency/" + key, timeout=10) as answer:
+            counts = json.loads(answer.read())
+        assert (counts["requests"], counts["intents_created"]) == (3, 1)
+        assert finish(client, intent["id"]).state is IntentState.FINISHED

@@ -328,8 +328,9 @@ MpStatus mp_init(const char *access_token, MpClient **out_client);
  * - `test_scope` (e.g. `"sandbox"`: sent as header `x-test-scope`; printable ASCII);
  * - `proxy`: an HTTP CONNECT proxy, `"http://host:port"`, or `"http://user:password@host:port"`
  *   for one that asks for credentials (percent-encode `@`, `:` and `%` in them; they are sent
- *   as `Proxy-Authorization: Basic` and never shown in `mp_last_error()` or a log line).
- *   SOCKS proxies (`socks5://`, `socks4://`, …) and a port outside 1..65535 are
+ *   as `Proxy-Authorization: Basic` and never shown in `mp_last_error()` or a log line);
+ *   `https://` for a proxy reached over TLS, whose certificate is checked like the
+ *   service's (`ca_file` included). SOCKS proxies (`socks5://`, `socks4://`, …) and a port outside 1..65535 are
  *   `MP_STATUS_INVALID_ARGUMENT`. Proxy environment variables are ignored;
  * - `ca_file`: path of a PEM file (a regular file of at most 4 MB) whose certificates are
  *   trusted in addition to the bundled Mozilla roots, e.g. a corporate TLS proxy's CA. It

@@ -67,6 +67,32 @@ fn https_goes_through_one_connect_tunnel_to_the_tls_server() {
 }
 
 #[test]
+fn https_goes_through_an_https_proxy_too() {
+    // One CA certifies both: the proxy's certificate is checked like the service's.
+    let ca = TestCa::new();
+    let server = TlsServer::start(&ca.issue(&["localhost"], Validity::Current));
+    let proxy = ConnectProxy::start_https(&ca.issue(&["localhost"], Validity::Current));
+    let url = proxy.url_for_host("localhost", None);
+    let client =
+        Client::new(Config::from_json(&options(&server.url("localhost"), &url, &ca)).unwrap())
+            .unwrap();
+    for _ in 0..2 {
+        let reply = client.list_devices(&DeviceFilters::default()).unwrap();
+        assert_eq!(reply.body, DEVICES);
+    }
+    assert_eq!(proxy.seen().len(), 1, "{:?}", proxy.seen());
+    assert_eq!(server.requests().len(), 2);
+
+    // Without the CA, the proxy's own certificate is refused before any CONNECT.
+    let options =
+        json!({ "access_token": TOKEN, "base_url": server.url("localhost"), "proxy": url });
+    let client = Client::new(Config::from_json(&options.to_string()).unwrap()).unwrap();
+    let err = client.list_devices(&DeviceFilters::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{}", err.message());
+    assert_eq!(proxy.seen().len(), 1, "{:?}", proxy.seen());
+}
+
+#[test]
 fn a_proxy_that_wants_credentials_gets_them_from_the_url() {
     let ca = TestCa::new();
     let server = TlsServer::start(&ca.issue(&["localhost"], Validity::Current));

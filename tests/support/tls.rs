@@ -158,17 +158,24 @@ pub struct TlsServer {
     handshake_errors: Arc<Mutex<Vec<String>>>,
 }
 
-impl TlsServer {
-    pub fn start(identity: &Identity) -> TlsServer {
+impl Identity {
+    /// A rustls server configuration that presents this identity.
+    pub fn server_config(&self) -> Arc<ServerConfig> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(identity.key.clone()));
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key.clone()));
         let config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_no_client_auth()
-            .with_single_cert(identity.chain.clone(), key)
+            .with_single_cert(self.chain.clone(), key)
             .expect("a server configuration");
-        let config = Arc::new(config);
+        Arc::new(config)
+    }
+}
+
+impl TlsServer {
+    pub fn start(identity: &Identity) -> TlsServer {
+        let config = identity.server_config();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let port = listener.local_addr().unwrap().port();
         let server = TlsServer {

@@ -2,6 +2,7 @@
 //! `Agent`, so connections to the service are kept alive between calls.
 
 use std::fs;
+use std::io::Read;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -34,16 +35,17 @@ pub struct Client {
 }
 
 impl Client {
-    /// Builds the client; fails on an unreadable `ca_file` or a bad `proxy`. Nothing is sent.
+    /// Builds the client; fails on an unreadable `ca_file`, a bad `proxy` or a header value
+    /// HTTP does not allow. Nothing is sent.
     pub fn new(config: Config) -> Result<Client> {
-        let proxy = match &config.proxy {
-            Some(url) => Some(
-                ureq::Proxy::new(url).map_err(|e| Error::invalid(format!("proxy {url:?}: {e}")))?,
-            ),
-            // Environment proxy variables are ignored on purpose: a POS machine's stray
-            // HTTPS_PROXY should not silently reroute payments. Set `proxy` instead.
-            None => None,
-        };
+        config.check()?;
+        // Environment proxy variables are ignored on purpose: a POS machine's stray
+        // HTTPS_PROXY should not silently reroute payments. Set `proxy` instead.
+        let proxy = config
+            .proxy
+            .as_deref()
+            .map(crate::config::proxy)
+            .transpose()?;
         let mut tls = TlsConfig::builder();
         if let Some(path) = &config.ca_file {
             tls = tls.root_certs(roots_with(path)?);
@@ -349,9 +351,13 @@ fn validate_idempotency_key(key: &str) -> Result<()> {
     Ok(())
 }
 
+/// The most a `ca_file` may hold. Mozilla's whole root set is about 200 kB as PEM; a file
+/// larger than this is not a CA bundle (and `/dev/zero` would never end).
+const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// The bundled Mozilla roots plus the certificates of a PEM file (a corporate proxy's CA).
 fn roots_with(path: &str) -> Result<RootCerts> {
-    let pem = fs::read(path).map_err(|e| Error::invalid(format!("ca_file {path:?}: {e}")))?;
+    let pem = read_ca_file(path)?;
     let mut extra = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         match item {
@@ -371,6 +377,61 @@ fn roots_with(path: &str) -> Result<RootCerts> {
         .collect();
     all.extend(extra);
     Ok(RootCerts::Specific(Arc::new(all)))
+}
+
+/// Reads a `ca_file`: a regular file only (a FIFO would block, a device never end) and at
+/// most [`MAX_CA_FILE_BYTES`].
+fn read_ca_file(path: &str) -> Result<Vec<u8>> {
+    let fail = |what: &dyn std::fmt::Display| Error::invalid(format!("ca_file {path:?}: {what}"));
+    let file = open_without_waiting(path).map_err(|e| fail(&e))?;
+    let metadata = file.metadata().map_err(|e| fail(&e))?;
+    if !metadata.is_file() {
+        return Err(fail(
+            &"is not a regular file (a PEM file of certificates is expected)",
+        ));
+    }
+    let too_big = || {
+        fail(&format_args!(
+            "is larger than {} MB, which no CA bundle is (a PEM file of certificates is expected)",
+            MAX_CA_FILE_BYTES / (1024 * 1024)
+        ))
+    };
+    if metadata.len() > MAX_CA_FILE_BYTES {
+        return Err(too_big());
+    }
+    let mut pem = Vec::with_capacity(metadata.len() as usize);
+    // Bounded even if the file grows while it is read.
+    file.take(MAX_CA_FILE_BYTES + 1)
+        .read_to_end(&mut pem)
+        .map_err(|e| fail(&e))?;
+    if pem.len() as u64 > MAX_CA_FILE_BYTES {
+        return Err(too_big());
+    }
+    Ok(pem)
+}
+
+/// Opens a file for reading without waiting for anything: opening a FIFO waits for a writer,
+/// so it is opened non-blocking (which changes nothing for a regular file) and then refused
+/// by its type.
+#[cfg(unix)]
+fn open_without_waiting(path: &str) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+/// Windows has no FIFOs in the file system; a named pipe or a device is refused by its type
+/// before it is opened.
+#[cfg(not(unix))]
+fn open_without_waiting(path: &str) -> std::io::Result<fs::File> {
+    if !fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other(
+            "is not a regular file (a PEM file of certificates is expected)",
+        ));
+    }
+    fs::File::open(path)
 }
 
 #[cfg(test)]

@@ -27,13 +27,15 @@ pub struct Config {
     pub poll_interval: Duration,
     /// Sent as `x-test-scope` (e.g. `"sandbox"`).
     pub test_scope: Option<String>,
+    /// An HTTP CONNECT proxy, `http://[user:password@]host:port` (SOCKS is refused).
     pub proxy: Option<String>,
     /// A PEM file whose certificates are trusted in addition to the bundled roots.
     pub ca_file: Option<String>,
+    /// Sent as `User-Agent`: printable ASCII.
     pub user_agent: String,
 }
 
-/// The token must never reach a log, so `Debug` leaves it out.
+/// The token must never reach a log, so `Debug` leaves it out (and a proxy's password).
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
@@ -45,7 +47,7 @@ impl fmt::Debug for Config {
             .field("max_retries", &self.max_retries)
             .field("poll_interval", &self.poll_interval)
             .field("test_scope", &self.test_scope)
-            .field("proxy", &self.proxy)
+            .field("proxy", &self.proxy.as_deref().map(without_credentials))
             .field("ca_file", &self.ca_file)
             .field("user_agent", &self.user_agent)
             .finish()
@@ -133,7 +135,23 @@ impl Config {
         if let Some(agent) = non_empty("user_agent", options.user_agent)? {
             config.user_agent = agent;
         }
+        config.check()?;
         Ok(config)
+    }
+
+    /// The checks of the fields a Rust caller may also set by hand, so that `Client::new`
+    /// refuses what `from_json` refuses: a value that would make every request fail (a
+    /// header that HTTP does not allow) or go where it should not (a proxy that ureq would
+    /// not use).
+    pub(crate) fn check(&self) -> Result<()> {
+        header_text("user_agent", &self.user_agent)?;
+        if let Some(scope) = &self.test_scope {
+            header_text("test_scope", scope)?;
+        }
+        if let Some(url) = &self.proxy {
+            proxy(url)?;
+        }
+        Ok(())
     }
 
     /// Sets the base URL (checked as in the options JSON).
@@ -176,6 +194,72 @@ fn non_empty(name: &str, value: Option<String>) -> Result<Option<String>> {
             "{name} contains control characters"
         ))),
         other => Ok(other),
+    }
+}
+
+/// A header value: HTTP allows visible ASCII and spaces (bytes above 127 are "obsolete
+/// text" that servers and proxies refuse or mangle, so every request would fail).
+fn header_text(name: &str, value: &str) -> Result<()> {
+    if value.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        return Ok(());
+    }
+    Err(Error::invalid(format!(
+        "{name} {value:?} must be printable ASCII (letters, digits, spaces and punctuation, \
+         no accents or control characters): it is sent as an HTTP header"
+    )))
+}
+
+/// Parses the `proxy` option. Only HTTP CONNECT proxies are supported, the kind POS networks
+/// use: ureq's SOCKS support is a separate feature (another dependency, and a connector
+/// that would bypass the library's TCP layer), so a SOCKS URL is refused here rather than
+/// accepted and ignored. Messages never show the URL's credentials.
+pub(crate) fn proxy(url: &str) -> Result<ureq::Proxy> {
+    let shown = without_credentials(url);
+    let proxy = ureq::Proxy::new(url).map_err(|_| {
+        Error::invalid(format!(
+            "proxy {shown:?} is not a proxy URL: use http://host:port or \
+             http://user:password@host:port"
+        ))
+    })?;
+    if !matches!(
+        proxy.protocol(),
+        ureq::ProxyProtocol::Http | ureq::ProxyProtocol::Https
+    ) {
+        return Err(Error::invalid(format!(
+            "proxy {shown:?} is a {} proxy; SOCKS is not supported: use an HTTP CONNECT \
+             proxy (http://host:port)",
+            proxy.protocol()
+        )));
+    }
+    // A port that is not a number from 1 to 65535 would silently become the default one.
+    let authority = proxy
+        .uri()
+        .authority()
+        .map(|a| a.as_str())
+        .unwrap_or_default();
+    let host_and_port = authority.rsplit('@').next().unwrap_or_default();
+    let port_text = host_and_port
+        .strip_prefix(proxy.host())
+        .and_then(|rest| rest.strip_prefix(':'));
+    if let Some(text) = port_text {
+        if !matches!(text.parse::<u16>(), Ok(1..)) {
+            return Err(Error::invalid(format!(
+                "proxy {shown:?}: the port must be a number from 1 to 65535"
+            )));
+        }
+    }
+    Ok(proxy)
+}
+
+/// A proxy URL with whatever stands before its last `@` (its user and password) hidden.
+fn without_credentials(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => url.split_at(i + 3),
+        None => ("", url),
+    };
+    match rest.rfind('@') {
+        Some(at) => format!("{scheme}***@{}", &rest[at + 1..]),
+        None => url.to_owned(),
     }
 }
 
@@ -285,6 +369,62 @@ mod tests {
         ] {
             assert!(check_base_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_proxy_is_an_http_connect_proxy_with_a_real_port() {
+        for ok in [
+            "http://127.0.0.1:3128",
+            "http://proxy.pos.lan",
+            "proxy.pos.lan:8080",
+            "http://user:p%40ss@proxy:3128",
+            "http://[::1]:3128",
+            "https://proxy:443",
+        ] {
+            assert!(proxy(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(proxy("http://[::1]:3128").unwrap().port(), 3128);
+        for bad in [
+            "socks5://127.0.0.1:1",
+            "SOCKS5://127.0.0.1:1",
+            "ftp://proxy:21",
+            "http://proxy:0",
+            "http://proxy:65536",
+            "http://proxy:port",
+            "http://[::1]:99999",
+            "http://",
+        ] {
+            assert!(proxy(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn header_options_must_be_printable_ascii() {
+        for bad in [
+            r#"{"access_token":"TEST-1","user_agent":"Caixa São Paulo"}"#,
+            r#"{"access_token":"TEST-1","test_scope":"sandbox✓"}"#,
+        ] {
+            let e = Config::from_json(bad).unwrap_err();
+            assert!(e.message().contains("printable ASCII"), "{}", e.message());
+        }
+        let mut c = Config::new("TEST-1").unwrap();
+        c.user_agent = "POS/1.0 (Windows 7; caja 3)".into();
+        assert!(c.check().is_ok());
+        c.test_scope = Some("açaí".into());
+        assert!(c.check().unwrap_err().message().starts_with("test_scope"));
+    }
+
+    #[test]
+    fn credentials_are_hidden_in_a_proxy_url() {
+        assert_eq!(
+            without_credentials("http://pos:pa@ss@proxy:3128"),
+            "http://***@proxy:3128"
+        );
+        assert_eq!(without_credentials("pos:pw@proxy:3128"), "***@proxy:3128");
+        assert_eq!(
+            without_credentials("http://proxy:3128"),
+            "http://proxy:3128"
+        );
     }
 
     #[test]

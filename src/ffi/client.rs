@@ -79,11 +79,23 @@ pub extern "C" fn mp_init(access_token: *const c_char, out_client: *mut *mut MpC
 /// - `connect_timeout_ms` (10000); `max_retries` (2, at most 10);
 /// - `poll_interval_ms` (1000, at least 10: the pause between reads of `mp_wait_intent`; the
 ///   real API allows one read per second);
-/// - `test_scope` (e.g. `"sandbox"`: sent as header `x-test-scope`);
-/// - `proxy` (e.g. `"http://proxy:3128"`; proxy environment variables are ignored);
-/// - `ca_file` (path of a PEM file whose certificates are trusted in addition to the bundled
-///   Mozilla roots, e.g. a corporate TLS proxy's CA);
-/// - `user_agent` (default `"mppoint/<version>"`).
+/// - `test_scope` (e.g. `"sandbox"`: sent as header `x-test-scope`; printable ASCII);
+/// - `proxy`: an HTTP CONNECT proxy, `"http://host:port"`, or `"http://user:password@host:port"`
+///   for one that asks for credentials (percent-encode `@`, `:` and `%` in them; they are sent
+///   as `Proxy-Authorization: Basic` and never shown in `mp_last_error()` or a log line);
+///   `https://` for a proxy reached over TLS, whose certificate is checked like the
+///   service's (`ca_file` included). SOCKS proxies (`socks5://`, `socks4://`, …) and a port outside 1..65535 are
+///   `MP_STATUS_INVALID_ARGUMENT`. Proxy environment variables are ignored;
+/// - `ca_file`: path of a PEM file (a regular file of at most 4 MB) whose certificates are
+///   trusted in addition to the bundled Mozilla roots, e.g. a corporate TLS proxy's CA. It
+///   must hold CA certificates: a self-signed server certificate marked as a CA (what
+///   `openssl req -x509` makes by default) is refused as the server's own certificate
+///   (`MP_STATUS_TLS`, "CaUsedAsEndEntity"). Instead make a small CA, sign the server's
+///   certificate with it and put the CA's certificate here; or make the self-signed
+///   certificate with `-addext basicConstraints=critical,CA:FALSE` and the server's name in
+///   `subjectAltName`. A file that is missing, not a regular file (a FIFO, a device, a
+///   directory), larger than 4 MB or without a certificate is `MP_STATUS_INVALID_ARGUMENT`;
+/// - `user_agent` (default `"mppoint/<version>"`; printable ASCII).
 ///
 /// `out_client` receives the client on `MP_STATUS_OK`; free it with `mp_free`.
 #[no_mangle]

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -993,6 +994,39 @@ static void test_options(void)
             unlink(path);
         }
     }
+    /* A ca_file that is not a regular file is refused at once: /dev/zero used to be read
+     * until memory ran out, a FIFO to block init forever (the alarm turns a hang into a
+     * failure). */
+    snprintf(o, sizeof o, "{\"access_token\":\"%s\",\"ca_file\":\"/dev/zero\"}", t);
+    expect_options_invalid(__LINE__, o, "not a regular file");
+    {
+        char fifo[64];
+        snprintf(fifo, sizeof fifo, "/tmp/mppoint-abi-ca-%ld.fifo", (long)getpid());
+        unlink(fifo);
+        if (mkfifo(fifo, 0600) == 0) {
+            alarm(30);
+            snprintf(o, sizeof o, "{\"access_token\":\"%s\",\"ca_file\":\"%s\"}", t, fifo);
+            expect_options_invalid(__LINE__, o, "not a regular file");
+            alarm(0);
+            unlink(fifo);
+        } else {
+            CHECKF(0, "mkfifo(%s): %s", fifo, strerror(errno));
+        }
+    }
+    /* Header values must be printable ASCII: bytes above 127 made every call fail. */
+    snprintf(o, sizeof o, "{\"access_token\":\"%s\",\"user_agent\":\"Caixa S\xc3\xa3o Paulo\"}", t);
+    expect_options_invalid(__LINE__, o, "user_agent");
+    expect_options_invalid(__LINE__, o, "printable ASCII");
+    snprintf(o, sizeof o, "{\"access_token\":\"%s\",\"test_scope\":\"sandbox\xe2\x9c\x93\"}", t);
+    expect_options_invalid(__LINE__, o, "test_scope");
+    /* Only HTTP CONNECT proxies: a SOCKS proxy used to be accepted and then ignored. */
+    snprintf(o, sizeof o, "{\"access_token\":\"%s\",\"proxy\":\"socks5://127.0.0.1:1\"}", t);
+    expect_options_invalid(__LINE__, o, "SOCKS");
+    snprintf(o, sizeof o, "{\"access_token\":\"%s\",\"proxy\":\"http://127.0.0.1:99999\"}", t);
+    expect_options_invalid(__LINE__, o, "port");
+    snprintf(o, sizeof o, "{\"access_token\":\"%s\",\"proxy\":\"socks5://pos:Pr0xyPassw0rd@127.0.0.1:1080\"}", t);
+    expect_options_invalid(__LINE__, o, "SOCKS");
+    CHECKF(strstr(ERR(), "Pr0xyPassw0rd") == NULL, "the proxy password in mp_last_error(): %s", ERR());
     snprintf(o, sizeof o, "{\"access_token\":\"%s\",\"bogus_option\":1}", t);
     expect_options_invalid(__LINE__, o, "bogus_option");
     snprintf(o, sizeof o, "{\"access_token\":\"%s\",\"Base_URL\":\"http://127.0.0.1:1\"}", t);
@@ -1037,6 +1071,8 @@ static void test_options(void)
     snprintf(o, sizeof o, "{\"access_token\":\"%s\",\"site\":\"MLM\"}", t);
     expect_options_ok(__LINE__, o);
     snprintf(o, sizeof o, "{\"access_token\":\"%s\",\"max_retries\":10,\"proxy\":\"http://127.0.0.1:3128\"}", t);
+    expect_options_ok(__LINE__, o);
+    snprintf(o, sizeof o, "{\"access_token\":\"%s\",\"proxy\":\"http://pos:pw@127.0.0.1:3128\"}", t);
     expect_options_ok(__LINE__, o);
     snprintf(o, sizeof o,
              "{\"access_token\":\"%s\",\"base_url\":\"%s\",\"site\":\"MLA\",\"timeout_ms\":5000,"

@@ -144,6 +144,8 @@ impl Config {
     /// header that HTTP does not allow) or go where it should not (a proxy that ureq would
     /// not use).
     pub(crate) fn check(&self) -> Result<()> {
+        // `base_url` is a public field: a hand-set one gets the same rule as the option.
+        check_base_url(&self.base_url)?;
         header_text("user_agent", &self.user_agent)?;
         if let Some(scope) = &self.test_scope {
             header_text("test_scope", scope)?;
@@ -425,6 +427,16 @@ mod tests {
             without_credentials("http://proxy:3128"),
             "http://proxy:3128"
         );
+    }
+
+    #[test]
+    fn a_base_url_set_by_hand_is_checked_when_the_client_is_made() {
+        let mut c = Config::new("TEST-1").unwrap();
+        c.base_url = "http://api.mercadopago.com".into();
+        let e = crate::Client::new(c)
+            .err()
+            .expect("plain http to a remote host is refused");
+        assert!(e.message().contains("not https"), "{}", e.message());
     }
 
     #[test]

@@ -71,7 +71,8 @@ pub struct Error {
 /// - An answer garbled on the way (a success whose body is not the JSON object the API
 ///   documents): made transient where it is found, with [`Error::garbled`].
 ///
-/// Everything else is permanent: 401/403 (the token or its permissions must change), 404 (the
+/// Everything else is permanent, and so is a proxy's 4xx refusal of its tunnel (made so with
+/// [`Error::permanent`]): 401/403 (the token or its permissions must change), 404 (the
 /// object does not exist), any other 4xx (the service refuses the request itself), TLS (the
 /// certificate or the trust settings must change), redirects and oversized answers (the
 /// configuration is wrong), invalid arguments.
@@ -164,6 +165,13 @@ impl Error {
     /// JSON): transient, since the next answer may well be whole.
     pub(crate) fn garbled(mut self) -> Error {
         self.transient = true;
+        self
+    }
+
+    /// Marks a failure of a transient kind that the same request meets again (a proxy that
+    /// refuses the tunnel with a 4xx).
+    pub(crate) fn permanent(mut self) -> Error {
+        self.transient = false;
         self
     }
 

@@ -438,6 +438,11 @@ fn transport_failure(e: ureq::Error, budget: Duration, https: bool) -> Failure {
         U::BadUri(_) | U::InvalidProxyUrl | U::Http(_) => {
             Error::invalid(format!("the request could not be built: {e}"))
         }
+        // A proxy that refuses the tunnel with a 4xx (407: wrong credentials, 403: target
+        // not allowed) refuses it again: only its 5xx or silence may pass.
+        U::ConnectProxyFailed(ref reason) if proxy_refusal(reason) => {
+            Error::new(ErrorKind::Network, format!("network failure: {e}")).permanent()
+        }
         U::HostNotFound | U::ConnectionFailed | U::ConnectProxyFailed(_) | U::Protocol(_) => {
             Error::new(ErrorKind::Network, format!("network failure: {e}"))
         }
@@ -451,6 +456,14 @@ fn transport_failure(e: ureq::Error, budget: Duration, https: bool) -> Failure {
         retry_after: None,
         maybe_processed,
     }
+}
+
+/// Whether ureq's reason for a failed CONNECT is a 4xx answer of the proxy
+/// ("proxy server responded 407/Proxy Authentication Required").
+fn proxy_refusal(reason: &str) -> bool {
+    reason
+        .split_once("responded ")
+        .is_some_and(|(_, status)| status.starts_with('4'))
 }
 
 /// Whether a request may have left before this transport failure: failures to resolve, to

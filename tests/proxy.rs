@@ -121,6 +121,13 @@ fn a_refused_password_is_a_network_error_that_never_shows_it() {
     assert_eq!(err.kind(), ErrorKind::Network, "{}", err.message());
     assert!(err.message().contains("407"), "{}", err.message());
     assert!(!err.message().contains(PASSWORD), "{}", err.message());
+    assert!(!err.is_transient(), "a refused password is refused again");
+    assert_eq!(
+        proxy.seen().len(),
+        1,
+        "not retried: {:?}",
+        proxy.seen().len()
+    );
     let lines = lines.lock().unwrap();
     assert!(!lines.is_empty());
     for line in lines.iter() {

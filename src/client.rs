@@ -1,23 +1,16 @@
 //! `Client`: one per access token, shared by every thread of the POS. It owns one ureq
 //! `Agent`, so connections to the service are kept alive between calls.
 
-use std::fs;
-use std::io::Read;
-use std::sync::Arc;
-
 use serde_json::{json, Value};
-use ureq::config::AutoHeaderValue;
-use ureq::tls::{Certificate, RootCerts, TlsConfig};
-use ureq::Agent;
 
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{Call, FixedHeaders, Method, Reply};
-use crate::log::{LogLevel, LogSink, Logger};
+use crate::log::{LogLevel, LogSink};
 use crate::model::{
     day_number, validate_date, validate_id, DeviceFilters, IntentState, OperatingMode,
 };
 use crate::secret;
+use crate::transport::{Call, Method, Reply, Transport};
 
 const API: &str = "/point/integration-api";
 /// Longest span `endDate - startDate` of the events query, in days, as the service enforces.
@@ -27,9 +20,7 @@ const MAX_EVENT_RANGE_DAYS: i64 = 30;
 /// threads; every method is a blocking call.
 pub struct Client {
     pub(crate) config: Config,
-    pub(crate) agent: Agent,
-    pub(crate) headers: FixedHeaders,
-    pub(crate) logger: Logger,
+    pub(crate) transport: Transport,
     /// Keeps the token on the list of texts that are never shown (see `secret`).
     _secret: secret::Registration,
 }
@@ -39,37 +30,10 @@ impl Client {
     /// HTTP does not allow. Nothing is sent.
     pub fn new(config: Config) -> Result<Client> {
         config.check()?;
-        // Environment proxy variables are ignored on purpose: a POS machine's stray
-        // HTTPS_PROXY should not silently reroute payments. Set `proxy` instead.
-        let proxy = config
-            .proxy
-            .as_deref()
-            .map(crate::config::proxy)
-            .transpose()?;
-        let mut tls = TlsConfig::builder();
-        if let Some(path) = &config.ca_file {
-            tls = tls.root_certs(roots_with(path)?);
-        }
-        let headers = FixedHeaders::new(&config)?;
-        let agent_config = Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(config.timeout))
-            .timeout_connect(Some(config.connect_timeout))
-            // Sent by `http` with the other fixed headers, made once instead of per request.
-            .user_agent(AutoHeaderValue::None)
-            .proxy(proxy)
-            .tls_config(tls.build())
-            // Redirects would resend the Authorization header to wherever they point; a 3xx
-            // is returned as it is and reported as an unexpected answer.
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .build();
         Ok(Client {
             _secret: secret::Registration::new(&config.access_token),
-            agent: crate::tcp::agent(agent_config),
-            headers,
+            transport: Transport::new(&config)?,
             config,
-            logger: Logger::default(),
         })
     }
 
@@ -80,14 +44,14 @@ impl Client {
     /// Installs (or with `None` removes) the sink that receives log lines at `min_level` and
     /// more severe.
     pub fn set_logger(&self, sink: Option<LogSink>, min_level: LogLevel) {
-        self.logger.set(sink, min_level);
+        self.transport.set_logger(sink, min_level);
     }
 
     /// `GET /devices`: the terminals of this account.
     pub fn list_devices(&self, filters: &DeviceFilters) -> Result<Reply> {
         let mut call = Call::new(Method::Get, format!("{API}/devices"));
         call.query = filters.query();
-        json_reply(self.execute(&call)?)
+        json_reply(self.transport.execute(&call)?)
     }
 
     /// `PATCH /devices/{id}`: switches a terminal between PDV (integrated) and STANDALONE. The
@@ -96,7 +60,7 @@ impl Client {
         validate_id("device id", device_id)?;
         let mut call = Call::new(Method::Patch, format!("{API}/devices/{device_id}"));
         call.body = Some(json!({ "operating_mode": mode.as_str() }));
-        json_reply(self.execute(&call)?)
+        json_reply(self.transport.execute(&call)?)
     }
 
     /// `POST /devices/{id}/payment-intents`. `body` must already be validated
@@ -119,7 +83,7 @@ impl Client {
         call.body = Some(body.clone());
         call.idempotency_key = idempotency_key;
         call.conflict = ErrorKind::DeviceBusy;
-        created(self.execute(&call), "payment intent")
+        created(self.transport.execute(&call), "payment intent")
     }
 
     /// `GET /payment-intents/{id}`: the intent and its state. The service allows one read per
@@ -136,7 +100,7 @@ impl Client {
         validate_id("intent id", intent_id)?;
         let mut call = Call::new(Method::Get, format!("{API}/payment-intents/{intent_id}"));
         call.budget = budget;
-        let reply = self.execute(&call)?;
+        let reply = self.transport.execute(&call)?;
         Ok((reply.state()?, reply))
     }
 
@@ -150,7 +114,7 @@ impl Client {
             format!("{API}/devices/{device_id}/payment-intents/{intent_id}"),
         );
         call.conflict = ErrorKind::IntentLocked;
-        json_reply(self.execute(&call)?)
+        json_reply(self.transport.execute(&call)?)
     }
 
     /// `GET /payment-intents/{id}/events`: the intent's last state change.
@@ -160,7 +124,7 @@ impl Client {
             Method::Get,
             format!("{API}/payment-intents/{intent_id}/events"),
         );
-        json_reply(self.execute(&call)?)
+        json_reply(self.transport.execute(&call)?)
     }
 
     /// `GET /payment-intents/events?startDate&endDate`: every intent's last state change in a
@@ -185,7 +149,7 @@ impl Client {
             ("startDate", start_date.to_owned()),
             ("endDate", end_date.to_owned()),
         ];
-        json_reply(self.execute(&call)?)
+        json_reply(self.transport.execute(&call)?)
     }
 
     /// `POST /devices/{id}/refund`: sends a refund of `payment_id` to a terminal, where the
@@ -212,7 +176,7 @@ impl Client {
         call.body = Some(body);
         call.idempotency_key = idempotency_key;
         call.conflict = ErrorKind::DeviceBusy;
-        created(self.execute(&call), "refund")
+        created(self.transport.execute(&call), "refund")
     }
 
     /// `GET /refund/{id}`: the refund intent and its state (the same states as a payment
@@ -229,7 +193,7 @@ impl Client {
         validate_id("refund id", refund_id)?;
         let mut call = Call::new(Method::Get, format!("{API}/refund/{refund_id}"));
         call.budget = budget;
-        let reply = self.execute(&call)?;
+        let reply = self.transport.execute(&call)?;
         Ok((reply.state()?, reply))
     }
 
@@ -243,7 +207,7 @@ impl Client {
             format!("{API}/devices/{device_id}/refund/{refund_id}"),
         );
         call.conflict = ErrorKind::IntentLocked;
-        json_reply(self.execute(&call)?)
+        json_reply(self.transport.execute(&call)?)
     }
 
     /// `GET /v1/payments/{id}` (the Payments API): what a receipt needs — card brand and
@@ -251,7 +215,7 @@ impl Client {
     /// decimals (`15.0`), unlike the intents' minor units; the body is passed through as sent.
     pub fn payment(&self, payment_id: &str) -> Result<Reply> {
         validate_payment_id(payment_id)?;
-        json_reply(self.execute(&Call::new(
+        json_reply(self.transport.execute(&Call::new(
             Method::Get,
             format!("/v1/payments/{payment_id}"),
         ))?)
@@ -268,13 +232,16 @@ impl Client {
         }
         let mut call = Call::new(Method::Post, "/users/test_user".to_string());
         call.body = Some(json!({ "site_id": site_id }));
-        json_reply(self.execute(&call)?)
+        json_reply(self.transport.execute(&call)?)
     }
 
     /// `GET /integrators`: `{token, webhook, is_valid_webhook}`; `token` is the secret that
     /// signs webhook challenges.
     pub fn integrator(&self) -> Result<Reply> {
-        json_reply(self.execute(&Call::new(Method::Get, format!("{API}/integrators")))?)
+        json_reply(
+            self.transport
+                .execute(&Call::new(Method::Get, format!("{API}/integrators")))?,
+        )
     }
 
     /// `PATCH /integrators`: registers the webhook URL.
@@ -289,17 +256,18 @@ impl Client {
         }
         let mut call = Call::new(Method::Patch, format!("{API}/integrators"));
         call.body = Some(json!({ "webhook": url }));
-        self.execute(&call)
+        self.transport.execute(&call)
     }
 
     /// `POST /integrators/check`: the service sends the challenge to the webhook and checks
     /// its HMAC answer.
     pub fn check_webhook(&self) -> Result<Reply> {
-        self.execute(&Call::new(Method::Post, format!("{API}/integrators/check")))
+        self.transport
+            .execute(&Call::new(Method::Post, format!("{API}/integrators/check")))
     }
 
     pub(crate) fn log(&self, level: LogLevel, line: impl FnOnce() -> String) {
-        self.logger.log(level, line);
+        self.transport.log(level, line);
     }
 }
 
@@ -351,89 +319,6 @@ fn validate_idempotency_key(key: &str) -> Result<()> {
     Ok(())
 }
 
-/// The most a `ca_file` may hold. Mozilla's whole root set is about 200 kB as PEM; a file
-/// larger than this is not a CA bundle (and `/dev/zero` would never end).
-const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
-
-/// The bundled Mozilla roots plus the certificates of a PEM file (a corporate proxy's CA).
-fn roots_with(path: &str) -> Result<RootCerts> {
-    let pem = read_ca_file(path)?;
-    let mut extra = Vec::new();
-    for item in ureq::tls::parse_pem(&pem) {
-        match item {
-            Ok(ureq::tls::PemItem::Certificate(cert)) => extra.push(cert),
-            Ok(_) => {}
-            Err(e) => return Err(Error::invalid(format!("ca_file {path:?}: {e}"))),
-        }
-    }
-    if extra.is_empty() {
-        return Err(Error::invalid(format!(
-            "ca_file {path:?} holds no PEM certificate"
-        )));
-    }
-    let mut all: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-        .iter()
-        .map(|der| Certificate::from_der(der.as_ref()).to_owned())
-        .collect();
-    all.extend(extra);
-    Ok(RootCerts::Specific(Arc::new(all)))
-}
-
-/// Reads a `ca_file`: a regular file only (a FIFO would block, a device never end) and at
-/// most [`MAX_CA_FILE_BYTES`].
-fn read_ca_file(path: &str) -> Result<Vec<u8>> {
-    let fail = |what: &dyn std::fmt::Display| Error::invalid(format!("ca_file {path:?}: {what}"));
-    let file = open_without_waiting(path).map_err(|e| fail(&e))?;
-    let metadata = file.metadata().map_err(|e| fail(&e))?;
-    if !metadata.is_file() {
-        return Err(fail(
-            &"is not a regular file (a PEM file of certificates is expected)",
-        ));
-    }
-    let too_big = || {
-        fail(&format_args!(
-            "is larger than {} MB, which no CA bundle is (a PEM file of certificates is expected)",
-            MAX_CA_FILE_BYTES / (1024 * 1024)
-        ))
-    };
-    if metadata.len() > MAX_CA_FILE_BYTES {
-        return Err(too_big());
-    }
-    let mut pem = Vec::with_capacity(metadata.len() as usize);
-    // Bounded even if the file grows while it is read.
-    file.take(MAX_CA_FILE_BYTES + 1)
-        .read_to_end(&mut pem)
-        .map_err(|e| fail(&e))?;
-    if pem.len() as u64 > MAX_CA_FILE_BYTES {
-        return Err(too_big());
-    }
-    Ok(pem)
-}
-
-/// Opens a file for reading without waiting for anything: opening a FIFO waits for a writer,
-/// so it is opened non-blocking (which changes nothing for a regular file) and then refused
-/// by its type.
-#[cfg(unix)]
-fn open_without_waiting(path: &str) -> std::io::Result<fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-}
-
-/// Windows has no FIFOs in the file system; a named pipe or a device is refused by its type
-/// before it is opened.
-#[cfg(not(unix))]
-fn open_without_waiting(path: &str) -> std::io::Result<fs::File> {
-    if !fs::metadata(path)?.is_file() {
-        return Err(std::io::Error::other(
-            "is not a regular file (a PEM file of certificates is expected)",
-        ));
-    }
-    fs::File::open(path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,15 +338,5 @@ mod tests {
         for bad in ["", "abc", "12 3", "-1", "1.5", &"9".repeat(21)] {
             assert!(validate_payment_id(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn a_ca_file_without_certificates_is_refused() {
-        let dir = std::env::temp_dir().join(format!("mppoint-ca-{}", std::process::id()));
-        fs::write(&dir, "not a pem").unwrap();
-        let e = roots_with(dir.to_str().unwrap()).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
-        fs::remove_file(&dir).unwrap();
-        assert!(roots_with("/nonexistent/ca.pem").is_err());
     }
 }

@@ -9,12 +9,12 @@
 mod client;
 mod config;
 mod error;
-mod http;
 mod json_path;
 mod log;
 mod model;
 mod secret;
-mod tcp;
+mod transport;
+
 mod wait;
 mod webhook;
 
@@ -23,13 +23,13 @@ mod ffi;
 pub use client::Client;
 pub use config::Config;
 pub use error::{Error, ErrorKind, Result};
-pub use http::Reply;
 pub use json_path::json_get;
 pub use log::{LogLevel, LogSink};
 pub use model::{
     simple_intent_body, validate_amount, validate_intent_body, DeviceFilters, IntentState,
     OperatingMode, Site,
 };
+pub use transport::Reply;
 pub use wait::{Progress, WaitEnd, WaitOutcome};
 pub use webhook::{parse_notification, sign_challenge, verify_signature, Notification};
 

@@ -9,7 +9,7 @@ use std::sync::Once;
 
 use super::types::MpStatus;
 use crate::error::{Error, ErrorKind};
-use crate::http::Reply;
+use crate::transport::Reply;
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());

@@ -9,9 +9,9 @@ use super::boundary::{call, call_infallible, call_void, Done};
 use super::callback::LogCallbackFn;
 use super::types::{MpClient, MpIntentState, MpLogLevel, MpStatus};
 use crate::error::Error;
-use crate::http::Reply;
 use crate::log::LogLevel;
 use crate::model::{DeviceFilters, IntentState, OperatingMode};
+use crate::transport::Reply;
 use crate::{Client, Config};
 
 /// Receives the library's log lines: method, path, HTTP status, duration, retries. Never the

@@ -131,6 +131,13 @@ enum MpStatus
      * it exists and creates it once if it does not.
      */
     MP_STATUS_OUTCOME_UNKNOWN = 16,
+    /**
+     * The API the client speaks (`"api"` of `mp_init_with_options`) has no such call:
+     * `mp_list_intent_events` and the integrator webhook calls with the Orders API, a
+     * partial refund or `mp_cancel_refund`'s counterpart where it does not exist. Nothing was
+     * sent; each function's documentation says where it applies.
+     */
+    MP_STATUS_UNSUPPORTED = 17,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

@@ -1,26 +1,34 @@
-//! `Client`: one per access token, shared by every thread of the POS. It owns one ureq
-//! `Agent`, so connections to the service are kept alive between calls.
+//! `Client`: one per access token, shared by every thread of the POS. It makes every decision
+//! of a call — what is valid, which idempotency key a create carries, when its outcome is
+//! unknown, how a wait goes — and leaves the wire format to the `Wire` of the API it speaks
+//! and the exchange to its `Transport` (which keeps connections alive between calls).
 
-use serde_json::{json, Value};
+use std::time::Duration;
 
-use crate::config::Config;
-use crate::error::{Error, ErrorKind, Result};
+use serde_json::json;
+
+use crate::config::{Api, Config};
+use crate::error::{Error, Result};
 use crate::log::{LogLevel, LogSink};
 use crate::model::{
-    day_number, validate_date, validate_id, DeviceFilters, IntentState, OperatingMode,
+    day_number, validate_date, validate_id, validate_payment_id, DeviceFilters, IntentState,
+    OperatingMode,
 };
+use crate::sale::{Kind, NewRefund, NewSale, Refund, Sale, Snapshot};
 use crate::secret;
 use crate::transport::{Call, Method, Reply, Transport};
+use crate::wait::{self, Progress, WaitOutcome};
+use crate::wire::{IntegrationApi, OrdersApi, Wire};
 
-const API: &str = "/point/integration-api";
 /// Longest span `endDate - startDate` of the events query, in days, as the service enforces.
 const MAX_EVENT_RANGE_DAYS: i64 = 30;
 
-/// A Point Integration API client. `Send + Sync`: share it (by reference or `Arc`) between
-/// threads; every method is a blocking call.
+/// A client of Mercado Pago's Point APIs. `Send + Sync`: share it (by reference or `Arc`)
+/// between threads; every method is a blocking call.
 pub struct Client {
-    pub(crate) config: Config,
-    pub(crate) transport: Transport,
+    config: Config,
+    transport: Transport,
+    wire: Box<dyn Wire>,
     /// Keeps the token on the list of texts that are never shown (see `secret`).
     _secret: secret::Registration,
 }
@@ -30,9 +38,14 @@ impl Client {
     /// HTTP does not allow. Nothing is sent.
     pub fn new(config: Config) -> Result<Client> {
         config.check()?;
+        let wire: Box<dyn Wire> = match config.api {
+            Api::Integration => Box::new(IntegrationApi),
+            Api::Orders => Box::new(OrdersApi { site: config.site }),
+        };
         Ok(Client {
             _secret: secret::Registration::new(&config.access_token),
             transport: Transport::new(&config)?,
+            wire,
             config,
         })
     }
@@ -47,88 +60,68 @@ impl Client {
         self.transport.set_logger(sink, min_level);
     }
 
-    /// `GET /devices`: the terminals of this account.
+    /// The terminals of the account: `{"devices":[{"id","pos_id","store_id",
+    /// "external_pos_id","operating_mode"}],"paging":{…}}` with either API.
     pub fn list_devices(&self, filters: &DeviceFilters) -> Result<Reply> {
-        let mut call = Call::new(Method::Get, format!("{API}/devices"));
-        call.query = filters.query();
-        json_reply(self.transport.execute(&call)?)
+        self.wire.list_devices(&self.transport, filters)
     }
 
-    /// `PATCH /devices/{id}`: switches a terminal between PDV (integrated) and STANDALONE. The
-    /// terminal applies it after a restart.
+    /// Switches a terminal between PDV (integrated) and STANDALONE. The terminal applies it
+    /// after a restart.
     pub fn set_operating_mode(&self, device_id: &str, mode: OperatingMode) -> Result<Reply> {
         validate_id("device id", device_id)?;
-        let mut call = Call::new(Method::Patch, format!("{API}/devices/{device_id}"));
-        call.body = Some(json!({ "operating_mode": mode.as_str() }));
-        json_reply(self.transport.execute(&call)?)
+        self.wire
+            .set_operating_mode(&self.transport, device_id, mode)
     }
 
-    /// `POST /devices/{id}/payment-intents`. `body` must already be validated
-    /// (`model::validate_intent_body` / `simple_intent_body`). The idempotency key is sent on
-    /// every attempt, so a retried POST never creates a second intent.
+    /// Sends a sale to a terminal. `idempotency_key`: the caller's (checked), or a fresh UUID
+    /// v4; it is sent on every retry, so a retried create never makes a second sale, and a
+    /// failure after which the sale may exist is `ErrorKind::OutcomeUnknown` carrying it.
     pub fn create_intent(
         &self,
         device_id: &str,
-        body: &Value,
+        sale: &NewSale,
         idempotency_key: Option<&str>,
-    ) -> Result<Reply> {
+    ) -> Result<Sale> {
         validate_id("device id", device_id)?;
-        if let Some(key) = idempotency_key {
-            validate_idempotency_key(key)?;
-        }
-        let mut call = Call::new(
-            Method::Post,
-            format!("{API}/devices/{device_id}/payment-intents"),
-        );
-        call.body = Some(body.clone());
-        call.idempotency_key = idempotency_key;
-        call.conflict = ErrorKind::DeviceBusy;
-        created(self.transport.execute(&call), "payment intent")
+        sale.check(self.config.site)?;
+        self.wire.check_sale(sale)?;
+        let key = self.key_for(idempotency_key)?;
+        let created = self
+            .wire
+            .create_sale(&self.transport, device_id, sale, &key);
+        settle(created, &key, Kind::Sale).map(Sale)
     }
 
-    /// `GET /payment-intents/{id}`: the intent and its state. The service allows one read per
-    /// second per intent.
-    pub fn intent(&self, intent_id: &str) -> Result<(IntentState, Reply)> {
-        self.read_intent(intent_id, None)
+    /// One read of a sale. The Point Integration API allows one read per second per intent.
+    pub fn intent(&self, intent_id: &str) -> Result<Sale> {
+        self.read(Kind::Sale, intent_id, None).map(Sale)
     }
 
-    pub(crate) fn read_intent(
+    /// Withdraws a sale the terminal has not taken yet (`OPEN`); afterwards the service
+    /// answers 409 (`IntentLocked`): only the terminal can cancel it then.
+    pub fn cancel_intent(&self, device_id: &str, intent_id: &str) -> Result<Reply> {
+        self.cancel(Kind::Sale, device_id, intent_id)
+    }
+
+    /// Reads the sale every `poll_interval` until it is final (see `wait::wait`).
+    pub fn wait_intent(
         &self,
         intent_id: &str,
-        budget: Option<std::time::Duration>,
-    ) -> Result<(IntentState, Reply)> {
-        validate_id("intent id", intent_id)?;
-        let mut call = Call::new(Method::Get, format!("{API}/payment-intents/{intent_id}"));
-        call.budget = budget;
-        let reply = self.transport.execute(&call)?;
-        Ok((reply.state()?, reply))
+        timeout: Duration,
+        progress: &mut dyn FnMut(IntentState, &str) -> Progress,
+    ) -> Result<WaitOutcome> {
+        self.wait(Kind::Sale, intent_id, timeout, progress)
     }
 
-    /// `DELETE /devices/{device}/payment-intents/{id}`: only while the intent is not yet on
-    /// the terminal; afterwards the service answers 409 (`IntentLocked`).
-    pub fn cancel_intent(&self, device_id: &str, intent_id: &str) -> Result<Reply> {
-        validate_id("device id", device_id)?;
-        validate_id("intent id", intent_id)?;
-        let mut call = Call::new(
-            Method::Delete,
-            format!("{API}/devices/{device_id}/payment-intents/{intent_id}"),
-        );
-        call.conflict = ErrorKind::IntentLocked;
-        json_reply(self.transport.execute(&call)?)
-    }
-
-    /// `GET /payment-intents/{id}/events`: the intent's last state change.
+    /// The sale's last state change: `{"status","created_on"}`.
     pub fn intent_last_event(&self, intent_id: &str) -> Result<Reply> {
         validate_id("intent id", intent_id)?;
-        let call = Call::new(
-            Method::Get,
-            format!("{API}/payment-intents/{intent_id}/events"),
-        );
-        json_reply(self.transport.execute(&call)?)
+        self.wire.last_event(&self.transport, intent_id)
     }
 
-    /// `GET /payment-intents/events?startDate&endDate`: every intent's last state change in a
-    /// date range (at most 30 days), to reconcile after a crash.
+    /// Every sale's last state change in a date range (at most 30 days), to reconcile after a
+    /// crash (Point Integration API only).
     pub fn intent_events(&self, start_date: &str, end_date: &str) -> Result<Reply> {
         validate_date("start date", start_date)?;
         validate_date("end date", end_date)?;
@@ -144,81 +137,59 @@ impl Client {
                  {MAX_EVENT_RANGE_DAYS}: ask for the range in parts"
             )));
         }
-        let mut call = Call::new(Method::Get, format!("{API}/payment-intents/events"));
-        call.query = vec![
-            ("startDate", start_date.to_owned()),
-            ("endDate", end_date.to_owned()),
-        ];
-        json_reply(self.transport.execute(&call)?)
+        self.wire.events(&self.transport, start_date, end_date)
     }
 
-    /// `POST /devices/{id}/refund`: sends a refund of `payment_id` to a terminal, where the
-    /// card is presented again. `additional_info` (e.g. `{"print_on_terminal":
-    /// ["SELLER_TICKET","BUYER_TICKET"]}`) is sent as given. The idempotency key works as for
-    /// `create_intent`, so a retried refund never refunds twice.
+    /// Sends a refund. The idempotency key works as for `create_intent`, so a retried refund
+    /// never refunds twice.
     pub fn create_refund(
         &self,
         device_id: &str,
-        payment_id: &str,
-        additional_info: Option<&Value>,
+        refund: &NewRefund,
         idempotency_key: Option<&str>,
-    ) -> Result<Reply> {
+    ) -> Result<Refund> {
         validate_id("device id", device_id)?;
-        validate_payment_id(payment_id)?;
-        if let Some(key) = idempotency_key {
-            validate_idempotency_key(key)?;
+        validate_id("payment id", &refund.payment_id)?;
+        if let Some(amount) = refund.amount {
+            crate::model::validate_amount(amount, self.config.site)?;
         }
-        let mut body = json!({ "payment_id": payment_id });
-        if let Some(info) = additional_info {
-            body["additional_info"] = info.clone();
-        }
-        let mut call = Call::new(Method::Post, format!("{API}/devices/{device_id}/refund"));
-        call.body = Some(body);
-        call.idempotency_key = idempotency_key;
-        call.conflict = ErrorKind::DeviceBusy;
-        created(self.transport.execute(&call), "refund")
+        let key = self.key_for(idempotency_key)?;
+        let created = self
+            .wire
+            .create_refund(&self.transport, device_id, refund, &key);
+        settle(created, &key, Kind::Refund).map(Refund)
     }
 
-    /// `GET /refund/{id}`: the refund intent and its state (the same states as a payment
-    /// intent).
-    pub fn refund(&self, refund_id: &str) -> Result<(IntentState, Reply)> {
-        self.read_refund(refund_id, None)
+    /// One read of a refund.
+    pub fn refund(&self, refund_id: &str) -> Result<Refund> {
+        self.read(Kind::Refund, refund_id, None).map(Refund)
     }
 
-    pub(crate) fn read_refund(
+    /// Withdraws a refund the terminal has not taken yet (Point Integration API only).
+    pub fn cancel_refund(&self, device_id: &str, refund_id: &str) -> Result<Reply> {
+        self.cancel(Kind::Refund, device_id, refund_id)
+    }
+
+    /// As [`Client::wait_intent`], for a refund.
+    pub fn wait_refund(
         &self,
         refund_id: &str,
-        budget: Option<std::time::Duration>,
-    ) -> Result<(IntentState, Reply)> {
-        validate_id("refund id", refund_id)?;
-        let mut call = Call::new(Method::Get, format!("{API}/refund/{refund_id}"));
-        call.budget = budget;
-        let reply = self.transport.execute(&call)?;
-        Ok((reply.state()?, reply))
+        timeout: Duration,
+        progress: &mut dyn FnMut(IntentState, &str) -> Progress,
+    ) -> Result<WaitOutcome> {
+        self.wait(Kind::Refund, refund_id, timeout, progress)
     }
 
-    /// `DELETE /devices/{device}/refund/{id}`: only while the refund is not yet on the
-    /// terminal; afterwards 409 (`IntentLocked`).
-    pub fn cancel_refund(&self, device_id: &str, refund_id: &str) -> Result<Reply> {
-        validate_id("device id", device_id)?;
-        validate_id("refund id", refund_id)?;
-        let mut call = Call::new(
-            Method::Delete,
-            format!("{API}/devices/{device_id}/refund/{refund_id}"),
-        );
-        call.conflict = ErrorKind::IntentLocked;
-        json_reply(self.transport.execute(&call)?)
-    }
-
-    /// `GET /v1/payments/{id}` (the Payments API): what a receipt needs — card brand and
-    /// digits, authorization code, installments, status and status_detail. Its amounts are
-    /// decimals (`15.0`), unlike the intents' minor units; the body is passed through as sent.
+    /// `GET /v1/payments/{id}` (the Payments API, for either API's sales): what a receipt
+    /// needs — card brand and digits, authorization code, installments, status and
+    /// status_detail. Its amounts are decimals (`15.0`), unlike the sales' minor units; the
+    /// body is passed through as sent.
     pub fn payment(&self, payment_id: &str) -> Result<Reply> {
         validate_payment_id(payment_id)?;
-        json_reply(self.transport.execute(&Call::new(
-            Method::Get,
-            format!("/v1/payments/{payment_id}"),
-        ))?)
+        let call = Call::new(Method::Get, format!("/v1/payments/{payment_id}"));
+        let reply = self.transport.execute(&call)?;
+        reply.json()?;
+        Ok(reply)
     }
 
     /// `POST /users/test_user`: a test account for `site_id` (`"MLA"`, `"MLB"`, `"MLM"`, …),
@@ -232,19 +203,18 @@ impl Client {
         }
         let mut call = Call::new(Method::Post, "/users/test_user".to_string());
         call.body = Some(json!({ "site_id": site_id }));
-        json_reply(self.transport.execute(&call)?)
+        let reply = self.transport.execute(&call)?;
+        reply.json()?;
+        Ok(reply)
     }
 
-    /// `GET /integrators`: `{token, webhook, is_valid_webhook}`; `token` is the secret that
-    /// signs webhook challenges.
+    /// `{token, webhook, is_valid_webhook}`; `token` is the secret that signs webhook
+    /// challenges (Point Integration API only).
     pub fn integrator(&self) -> Result<Reply> {
-        json_reply(
-            self.transport
-                .execute(&Call::new(Method::Get, format!("{API}/integrators")))?,
-        )
+        self.wire.integrator(&self.transport)
     }
 
-    /// `PATCH /integrators`: registers the webhook URL.
+    /// Registers the webhook URL (Point Integration API only).
     pub fn set_webhook(&self, url: &str) -> Result<Reply> {
         let lower = url.to_ascii_lowercase();
         if !(lower.starts_with("https://") || lower.starts_with("http://"))
@@ -254,59 +224,67 @@ impl Client {
                 "webhook URL {url:?} must be an http:// or https:// URL without spaces"
             )));
         }
-        let mut call = Call::new(Method::Patch, format!("{API}/integrators"));
-        call.body = Some(json!({ "webhook": url }));
-        self.transport.execute(&call)
+        self.wire.set_webhook(&self.transport, url)
     }
 
-    /// `POST /integrators/check`: the service sends the challenge to the webhook and checks
-    /// its HMAC answer.
+    /// Has the service send the challenge to the webhook and check its HMAC answer (Point
+    /// Integration API only).
     pub fn check_webhook(&self) -> Result<Reply> {
-        self.transport
-            .execute(&Call::new(Method::Post, format!("{API}/integrators/check")))
+        self.wire.check_webhook(&self.transport)
+    }
+
+    /// One read of a sale or a refund, within `budget` (the client's `timeout` if `None`).
+    pub(crate) fn read(&self, kind: Kind, id: &str, budget: Option<Duration>) -> Result<Snapshot> {
+        validate_id(&format!("{} id", kind.noun()), id)?;
+        self.wire.read(&self.transport, kind, id, budget)
+    }
+
+    fn cancel(&self, kind: Kind, device_id: &str, id: &str) -> Result<Reply> {
+        validate_id("device id", device_id)?;
+        validate_id(&format!("{} id", kind.noun()), id)?;
+        let key = new_key();
+        self.wire.cancel(&self.transport, kind, device_id, id, &key)
+    }
+
+    fn wait(
+        &self,
+        kind: Kind,
+        id: &str,
+        timeout: Duration,
+        progress: &mut dyn FnMut(IntentState, &str) -> Progress,
+    ) -> Result<WaitOutcome> {
+        validate_id(&format!("{} id", kind.noun()), id)?;
+        wait::wait(self, kind, id, timeout, progress)
     }
 
     pub(crate) fn log(&self, level: LogLevel, line: impl FnOnce() -> String) {
         self.transport.log(level, line);
     }
-}
 
-/// The service documents JSON objects for these calls; anything else is `BadResponse`.
-fn json_reply(reply: Reply) -> Result<Reply> {
-    reply.json()?;
-    Ok(reply)
-}
-
-/// The end of a create: the created object must come back with its id, or the caller could
-/// never follow it. A failure after which the object may exist (the request may have been
-/// processed, or a success came back unreadable) is `OutcomeUnknown`, with the key to send
-/// the same request again.
-fn created(result: Result<Reply>, noun: &str) -> Result<Reply> {
-    let reply = result.map_err(|e| e.settle_create(noun))?;
-    let key = reply.idempotency_key.as_deref();
-    let unreadable = |e: Error| e.with_idempotency_key(key).maybe_delivered(true);
-    match reply.json() {
-        Ok(object) if object.get("id").is_some_and(Value::is_string) => Ok(reply),
-        Ok(_) => Err(unreadable(Error::http(
-            ErrorKind::BadResponse,
-            reply.status,
-            format!("HTTP {}: the created {noun} has no \"id\"", reply.status),
-            reply.body.clone(),
-        ))
-        .settle_create(noun)),
-        Err(e) => Err(unreadable(e).settle_create(noun)),
+    /// The key a create sends: the caller's, checked against the rules of HTTP headers and of
+    /// the API, or a fresh UUID v4.
+    fn key_for(&self, given: Option<&str>) -> Result<String> {
+        let key = match given {
+            Some(key) => {
+                validate_idempotency_key(key)?;
+                key.to_owned()
+            }
+            None => new_key(),
+        };
+        self.wire.check_key(&key)?;
+        Ok(key)
     }
 }
 
-/// Payment ids are numbers (sent as decimal strings); anything else is a caller's mix-up
-/// with an intent id, caught before a request is made.
-fn validate_payment_id(id: &str) -> Result<()> {
-    if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::invalid(format!(
-            "payment id {id:?} must be the payment's number, digits only"
-        )));
-    }
-    Ok(())
+fn new_key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// The end of a create: a failure after which the object may exist (the request may have
+/// been processed, or a success came back unreadable) is `OutcomeUnknown`, with the key to
+/// send the same request again. Every failure names the key it sent.
+fn settle(created: Result<Snapshot>, key: &str, kind: Kind) -> Result<Snapshot> {
+    created.map_err(|e| e.with_idempotency_key(Some(key)).settle_create(kind.noun()))
 }
 
 /// A key goes into a header: visible ASCII only, and short enough for any gateway.
@@ -330,13 +308,5 @@ mod tests {
         assert!(validate_idempotency_key("a b").is_err());
         assert!(validate_idempotency_key("a\nb").is_err());
         assert!(validate_idempotency_key(&"k".repeat(129)).is_err());
-    }
-
-    #[test]
-    fn payment_ids_are_digits() {
-        assert!(validate_payment_id("20000000001").is_ok());
-        for bad in ["", "abc", "12 3", "-1", "1.5", &"9".repeat(21)] {
-            assert!(validate_payment_id(bad).is_err(), "{bad:?}");
-        }
     }
 }

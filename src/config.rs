@@ -17,6 +17,8 @@ pub(crate) const DEFAULT_BASE_URL: &str = "https://api.mercadopago.com";
 #[derive(Clone)]
 pub struct Config {
     pub(crate) access_token: String,
+    /// Which of Mercado Pago's APIs the client speaks.
+    pub api: Api,
     pub base_url: String,
     pub site: Option<Site>,
     /// The most one call may take, retries and backoff included.
@@ -40,6 +42,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("access_token", &"[REDACTED]")
+            .field("api", &self.api)
             .field("base_url", &self.base_url)
             .field("site", &self.site)
             .field("timeout", &self.timeout)
@@ -60,6 +63,7 @@ impl fmt::Debug for Config {
 #[serde(deny_unknown_fields)]
 struct Options {
     access_token: String,
+    api: Option<Api>,
     base_url: Option<String>,
     site: Option<Site>,
     timeout_ms: Option<u64>,
@@ -70,6 +74,28 @@ struct Options {
     proxy: Option<String>,
     ca_file: Option<String>,
     user_agent: Option<String>,
+}
+
+/// Mercado Pago's two APIs for Point terminals, behind the same calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum Api {
+    /// The Point Integration API (`/point/integration-api`), the default: deprecated by
+    /// Mercado Pago, but what existing integrations are certified on.
+    #[default]
+    #[serde(rename = "integration")]
+    Integration,
+    /// The Orders API (`/v1/orders`, `/terminals/v1`), which new integrations must use.
+    #[serde(rename = "orders")]
+    Orders,
+}
+
+impl Api {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Api::Integration => "integration",
+            Api::Orders => "orders",
+        }
+    }
 }
 
 /// Below this a wait would hammer the service; the real API allows one read per second.
@@ -83,6 +109,7 @@ impl Config {
         check_token(access_token)?;
         Ok(Config {
             access_token: access_token.to_owned(),
+            api: Api::Integration,
             base_url: DEFAULT_BASE_URL.to_owned(),
             site: None,
             timeout: Duration::from_millis(30_000),
@@ -107,6 +134,7 @@ impl Config {
             config.base_url = check_base_url(&url)?;
         }
         config.site = options.site;
+        config.api = options.api.unwrap_or_default();
         if let Some(ms) = options.timeout_ms {
             config.timeout = positive_ms("timeout_ms", ms)?;
         }
@@ -149,6 +177,12 @@ impl Config {
         header_text("user_agent", &self.user_agent)?;
         if let Some(scope) = &self.test_scope {
             header_text("test_scope", scope)?;
+            if self.api == Api::Orders {
+                return Err(Error::invalid(
+                    "test_scope is a header of the Point Integration API only: the Orders API \
+                     has no sandbox header (test with a test account's credentials instead)",
+                ));
+            }
         }
         if let Some(url) = &self.proxy {
             proxy(url)?;
@@ -317,6 +351,21 @@ mod tests {
         assert_eq!(c.max_retries, 2);
         assert_eq!(c.poll_interval, Duration::from_secs(1));
         assert!(c.user_agent.starts_with("mppoint/"));
+    }
+
+    #[test]
+    fn the_api_is_integration_unless_orders_is_asked_for() {
+        let c = Config::from_json(r#"{"access_token":"TEST-1"}"#).unwrap();
+        assert_eq!(c.api, Api::Integration);
+        let c = Config::from_json(r#"{"access_token":"TEST-1","api":"orders"}"#).unwrap();
+        assert_eq!(c.api, Api::Orders);
+        for bad in [
+            r#"{"access_token":"TEST-1","api":"Orders"}"#,
+            r#"{"access_token":"TEST-1","api":"v2"}"#,
+            r#"{"access_token":"TEST-1","api":"orders","test_scope":"sandbox"}"#,
+        ] {
+            assert!(Config::from_json(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -46,6 +46,10 @@ pub enum ErrorKind {
     /// object may exist. Sending the same request again with the same idempotency key
     /// (`Error::idempotency_key`) returns it if it does, and creates it once if not.
     OutcomeUnknown,
+    /// The API the client speaks has no such call (the Orders API has no events list and no
+    /// integrator webhook calls, the Point Integration API no partial refund); nothing was
+    /// sent.
+    Unsupported,
 }
 
 /// A failed operation.

@@ -12,23 +12,24 @@ mod error;
 mod json_path;
 mod log;
 mod model;
+mod money;
+mod sale;
 mod secret;
 mod transport;
 
 mod wait;
 mod webhook;
+mod wire;
 
 mod ffi;
 
 pub use client::Client;
-pub use config::Config;
+pub use config::{Api, Config};
 pub use error::{Error, ErrorKind, Result};
 pub use json_path::json_get;
 pub use log::{LogLevel, LogSink};
-pub use model::{
-    simple_intent_body, validate_amount, validate_intent_body, DeviceFilters, IntentState,
-    OperatingMode, Site,
-};
+pub use model::{validate_amount, DeviceFilters, IntentState, OperatingMode, Site};
+pub use sale::{Kind, NewRefund, NewSale, PaymentOptions, Refund, Sale, Snapshot};
 pub use transport::Reply;
 pub use wait::{Progress, WaitEnd, WaitOutcome};
 pub use webhook::{parse_notification, sign_challenge, verify_signature, Notification};

@@ -6,7 +6,7 @@ use std::result::Result as StdResult;
 
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 
@@ -92,19 +92,27 @@ impl IntentState {
             .map_or(IntentState::Unknown, IntentState::from_api)
     }
 
-    /// As [`IntentState::of_json`], straight from the text of an answer: `None` when the text
-    /// is not a JSON object. A status read is the call a POS makes most, so this reads the one
-    /// field it needs without building the JSON tree (the whole text is still checked).
-    pub(crate) fn of_object_text(text: &str) -> Option<IntentState> {
+    /// `named_in_object_text`'s state alone (what the tests compare with `of_json`).
+    #[cfg(test)]
+    fn of_object_text(text: &str) -> Option<IntentState> {
+        IntentState::named_in_object_text(text).map(|(state, _)| state)
+    }
+
+    /// As [`IntentState::of_json`], straight from the text of an answer (`None` when it is not
+    /// a JSON object), and whether the object spells its state as [`IntentState::as_str`]
+    /// names it. A status read is the call a POS makes most, so this reads the one field it
+    /// needs without building the JSON tree (the whole text is still checked) (no `state` at all counts as naming `Unknown`;
+    /// `"CANCELLED"` or a state this version does not know does not).
+    pub(crate) fn named_in_object_text(text: &str) -> Option<(IntentState, bool)> {
         serde_json::from_str::<StateOfObject>(text)
             .ok()
-            .map(|found| found.0)
+            .map(|found| (found.0, found.1))
     }
 }
 
 /// An object's `state` while the rest of it is only checked: as with [`IntentState::of_json`],
 /// the last `state` key counts and one that is not a string is `Unknown`.
-struct StateOfObject(IntentState);
+struct StateOfObject(IntentState, bool);
 
 impl<'de> Deserialize<'de> for StateOfObject {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> StdResult<Self, D::Error> {
@@ -119,14 +127,17 @@ impl<'de> Deserialize<'de> for StateOfObject {
                 mut map: A,
             ) -> StdResult<StateOfObject, A::Error> {
                 let mut state = IntentState::Unknown;
+                let mut named = true;
                 while let Some(StateKey(is_state)) = map.next_key()? {
                     if is_state {
-                        state = map.next_value::<StateValue>()?.0;
+                        let value = map.next_value::<StateValue>()?;
+                        state = value.0;
+                        named = value.1;
                     } else {
                         map.next_value::<IgnoredAny>()?;
                     }
                 }
-                Ok(StateOfObject(state))
+                Ok(StateOfObject(state, named))
             }
         }
         deserializer.deserialize_map(ObjectVisitor)
@@ -153,7 +164,7 @@ impl<'de> Deserialize<'de> for StateKey {
 }
 
 /// The value of a `state` key: its state when it is a string, `Unknown` for any other value.
-struct StateValue(IntentState);
+struct StateValue(IntentState, bool);
 
 impl<'de> Deserialize<'de> for StateValue {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> StdResult<Self, D::Error> {
@@ -164,30 +175,31 @@ impl<'de> Deserialize<'de> for StateValue {
                 f.write_str("any JSON value")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::from_api(v)))
+                let state = IntentState::from_api(v);
+                Ok(StateValue(state, state.as_str() == v))
             }
             fn visit_bool<E: serde::de::Error>(self, _: bool) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::Unknown))
+                Ok(StateValue(IntentState::Unknown, false))
             }
             fn visit_i64<E: serde::de::Error>(self, _: i64) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::Unknown))
+                Ok(StateValue(IntentState::Unknown, false))
             }
             fn visit_u64<E: serde::de::Error>(self, _: u64) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::Unknown))
+                Ok(StateValue(IntentState::Unknown, false))
             }
             fn visit_f64<E: serde::de::Error>(self, _: f64) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::Unknown))
+                Ok(StateValue(IntentState::Unknown, false))
             }
             fn visit_unit<E: serde::de::Error>(self) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::Unknown))
+                Ok(StateValue(IntentState::Unknown, false))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> StdResult<StateValue, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(StateValue(IntentState::Unknown))
+                Ok(StateValue(IntentState::Unknown, false))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> StdResult<StateValue, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(StateValue(IntentState::Unknown))
+                Ok(StateValue(IntentState::Unknown, false))
             }
         }
         deserializer.deserialize_any(ValueVisitor)
@@ -203,6 +215,10 @@ pub enum Site {
     Brazil,
     #[serde(rename = "MLM")]
     Mexico,
+    /// Chile: pesos have no minor unit, so an amount of 1500 is 1500 pesos (the Orders API
+    /// gets `"1500"`, never decimals).
+    #[serde(rename = "MLC")]
+    Chile,
 }
 
 impl Site {
@@ -212,6 +228,7 @@ impl Site {
             Site::Argentina => (500, 400_000_000),
             Site::Brazil => (100, 7_000_000),
             Site::Mexico => (500, 35_000_000),
+            Site::Chile => (CHILE_LIMITS.0, CHILE_LIMITS.1),
         }
     }
 
@@ -220,9 +237,14 @@ impl Site {
             Site::Argentina => "MLA",
             Site::Brazil => "MLB",
             Site::Mexico => "MLM",
+            Site::Chile => "MLC",
         }
     }
 }
+
+/// Chile's limits in pesos. Mercado Pago publishes none for Point; these are the simulator's,
+/// wide enough for any shop's sale.
+const CHILE_LIMITS: (i64, i64) = (50, 100_000_000);
 
 /// The largest amount accepted when no site is configured: the widest site limit, so no real
 /// sale is refused, while absurd values (a price typed into the quantity field) still are.
@@ -301,44 +323,6 @@ impl DeviceFilters {
     }
 }
 
-/// Checks a caller-supplied payment intent body: a JSON object whose `amount` is an integer in
-/// range. Everything else is passed through, so site-specific fields (MLB's `payment`,
-/// MLA's `ticket_number`) need no library release.
-pub fn validate_intent_body(json: &str, site: Option<Site>) -> Result<Value> {
-    let value: Value =
-        serde_json::from_str(json).map_err(|e| Error::invalid(format!("intent JSON: {e}")))?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| Error::invalid("intent JSON must be an object"))?;
-    let amount = object
-        .get("amount")
-        .ok_or_else(|| Error::invalid("intent JSON has no \"amount\""))?;
-    let amount = amount.as_i64().ok_or_else(|| {
-        Error::invalid(format!(
-            "intent \"amount\" must be an integer in minor units (1500 = 15.00), not {amount}"
-        ))
-    })?;
-    validate_amount(amount, site)?;
-    Ok(value)
-}
-
-/// Builds the body of `mp_create_intent_simple`: the amount and the two most used
-/// `additional_info` fields, escaped by serde rather than by the host's string concatenation.
-pub fn simple_intent_body(
-    amount: i64,
-    external_reference: Option<&str>,
-    print_on_terminal: bool,
-    site: Option<Site>,
-) -> Result<Value> {
-    validate_amount(amount, site)?;
-    let mut info = Map::new();
-    if let Some(reference) = external_reference {
-        info.insert("external_reference".into(), reference.into());
-    }
-    info.insert("print_on_terminal".into(), print_on_terminal.into());
-    Ok(serde_json::json!({ "amount": amount, "additional_info": info }))
-}
-
 /// Checks an identifier that becomes a URL path segment (device, intent, payment id). Real ids
 /// use letters, digits, `_`, `-`, `.` and `:`; anything else (a `/`, a space, `..`) would
 /// change which resource the request addresses, so it is refused rather than escaped.
@@ -350,6 +334,17 @@ pub fn validate_id(what: &str, id: &str) -> Result<()> {
     if id.len() > 200 || !id.chars().all(allowed) || id.chars().all(|c| c == '.') {
         return Err(Error::invalid(format!(
             "{what} {id:?} is not a valid identifier (letters, digits, '_', '-', '.', ':')"
+        )));
+    }
+    Ok(())
+}
+
+/// Payment ids are numbers (sent as decimal strings); anything else is a caller's mix-up with
+/// an intent id, caught before a request is made.
+pub(crate) fn validate_payment_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::invalid(format!(
+            "payment id {id:?} must be the payment's number, digits only"
         )));
     }
     Ok(())
@@ -456,31 +451,19 @@ mod tests {
     }
 
     #[test]
-    fn intent_body_needs_an_integer_amount() {
-        assert!(validate_intent_body(r#"{"amount":1500}"#, None).is_ok());
-        assert!(validate_intent_body(r#"{"amount":15.5}"#, None).is_err());
-        assert!(validate_intent_body(r#"{"amount":"1500"}"#, None).is_err());
-        assert!(validate_intent_body(r#"[1500]"#, None).is_err());
-        assert!(validate_intent_body(r#"{"amount":1500"#, None).is_err());
-        assert!(validate_intent_body(r#"{}"#, None).is_err());
-    }
-
-    #[test]
-    fn simple_body_escapes_the_reference() {
-        let body = simple_intent_body(1500, Some("a\"b\\c ñ"), true, None).unwrap();
-        let text = serde_json::to_string(&body).unwrap();
-        let back: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(back["additional_info"]["external_reference"], "a\"b\\c ñ");
-        assert_eq!(back["amount"], 1500);
-        assert_eq!(back["additional_info"]["print_on_terminal"], true);
-    }
-
-    #[test]
     fn ids_that_would_change_the_url_are_refused() {
         assert!(validate_id("device id", "PAX_A910__SMARTPOS1495357742").is_ok());
         assert!(validate_id("intent id", "7d8c70b6-2ac8-4c57-a441-c319088ca3ca").is_ok());
         for bad in ["", "..", "a/b", "a b", "a?b=c", "a#b", "ñ"] {
             assert!(validate_id("id", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn payment_ids_are_digits() {
+        assert!(validate_payment_id("20000000001").is_ok());
+        for bad in ["", "abc", "12 3", "-1", "1.5", &"9".repeat(21)] {
+            assert!(validate_payment_id(bad).is_err(), "{bad:?}");
         }
     }
 

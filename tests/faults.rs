@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use mppoint::{simple_intent_body, Client, Config, DeviceFilters, ErrorKind};
+use mppoint::{Client, Config, DeviceFilters, ErrorKind, NewSale};
 use point_sim::{SimConfig, Simulator};
 use serde_json::{json, Value};
 
@@ -146,10 +146,9 @@ fn intents(client: &Client) -> Vec<String> {
 }
 
 fn create(client: &Client, key: Option<&str>) -> mppoint::Result<String> {
-    let body = simple_intent_body(1500, Some("faults"), false, None).unwrap();
-    let reply = bounded(client, || client.create_intent(DEVICE, &body, key))?;
-    let value: Value = serde_json::from_str(&reply.body).unwrap();
-    Ok(value["id"].as_str().unwrap().to_string())
+    let sale = NewSale::simple(1500, Some("faults"), false);
+    let created = bounded(client, || client.create_intent(DEVICE, &sale, key))?;
+    Ok(created.id())
 }
 
 #[test]

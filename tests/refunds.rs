@@ -56,17 +56,25 @@ fn a_refund_runs_on_the_terminal_and_leaves_the_payment_refunded() {
     let payment_id = intent["payment"]["id"].as_str().unwrap().to_owned();
 
     let reply = client
-        .create_refund(DEVICE, &payment_id, None, Some("refund-ticket-1"))
+        .create_refund(
+            DEVICE,
+            &mppoint::NewRefund::of(&payment_id),
+            Some("refund-ticket-1"),
+        )
         .unwrap();
-    let refund: Value = serde_json::from_str(&reply.body).unwrap();
+    let refund: Value = serde_json::from_str(reply.json()).unwrap();
     let refund_id = refund["id"].as_str().unwrap().to_owned();
     assert_eq!(refund["payment_id"], payment_id.as_str());
 
     // The same key gives the same refund back: a retried refund never refunds twice.
     let again = client
-        .create_refund(DEVICE, &payment_id, None, Some("refund-ticket-1"))
+        .create_refund(
+            DEVICE,
+            &mppoint::NewRefund::of(&payment_id),
+            Some("refund-ticket-1"),
+        )
         .unwrap();
-    let again: Value = serde_json::from_str(&again.body).unwrap();
+    let again: Value = serde_json::from_str(again.json()).unwrap();
     assert_eq!(again["id"], refund_id.as_str());
     let (_, counters) = control(&sim, "GET", "/idempotency/refund-ticket-1", None);
     assert_eq!(counters["intents_created"], 1, "{counters}");
@@ -82,7 +90,7 @@ fn a_refund_runs_on_the_terminal_and_leaves_the_payment_refunded() {
 
     // A payment can be refunded once.
     let err = client
-        .create_refund(DEVICE, &payment_id, None, None)
+        .create_refund(DEVICE, &mppoint::NewRefund::of(&payment_id), None)
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Api, "{}", err.message());
 }
@@ -90,9 +98,9 @@ fn a_refund_runs_on_the_terminal_and_leaves_the_payment_refunded() {
 /// Sends a refund of `payment_id` to the device and returns the refund's id.
 fn new_refund(client: &mppoint::Client, payment_id: &str) -> String {
     let refund = client
-        .create_refund(DEVICE, payment_id, None, None)
+        .create_refund(DEVICE, &mppoint::NewRefund::of(payment_id), None)
         .unwrap();
-    let value: Value = serde_json::from_str(&refund.body).unwrap();
+    let value: Value = serde_json::from_str(refund.json()).unwrap();
     value["id"].as_str().unwrap().to_owned()
 }
 
@@ -111,18 +119,20 @@ fn a_refund_can_be_cancelled_only_before_the_terminal_takes_it() {
         &format!("/devices/{DEVICE}/card"),
         Some(serde_json::json!({"outcome": "approved"})),
     );
-    let (_, intent) = client.intent(&intent_id).unwrap();
-    let intent: Value = serde_json::from_str(&intent.body).unwrap();
+    let intent: Value = serde_json::from_str(client.intent(&intent_id).unwrap().json()).unwrap();
     let payment_id = intent["payment"]["id"].as_str().unwrap().to_owned();
 
     let refund_id = new_refund(&client, &payment_id);
     client.cancel_refund(DEVICE, &refund_id).unwrap();
-    assert_eq!(client.refund(&refund_id).unwrap().0, IntentState::Canceled);
+    assert_eq!(
+        client.refund(&refund_id).unwrap().state(),
+        IntentState::Canceled
+    );
 
     let refund_id = new_refund(&client, &payment_id);
     control(&sim, "POST", &format!("/devices/{DEVICE}/green-key"), None);
     assert_eq!(
-        client.refund(&refund_id).unwrap().0,
+        client.refund(&refund_id).unwrap().state(),
         IntentState::OnTerminal
     );
     let err = client.cancel_refund(DEVICE, &refund_id).unwrap_err();

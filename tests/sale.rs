@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use mppoint::{
-    sign_challenge, simple_intent_body, Client, Config, DeviceFilters, ErrorKind, IntentState,
-    OperatingMode, Progress, WaitEnd,
+    sign_challenge, Client, Config, DeviceFilters, ErrorKind, IntentState, NewSale, OperatingMode,
+    Progress, WaitEnd,
 };
 use point_sim::{SimConfig, Simulator};
 use serde_json::{json, Value};
@@ -34,10 +34,10 @@ fn client_for(sim: &Simulator, extra: Value) -> Client {
 }
 
 fn create(client: &Client, amount: i64, reference: &str) -> String {
-    let body = simple_intent_body(amount, Some(reference), true, None).unwrap();
-    let reply = client.create_intent(DEVICE, &body, None).unwrap();
-    assert!(reply.status == 200 || reply.status == 201);
-    let value: Value = serde_json::from_str(&reply.body).unwrap();
+    let sale = NewSale::simple(amount, Some(reference), true);
+    let created = client.create_intent(DEVICE, &sale, None).unwrap();
+    assert!(created.http_status() == 200 || created.http_status() == 201);
+    let value: Value = serde_json::from_str(created.json()).unwrap();
     assert_eq!(value["amount"], amount);
     assert_eq!(value["additional_info"]["external_reference"], reference);
     value["id"].as_str().unwrap().to_owned()
@@ -93,7 +93,7 @@ fn a_busy_device_refuses_a_second_intent_until_the_first_is_cancelled() {
     let sim = simulator(5_000);
     let client = client_for(&sim, json!({}));
     let first = create(&client, 2500, "first");
-    let body = simple_intent_body(3000, None, false, None).unwrap();
+    let body = NewSale::simple(3000, None, false);
     let err = client.create_intent(DEVICE, &body, None).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::DeviceBusy);
     assert_eq!(err.http_status(), Some(409));
@@ -103,8 +103,10 @@ fn a_busy_device_refuses_a_second_intent_until_the_first_is_cancelled() {
         serde_json::from_str::<Value>(&reply.body).unwrap()["id"],
         first.as_str()
     );
-    let (state, _) = client.intent(&first).unwrap();
-    assert_eq!(state, IntentState::Canceled);
+    assert_eq!(
+        client.intent(&first).unwrap().state(),
+        IntentState::Canceled
+    );
     create(&client, 3000, "second");
 }
 
@@ -134,20 +136,23 @@ fn an_intent_on_the_terminal_cannot_be_cancelled_from_the_pos() {
 fn the_same_idempotency_key_gives_back_the_same_intent() {
     let sim = simulator(5_000);
     let client = client_for(&sim, json!({}));
-    let body = json!({"amount": 1500, "additional_info": {"external_reference": "idem"}});
+    let body = NewSale::from_json(
+        r#"{"amount": 1500, "additional_info": {"external_reference": "idem"}}"#,
+    )
+    .unwrap();
     let first = client
         .create_intent(DEVICE, &body, Some("pos-7-ticket-42"))
         .unwrap();
     let again = client
         .create_intent(DEVICE, &body, Some("pos-7-ticket-42"))
         .unwrap();
-    let id = |r: &mppoint::Reply| serde_json::from_str::<Value>(&r.body).unwrap()["id"].clone();
+    let id = |s: &mppoint::Sale| s.id();
     assert_eq!(
         id(&first),
         id(&again),
         "a repeated create is not a second sale"
     );
-    let other = json!({"amount": 1600});
+    let other = NewSale::new(1600);
     let err = client
         .create_intent(DEVICE, &other, Some("pos-7-ticket-42"))
         .unwrap_err();
@@ -306,11 +311,14 @@ fn a_wrong_token_is_unauthorized() {
 fn amounts_are_checked_locally_against_the_site_and_by_the_service() {
     let sim = simulator(1_000);
     let client = client_for(&sim, json!({"site": "MLA"}));
-    let err = simple_intent_body(100, None, false, client.config().site).unwrap_err();
+    let err = client
+        .create_intent(DEVICE, &NewSale::simple(100, None, false), None)
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.idempotency_key().is_none(), "nothing was sent");
     // Without a site the library lets 100 through and the simulator (MLA) refuses it.
     let client = client_for(&sim, json!({}));
-    let body = simple_intent_body(100, None, false, None).unwrap();
+    let body = NewSale::simple(100, None, false);
     let err = client.create_intent(DEVICE, &body, None).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Api);
     assert!(err.message().contains("amount"), "{}", err.message());

@@ -28,9 +28,9 @@ fn nothing_moves_until_the_green_key_and_the_card() {
     let client = client_for(&sim);
     let id = create(&client, 1500);
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(client.intent(&id).unwrap().0, IntentState::Open);
+    assert_eq!(client.intent(&id).unwrap().state(), IntentState::Open);
     assert_eq!(press(&sim, "green-key", None), 200);
-    assert_eq!(client.intent(&id).unwrap().0, IntentState::OnTerminal);
+    assert_eq!(client.intent(&id).unwrap().state(), IntentState::OnTerminal);
     assert_eq!(
         press(&sim, "card", Some(json!({"outcome": "approved"}))),
         200

@@ -7,7 +7,9 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mppoint::{Client, Config, DeviceFilters, ErrorKind, IntentState, LogLevel, Progress, WaitEnd};
+use mppoint::{
+    Client, Config, DeviceFilters, ErrorKind, IntentState, LogLevel, NewSale, Progress, WaitEnd,
+};
 use serde_json::json;
 use support::scripted::{reply, Scripted, Step};
 
@@ -23,8 +25,9 @@ fn client(server: &Scripted, extra: serde_json::Value) -> Client {
     Client::new(Config::from_json(&options.to_string()).unwrap()).unwrap()
 }
 
-fn body() -> serde_json::Value {
-    json!({ "amount": 1500 })
+/// The sale these tests create: `{"amount":1500}`, sent as given.
+fn body() -> NewSale {
+    NewSale::from_json(r#"{"amount":1500}"#).unwrap()
 }
 
 #[test]
@@ -33,8 +36,15 @@ fn requests_carry_token_agent_json_and_an_idempotency_key() {
     let reply = client(&server, json!({"test_scope": "sandbox"}))
         .create_intent("D1", &body(), None)
         .unwrap();
-    assert_eq!(reply.status, 201);
-    assert_eq!(reply.body, INTENT, "the body is passed through untouched");
+    assert_eq!(reply.http_status(), 201);
+    let shared: serde_json::Value = serde_json::from_str(reply.json()).unwrap();
+    let sent: serde_json::Value = serde_json::from_str(INTENT).unwrap();
+    assert_eq!(
+        shared["raw"], sent,
+        "the service's JSON is kept whole under raw"
+    );
+    assert_eq!(shared["id"], sent["id"], "and its paths keep their meaning");
+    assert_eq!(shared["state"], "OPEN");
     let seen = server.seen();
     assert_eq!(seen.len(), 1);
     let request = &seen[0];
@@ -59,8 +69,15 @@ fn requests_carry_token_agent_json_and_an_idempotency_key() {
     assert_eq!(uuid_version(key), Some(4));
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&request.body).unwrap(),
-        body()
+        json!({ "amount": 1500 })
     );
+}
+
+/// The service's own JSON in a normalised sale (`raw`), or the JSON itself when it is the
+/// service's.
+fn raw_of(json: Option<&str>) -> serde_json::Value {
+    let value: serde_json::Value = serde_json::from_str(json.expect("a JSON")).unwrap();
+    value.get("raw").cloned().unwrap_or(value)
 }
 
 fn uuid_version(text: &str) -> Option<usize> {
@@ -75,7 +92,7 @@ fn a_post_retried_after_5xx_and_a_dropped_connection_reuses_its_key() {
     let reply = client(&server, json!({}))
         .create_intent("D1", &body(), Some("my-key-1"))
         .unwrap();
-    assert_eq!(reply.status, 201);
+    assert_eq!(reply.http_status(), 201);
     let keys: Vec<_> = server
         .seen()
         .iter()
@@ -159,7 +176,7 @@ fn retry_after_is_honoured() {
         reply(200, INTENT),
     ]);
     let started = Instant::now();
-    let (state, _) = client(&server, json!({})).intent("I1").unwrap();
+    let state = client(&server, json!({})).intent("I1").unwrap().state();
     assert_eq!(state, IntentState::Open);
     assert!(
         started.elapsed() >= Duration::from_millis(950),
@@ -278,7 +295,7 @@ fn a_create_whose_every_answer_is_lost_has_an_unknown_outcome_and_gives_its_key(
         .all(|s| s.header("x-idempotency-key") == Some(key.as_str())));
     // Sending the same create with that key resolves it.
     let reply = c.create_intent("D1", &body(), Some(&key)).unwrap();
-    assert_eq!(reply.idempotency_key.as_deref(), Some(key.as_str()));
+    assert_eq!(reply.idempotency_key(), Some(key.as_str()));
     assert_eq!(
         server.seen()[3].header("x-idempotency-key"),
         Some(key.as_str())
@@ -433,7 +450,7 @@ fn a_wait_rides_out_transient_failures_and_stops_on_final() {
         .unwrap();
     assert_eq!(outcome.end, WaitEnd::Final);
     assert_eq!(outcome.state, IntentState::Finished);
-    assert_eq!(outcome.json.as_deref(), Some(finished.as_str()));
+    assert_eq!(raw_of(outcome.json.as_deref()), raw_of(Some(&finished)));
     assert_eq!(
         states,
         [
@@ -473,7 +490,7 @@ fn a_wait_times_out_with_the_last_state_and_zero_means_one_read() {
     assert!(started.elapsed() < Duration::from_millis(1300));
     assert_eq!(outcome.end, WaitEnd::TimedOut);
     assert_eq!(outcome.state, IntentState::Open);
-    assert_eq!(outcome.json.as_deref(), Some(INTENT));
+    assert_eq!(raw_of(outcome.json.as_deref()), raw_of(Some(INTENT)));
     let reads = server.seen().len();
     assert!(
         (4..=8).contains(&reads),

@@ -151,9 +151,9 @@ fn every_state_change_of_a_sale_and_its_refund_reaches_the_webhook() {
     // The refund's changes arrive too, as refund notifications of that payment.
     let payment_id = intent["payment"]["id"].as_str().unwrap();
     let refund = client
-        .create_refund(DEVICE, payment_id, None, None)
+        .create_refund(DEVICE, &mppoint::NewRefund::of(payment_id), None)
         .unwrap();
-    let refund_id = serde_json::from_str::<Value>(&refund.body).unwrap()["id"]
+    let refund_id = serde_json::from_str::<Value>(refund.json()).unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned();

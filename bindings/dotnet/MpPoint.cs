@@ -67,6 +67,8 @@ namespace MpPoint
         /// create again with <see cref="MpPointException.IdempotencyKey"/>, never with a new key.
         /// </summary>
         OutcomeUnknown = 16,
+        /// <summary>The API the client speaks has no such call; nothing was sent.</summary>
+        Unsupported = 17,
     }
 
     /// <summary>State of a payment or refund intent (MpIntentState in point.h). Final states are 5 to 9.</summary>

@@ -45,6 +45,7 @@ Public Const MP_STATUS_WAIT_TIMEOUT As Long = 13
 Public Const MP_STATUS_ABORTED As Long = 14
 Public Const MP_STATUS_INTERNAL As Long = 15
 Public Const MP_STATUS_OUTCOME_UNKNOWN As Long = 16
+Public Const MP_STATUS_UNSUPPORTED As Long = 17
 
 ' ---- MpIntentState ---------------------------------------------------------------------------
 Public Const MP_INTENT_STATE_UNKNOWN As Long = 0

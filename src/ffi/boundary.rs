@@ -9,6 +9,7 @@ use std::sync::Once;
 
 use super::types::MpStatus;
 use crate::error::{Error, ErrorKind};
+use crate::sale::Snapshot;
 use crate::transport::Reply;
 
 thread_local! {
@@ -48,6 +49,14 @@ impl Done {
         Ok(Done {
             http_status: Some(reply.status),
             idempotency_key: reply.idempotency_key.clone(),
+        })
+    }
+
+    /// A call that read or created a sale or refund.
+    pub(crate) fn snapshot(snapshot: &Snapshot) -> Result<Done, Error> {
+        Ok(Done {
+            http_status: Some(snapshot.http_status()),
+            idempotency_key: snapshot.idempotency_key().map(str::to_owned),
         })
     }
 }

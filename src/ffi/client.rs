@@ -10,7 +10,8 @@ use super::callback::LogCallbackFn;
 use super::types::{MpClient, MpIntentState, MpLogLevel, MpStatus};
 use crate::error::Error;
 use crate::log::LogLevel;
-use crate::model::{DeviceFilters, IntentState, OperatingMode};
+use crate::model::{DeviceFilters, OperatingMode};
+use crate::sale::Snapshot;
 use crate::transport::Reply;
 use crate::{Client, Config};
 
@@ -38,17 +39,27 @@ pub(crate) fn reply_to(reply: Reply, out_json: Option<Out<*mut c_char>>) -> Resu
     done
 }
 
-/// Writes a state read's two optional out-parameters (the state and the object's JSON) and
-/// reports its HTTP status: the tail of `mp_intent_status` and `mp_refund_status`.
-pub(crate) fn state_reply_to(
-    state: IntentState,
-    reply: Reply,
+/// Writes a sale's or refund's two optional out-parameters (its state and JSON) and reports
+/// the answer's HTTP status: the tail of `mp_intent_status` and `mp_refund_status`.
+pub(crate) fn snapshot_to(
+    snapshot: Snapshot,
     out_state: *mut MpIntentState,
     out_json: *mut *mut c_char,
 ) -> Result<Done, Error> {
-    let json = OwnedText::new(reply.body)?;
-    unsafe { write_state_and_json(out_state, state.into(), out_json, Some(json)) };
-    Done::http(reply.status)
+    let done = Done::snapshot(&snapshot);
+    let state = snapshot.state().into();
+    let json = OwnedText::new(snapshot.into_json())?;
+    unsafe { write_state_and_json(out_state, state, out_json, Some(json)) };
+    done
+}
+
+/// Writes a created sale's or refund's JSON into a required `char **` and reports the
+/// answer's HTTP status and the key the create sent.
+pub(crate) fn created_to(snapshot: Snapshot, out_json: Out<*mut c_char>) -> Result<Done, Error> {
+    let done = Done::snapshot(&snapshot);
+    let json = OwnedText::new(snapshot.into_json())?;
+    unsafe { write_text(out_json, json) };
+    done
 }
 
 /// Creates a client for the production service (`https://api.mercadopago.com`) with the

@@ -7,11 +7,11 @@ use std::time::Duration;
 use super::args::{client, opt_text, text, write_state_and_json, write_text, Out, OwnedText};
 use super::boundary::{call, Done};
 use super::callback::WaitCallbackFn;
-use super::client::{reply_to, state_reply_to};
+use super::client::{created_to, reply_to, snapshot_to};
 use super::types::{MpClient, MpIntentState, MpStatus};
-use crate::error::{Error, ErrorKind};
-use crate::model::{simple_intent_body, validate_intent_body, IntentState};
-use crate::wait::{Progress, WaitEnd, Waited};
+use crate::model::IntentState;
+use crate::sale::{Kind, NewSale};
+use crate::wait::Progress;
 
 /// Called by `mp_wait_intent` after every status read, the last one included, with the state
 /// and the intent's JSON (`""` if no read has succeeded yet; never NULL; valid only during
@@ -74,8 +74,11 @@ pub extern "C" fn mp_create_intent(
         let intent_json = unsafe { text(intent_json, "intent_json") }?;
         let key = unsafe { opt_text(idempotency_key, "idempotency_key") }?;
         let out = Out::required(out_json, "out_json")?;
-        let body = validate_intent_body(intent_json, client.config().site)?;
-        reply_to(client.create_intent(device_id, &body, key)?, Some(out))
+        let sale = NewSale::from_json(intent_json)?;
+        created_to(
+            client.create_intent(device_id, &sale, key)?.into_snapshot(),
+            out,
+        )
     })
 }
 
@@ -107,24 +110,11 @@ pub extern "C" fn mp_create_intent_simple(
         let device_id = unsafe { text(device_id, "device_id") }?;
         let reference = unsafe { opt_text(external_reference, "external_reference") }?;
         let out = Out::required(out_intent_id, "out_intent_id")?;
-        let body = simple_intent_body(
-            amount,
-            reference,
-            print_on_terminal != 0,
-            client.config().site,
-        )?;
-        let reply = client.create_intent(device_id, &body, None)?;
-        let id = match reply.json()?.get("id") {
-            Some(serde_json::Value::String(id)) => OwnedText::new(id.clone())?,
-            _ => {
-                return Err(Error::new(
-                    ErrorKind::BadResponse,
-                    "the created intent has no id",
-                ))
-            }
-        };
+        let sale = NewSale::simple(amount, reference, print_on_terminal != 0);
+        let created = client.create_intent(device_id, &sale, None)?;
+        let id = OwnedText::new(created.id())?;
         unsafe { write_text(out, id) };
-        Done::reply(&reply)
+        Done::snapshot(&created)
     })
 }
 
@@ -146,8 +136,11 @@ pub extern "C" fn mp_intent_status(
     call(|| {
         let client = unsafe { self::client(client) }?;
         let intent_id = unsafe { text(intent_id, "intent_id") }?;
-        let (state, reply) = client.intent(intent_id)?;
-        state_reply_to(state, reply, out_state, out_json)
+        snapshot_to(
+            client.intent(intent_id)?.into_snapshot(),
+            out_state,
+            out_json,
+        )
     })
 }
 
@@ -207,7 +200,7 @@ pub extern "C" fn mp_wait_intent(
     out_json: *mut *mut c_char,
 ) -> MpStatus {
     wait_export(
-        Waited::PaymentIntent,
+        Kind::Sale,
         client,
         (intent_id, "intent_id"),
         timeout_ms,
@@ -217,10 +210,10 @@ pub extern "C" fn mp_wait_intent(
     )
 }
 
-/// The body of `mp_wait_intent` and `mp_wait_refund`: the same loop over either kind, with a
+/// The body of `mp_wait_intent` and `mp_wait_refund`: the same wait over either kind, with a
 /// callback of either calling convention.
 pub(crate) fn wait_export<C: WaitCallbackFn>(
-    what: Waited,
+    kind: Kind,
     client: *mut MpClient,
     (id, id_name): (*const c_char, &str),
     timeout_ms: u32,
@@ -242,33 +235,16 @@ pub(crate) fn wait_export<C: WaitCallbackFn>(
             }
         };
         let timeout = Duration::from_millis(u64::from(timeout_ms));
-        let outcome = client.wait_for(what, id, timeout, &mut progress)?;
+        let outcome = match kind {
+            Kind::Sale => client.wait_intent(id, timeout, &mut progress),
+            Kind::Refund => client.wait_refund(id, timeout, &mut progress),
+        }?;
+        let ended = outcome.not_final();
         let json = outcome.json.map(OwnedText::new).transpose()?;
         unsafe { write_state_and_json(out_state, outcome.state.into(), out_json, json) };
-        let ended = |kind, message: String| {
-            let mut error = Error::new(kind, message);
-            if let Some(status) = outcome.http_status {
-                error = error.with_http_status(status);
-            }
-            Err(error)
-        };
-        let noun = what.noun();
-        match outcome.end {
-            WaitEnd::Final => Done::http(outcome.http_status.unwrap_or(0)),
-            WaitEnd::TimedOut => ended(
-                ErrorKind::WaitTimeout,
-                format!(
-                    "{noun} {id} was still {} after {timeout_ms} ms",
-                    outcome.state.as_str()
-                ),
-            ),
-            WaitEnd::Aborted => ended(
-                ErrorKind::Aborted,
-                format!(
-                    "waiting for {noun} {id} was stopped by the callback (state {})",
-                    outcome.state.as_str()
-                ),
-            ),
+        match ended {
+            None => Done::http(outcome.http_status.unwrap_or(0)),
+            Some(error) => Err(error),
         }
     })
 }

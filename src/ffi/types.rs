@@ -52,10 +52,15 @@ pub enum MpStatus {
     /// request again with the key from `mp_last_idempotency_key()`; it returns the object if
     /// it exists and creates it once if it does not.
     OutcomeUnknown = 16,
+    /// The API the client speaks (`"api"` of `mp_init_with_options`) has no such call:
+    /// `mp_list_intent_events` and the integrator webhook calls with the Orders API, a
+    /// partial refund or `mp_cancel_refund`'s counterpart where it does not exist. Nothing was
+    /// sent; each function's documentation says where it applies.
+    Unsupported = 17,
 }
 
 impl MpStatus {
-    pub(crate) const ALL: [MpStatus; 17] = [
+    pub(crate) const ALL: [MpStatus; 18] = [
         MpStatus::Ok,
         MpStatus::InvalidArgument,
         MpStatus::Network,
@@ -73,6 +78,7 @@ impl MpStatus {
         MpStatus::Aborted,
         MpStatus::Internal,
         MpStatus::OutcomeUnknown,
+        MpStatus::Unsupported,
     ];
 
     /// NUL-terminated name, as C reads it.
@@ -95,6 +101,7 @@ impl MpStatus {
             MpStatus::Aborted => "MP_STATUS_ABORTED\0",
             MpStatus::Internal => "MP_STATUS_INTERNAL\0",
             MpStatus::OutcomeUnknown => "MP_STATUS_OUTCOME_UNKNOWN\0",
+            MpStatus::Unsupported => "MP_STATUS_UNSUPPORTED\0",
         }
     }
 }
@@ -118,6 +125,7 @@ impl From<ErrorKind> for MpStatus {
             ErrorKind::Aborted => MpStatus::Aborted,
             ErrorKind::Internal => MpStatus::Internal,
             ErrorKind::OutcomeUnknown => MpStatus::OutcomeUnknown,
+            ErrorKind::Unsupported => MpStatus::Unsupported,
         }
     }
 }

@@ -8,7 +8,6 @@ use ureq::http::{self, HeaderValue};
 use super::classify::excerpt;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::IntentState;
 
 /// A successful answer: its status and its body exactly as the service sent it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,12 +25,6 @@ impl Reply {
             Ok(v) if v.is_object() => Ok(v),
             _ => Err(self.not_an_object()),
         }
-    }
-
-    /// The `state` of an intent or refund answer; `BadResponse` when the body is not a JSON
-    /// object. Cheaper than `json()` for the status reads a wait makes over and over.
-    pub(crate) fn state(&self) -> Result<IntentState> {
-        IntentState::of_object_text(&self.body).ok_or_else(|| self.not_an_object())
     }
 
     fn not_an_object(&self) -> Error {

@@ -24,10 +24,10 @@ pub fn client_for(sim: &Simulator) -> Client {
 
 /// Creates an intent with a fresh key and returns its id.
 pub fn create(client: &Client, amount: i64) -> String {
-    let body = json!({ "amount": amount });
-    let reply = client.create_intent(DEVICE, &body, None).unwrap();
-    let value: Value = serde_json::from_str(&reply.body).unwrap();
-    value["id"].as_str().unwrap().to_owned()
+    client
+        .create_intent(DEVICE, &mppoint::NewSale::new(amount), None)
+        .unwrap()
+        .id()
 }
 
 /// Waits (bounded) for an intent's final state through the library's wait loop.

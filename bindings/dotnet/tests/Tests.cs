@@ -253,11 +253,11 @@ internal static class Tests
     {
         // The enums mirror point.h: every member's name is the library's name for its number.
         var statuses = (MpStatus[])Enum.GetValues(typeof(MpStatus));
-        Equal(17, statuses.Length, "MpStatus members");
+        Equal(18, statuses.Length, "MpStatus members");
         foreach (MpStatus status in statuses)
             Equal("MP_STATUS_" + CName(status.ToString()), Mp.StatusName(status), "name of MpStatus." + status);
         // The library knows no status past the enum's last member.
-        Equal("MP_STATUS_UNKNOWN", Mp.StatusName((MpStatus)17), "name of status 17");
+        Equal("MP_STATUS_UNKNOWN", Mp.StatusName((MpStatus)18), "name of status 18");
         Equal("MP_STATUS_UNKNOWN", Mp.StatusName((MpStatus)0xffffffffu), "name of status 0xffffffff");
 
         var states = (MpIntentState[])Enum.GetValues(typeof(MpIntentState));

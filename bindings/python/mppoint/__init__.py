@@ -87,6 +87,7 @@ class Status(enum.IntEnum):
     ABORTED = 14
     INTERNAL = 15
     OUTCOME_UNKNOWN = 16
+    UNSUPPORTED = 17
 
 
 class IntentState(enum.IntEnum):

@@ -4,6 +4,7 @@
 #   make header    regenerate include/point.h with cbindgen
 #   make demo      five sales (one refunded) through the C sample against the simulator
 #   make test      everything CI runs
+#   make rust-test  the Rust suites without root or Chromium (says what it leaves out)
 #   make c-test    C ABI and thread tests against the simulator
 #   make valgrind  the C sample under valgrind against the simulator
 #   make bindings-test  the Delphi, .NET and Python bindings: samples and tests against the
@@ -117,6 +118,26 @@ lint:
 tools:
 	scripts/ensure-tools.sh
 	scripts/ensure-chromium.sh
+
+# The Rust suites for a contributor without root or Chromium: what `cargo test --workspace`
+# runs except tests/browser.rs, installing nothing. Ends by naming what make test runs beyond it.
+RUST_TESTS := $(filter-out browser,$(basename $(notdir $(wildcard tests/*.rs))))
+
+.PHONY: rust-test
+rust-test:
+	@status=0; \
+	$(CARGO) test -p mppoint --lib $(RUST_TESTS:%=--test %) || status=1; \
+	$(CARGO) test -p mppoint --doc || status=1; \
+	$(CARGO) test -p point-sim || status=1; \
+	echo; \
+	echo "rust-test: left out (make test runs them; they need system packages, installed as root):"; \
+	echo "  tests/browser.rs, the virtual terminal page in headless Chromium (chromium, chromium-driver)"; \
+	echo "  make c-test: the C ABI and thread tests (gcc)"; \
+	echo "  make bindings-test: the .NET, Python and Delphi bindings (mono, python3-pytest, fpc)"; \
+	echo "  make valgrind: the C sample under valgrind (valgrind)"; \
+	echo "  make windows-check: the Windows DLLs, their tables and a sale under Wine (mingw-w64, wine, nightly Rust)"; \
+	echo "  make lint: rustfmt and clippy (no root needed)"; \
+	exit $$status
 
 test: tools
 	$(CARGO) test --workspace

@@ -47,6 +47,8 @@ if ! command -v apt-get >/dev/null 2>&1; then
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# apt's messages in English whatever the caller's locale: this script reads `Candidate:`.
+export LC_ALL=C
 
 if [ "$1" = --update ]; then
     update_lists

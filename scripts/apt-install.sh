@@ -72,7 +72,10 @@ done
 
 updated=""
 for pkg in "${missing[@]}"; do
-    if ! apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+    # Not piped into grep -q: grep stops at the match, apt-cache dies of SIGPIPE on its next
+    # line, and pipefail turns that into "no candidate".
+    policy=$(apt-cache policy "$pkg" 2>/dev/null || true)
+    if ! grep -q 'Candidate: [^(]' <<<"$policy"; then
         say "apt has no candidate for $pkg: running apt-get update"
         update_lists
         updated=1

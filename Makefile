@@ -4,6 +4,7 @@
 #   make header    regenerate include/point.h with cbindgen
 #   make demo      five sales (one refunded) through the C sample against the simulator
 #   make test      everything CI runs
+#   make rust-test  the Rust suites without root or Chromium (says what it leaves out)
 #   make c-test    C ABI and thread tests against the simulator
 #   make valgrind  the C sample under valgrind against the simulator
 #   make bindings-test  the Delphi, .NET and Python bindings: samples and tests against the
@@ -11,7 +12,7 @@
 #   make lint      cargo fmt --check and clippy
 #   make dist-windows  the Windows DLLs (x64, x86, x86-win7) under dist/windows/
 #   make test-windows  their export/import tables, and a sale through each under Wine
-#   make windows-check  the part of test-windows that make test runs (see below)
+#   make windows-check  test-windows for all flavours (what make test runs)
 #   make bench     speed and memory against libcurl and a raw socket (by hand, not in test)
 #   make clean
 
@@ -118,6 +119,26 @@ tools:
 	scripts/ensure-tools.sh
 	scripts/ensure-chromium.sh
 
+# The Rust suites for a contributor without root or Chromium: what `cargo test --workspace`
+# runs except tests/browser.rs, installing nothing. Ends by naming what make test runs beyond it.
+RUST_TESTS := $(filter-out browser,$(basename $(notdir $(wildcard tests/*.rs))))
+
+.PHONY: rust-test
+rust-test:
+	@status=0; \
+	$(CARGO) test -p mppoint --lib $(RUST_TESTS:%=--test %) || status=1; \
+	$(CARGO) test -p mppoint --doc || status=1; \
+	$(CARGO) test -p point-sim || status=1; \
+	echo; \
+	echo "rust-test: left out (make test runs them; they need system packages, installed as root):"; \
+	echo "  tests/browser.rs, the virtual terminal page in headless Chromium (chromium, chromium-driver)"; \
+	echo "  make c-test: the C ABI and thread tests (gcc)"; \
+	echo "  make bindings-test: the .NET, Python and Delphi bindings (mono, python3-pytest, fpc)"; \
+	echo "  make valgrind: the C sample under valgrind (valgrind)"; \
+	echo "  make windows-check: the Windows DLLs, their tables and a sale under Wine (mingw-w64, wine, nightly Rust)"; \
+	echo "  make lint: rustfmt and clippy (no root needed)"; \
+	exit $$status
+
 test: tools
 	$(CARGO) test --workspace
 	$(MAKE) --no-print-directory c-test
@@ -139,13 +160,11 @@ dist-windows:
 test-windows: dist-windows
 	scripts/test-windows.sh $(WINDOWS_FLAVOURS)
 
-# What make test runs of the above: the three DLLs are built and their tables checked, and the
-# x64 one runs the sale under Wine. The 32-bit DLLs do not run here: wine32:i386 cannot be
-# installed from this project's Debian mirror (make test-windows tries, and fails loudly).
+# What make test runs of the above: test-windows for every flavour, whatever WINDOWS_FLAVOURS
+# says: the three DLLs built, their tables checked, and the sale run under Wine through x64,
+# x86 (cdecl), x86 (the _std exports, VB6's path) and x86-win7.
 windows-check:
-	$(MAKE) --no-print-directory dist-windows
-	scripts/test-windows.sh --tables-only x86 x86-win7
-	scripts/test-windows.sh x64
+	$(MAKE) --no-print-directory test-windows WINDOWS_FLAVOURS="x64 x86 x86-win7"
 
 # Installs nginx, libcurl, cJSON and strace when run as root (BENCH_CALLS=N and friends: see
 # scripts/bench.sh).

@@ -47,6 +47,8 @@ if ! command -v apt-get >/dev/null 2>&1; then
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# apt's messages in English whatever the caller's locale: this script reads `Candidate:`.
+export LC_ALL=C
 
 if [ "$1" = --update ]; then
     update_lists
@@ -70,7 +72,10 @@ done
 
 updated=""
 for pkg in "${missing[@]}"; do
-    if ! apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+    # Not piped into grep -q: grep stops at the match, apt-cache dies of SIGPIPE on its next
+    # line, and pipefail turns that into "no candidate".
+    policy=$(apt-cache policy "$pkg" 2>/dev/null || true)
+    if ! grep -q 'Candidate: [^(]' <<<"$policy"; then
         say "apt has no candidate for $pkg: running apt-get update"
         update_lists
         updated=1

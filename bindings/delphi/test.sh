@@ -77,11 +77,14 @@ expect_lines "$builddir/sale-refund.log" "payment state: approved" "refund: FINI
 
 # Ctrl-C while waiting: the progress method stops the wait, the sample cancels the intent
 # (still OPEN: the simulator's step is 3 s here) and exits with 3.
+# The sample is started in the background of a non-interactive shell, so with SIGINT ignored
+# (as it would be from nohup too): it installs its own handler. Its stdout is kept apart from
+# its stderr, where MP_DEBUG (if the caller set it) would cut its lines.
 echo "delphi-test: sale interrupted by SIGINT while the intent is OPEN" >&2
 interrupt_log=$builddir/sale-interrupt.log
 rc=0
 MP_POLL_INTERVAL_MS=50 scripts/with-sim.sh 3000 bash -c '
-    "$1" 1500 interrupted >"$2" 2>&1 &
+    "$1" 1500 interrupted >"$2" 2>"$2.stderr" &
     pid=$!
     for _ in $(seq 1 200); do
         grep -q "state: OPEN" "$2" && break
@@ -89,15 +92,16 @@ MP_POLL_INTERVAL_MS=50 scripts/with-sim.sh 3000 bash -c '
     done
     kill -INT "$pid"
     wait "$pid"' _ "$builddir/sale" "$interrupt_log" || rc=$?
-cat "$interrupt_log" >&2
+cat "$interrupt_log" "$interrupt_log.stderr" >&2
 if [ "$rc" -ne 3 ] || ! grep -q "^stopped waiting while the intent was OPEN" "$interrupt_log" ||
     ! grep -q "^the intent was cancelled" "$interrupt_log"; then
     echo "delphi-test: FAIL: an interrupted sale must exit 3 after cancelling its intent (exit $rc)" >&2
     status=1
 fi
 
+# In a UTF-8 locale whatever the caller's, then in the C locale.
 echo "delphi-test: test_mppoint" >&2
-scripts/with-sim.sh "$step_ms" "$builddir/test_mppoint" || status=1
+LC_ALL=C.UTF-8 scripts/with-sim.sh "$step_ms" "$builddir/test_mppoint" || status=1
 
 # Again in the C locale, where the locale's code page cannot hold "ñ": strings from the
 # library must still come back whole.
@@ -119,7 +123,9 @@ fi
 # symbol undefined (-uFPC), in Delphi mode (string = AnsiString) and in DelphiUnicode mode
 # (string = UnicodeString, UNICODE defined), and run them. This exercises those branches'
 # code, not the Delphi compiler. Not -Sew: FPC's ANSI run-time library makes the Unicode
-# build warn about its own IntToStr and Exception.Create.
+# build warn about its own IntToStr and Exception.Create. Run in a UTF-8 locale, whatever the
+# caller's: the AnsiString build converts through the locale's code page, which must hold "ñ"
+# as a Spanish-language Windows code page (1252) does; the C locale's cannot.
 for mode in delphi delphiunicode; do
     outdir=$builddir/as-$mode
     mkdir -p "$outdir/units"
@@ -130,7 +136,7 @@ for mode in delphi delphiunicode; do
         status=1
         continue
     }
-    scripts/with-sim.sh "$step_ms" "$outdir/test_mppoint" || status=1
+    LC_ALL=C.UTF-8 scripts/with-sim.sh "$step_ms" "$outdir/test_mppoint" || status=1
 done
 
 if [ "$status" -ne 0 ]; then

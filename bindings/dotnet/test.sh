@@ -49,13 +49,15 @@ export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 status=0
 
 # run_sample NAME EXPECTED_EXIT ARGS... : runs the sample against a fresh simulator and checks
-# its exit status; the output is kept in $out/NAME.log for the checks that follow.
+# its exit status; its stdout and stderr are kept in $out/NAME.log and NAME.stderr for the
+# checks that follow (apart, so that log lines, e.g. with MP_DEBUG set, cannot cut its lines).
 run_sample() {
     local name=$1 expected=$2 code=0
     shift 2
     echo "dotnet test: sample $name: Sale.exe $*"
-    MP_POLL_INTERVAL_MS=50 scripts/with-sim.sh 50 mono --debug "$out/Sale.exe" "$@" >"$out/$name.log" 2>&1 || code=$?
-    sed 's/^/    /' "$out/$name.log"
+    MP_POLL_INTERVAL_MS=50 scripts/with-sim.sh 50 mono --debug "$out/Sale.exe" "$@" \
+        >"$out/$name.log" 2>"$out/$name.stderr" || code=$?
+    cat "$out/$name.log" "$out/$name.stderr" | sed 's/^/    /'
     if [ "$code" -ne "$expected" ]; then
         echo "dotnet test: FAIL sample $name exited $code, expected $expected" >&2
         status=1
@@ -63,9 +65,9 @@ run_sample() {
     fi
 }
 
-# expect_line NAME REGEX : the sample's output has a line matching REGEX.
+# expect_line NAME REGEX : the sample's stdout or stderr has a line matching REGEX.
 expect_line() {
-    if ! grep -Eq "$2" "$out/$1.log"; then
+    if ! grep -Eqh "$2" "$out/$1.log" "$out/$1.stderr"; then
         echo "dotnet test: FAIL sample $1 printed no line matching: $2" >&2
         status=1
     fi

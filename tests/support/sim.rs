@@ -61,6 +61,8 @@ pub fn eventually<T>(limit: Duration, mut read: impl FnMut() -> Option<T>) -> T 
 pub fn control(sim: &Simulator, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        // The simulator is on loopback: never go through a proxy from the environment.
+        .proxy(None)
         .timeout_global(Some(Duration::from_secs(5)))
         .build()
         .into();

@@ -424,6 +424,10 @@ def test_ctrl_c_stops_a_wait_without_progress_callback(slow_client):
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals reach only the main thread")
     intent_id = slow_client.create_intent_simple(DEVICES[2], 1500, "ctrl-c-no-callback")
+    # Python's own handler, as an interactive start gives it: started with SIGINT ignored
+    # (nohup, `cmd &` in a script, some CI runners), Python keeps it ignored, and the binding
+    # rightly leaves such a program's Ctrl-C alone.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
     try:
@@ -433,6 +437,8 @@ def test_ctrl_c_stops_a_wait_without_progress_callback(slow_client):
         assert not slow_client.intent_status(intent_id).state.is_final
     finally:
         timer.cancel()
+        if previous is not None:  # None: a handler not set from Python, which cannot be put back
+            signal.signal(signal.SIGINT, previous)
     assert finish(slow_client, intent_id).state is IntentState.FINISHED
 
 

@@ -56,6 +56,20 @@ impl IntentState {
         }
     }
 
+    /// The state of an Orders API order's `status` (see `wire::orders` for the table);
+    /// anything unrecognised is `Unknown`.
+    pub fn of_order_status(status: &str) -> IntentState {
+        match status {
+            "created" => IntentState::Open,
+            "at_terminal" => IntentState::OnTerminal,
+            "processed" | "failed" | "refunded" => IntentState::Finished,
+            "canceled" => IntentState::Canceled,
+            "expired" => IntentState::Abandoned,
+            "action_required" => IntentState::ConfirmationRequired,
+            _ => IntentState::Unknown,
+        }
+    }
+
     /// The API's spelling of the state (`"ON_TERMINAL"`).
     pub fn as_str(self) -> &'static str {
         match self {

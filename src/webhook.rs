@@ -30,7 +30,8 @@ const TS_MILLIS_FROM: u64 = 100_000_000_000;
 /// Checks today's signed notifications: `x_signature` is the header
 /// `ts=<ts>,v1=<hex>[,v1=<hex>…]`, and a `v1` must equal hex(HMAC-SHA256(key = `secret`,
 /// message = `id:<data_id>;request-id:<x_request_id>;ts:<ts>;`)), a part left out when its
-/// value is `None` or empty and `data_id` used exactly as given. Several `v1` values are
+/// value is `None` or empty and `data_id` used as given or lower-cased (the documentation and
+/// the SDKs disagree on orders' ids: either signature passes). Several `v1` values are
 /// accepted (the service sends two while a secret is being rotated); each comparison takes
 /// the same time whatever the bytes.
 ///
@@ -54,21 +55,34 @@ pub fn verify_signature(
     }
     let header = SignatureHeader::parse(x_signature)?;
 
-    let mut message = String::new();
-    if let Some(id) = data_id.filter(|id| !id.is_empty()) {
-        message.push_str(&format!("id:{id};"));
+    let id = data_id.filter(|id| !id.is_empty());
+    // Mercado Pago's documentation says an alphanumeric `data.id` (an order's `ORD…`) is
+    // signed lower-cased; its SDKs since mid-2026 sign it as received. Either is accepted.
+    let mut ids = vec![id.map(str::to_owned)];
+    if let Some(lower) = id
+        .map(str::to_ascii_lowercase)
+        .filter(|l| Some(l.as_str()) != id)
+    {
+        ids.push(Some(lower));
     }
-    if let Some(request_id) = x_request_id.filter(|r| !r.is_empty()) {
-        message.push_str(&format!("request-id:{request_id};"));
-    }
-    message.push_str(&format!("ts:{};", header.ts_text));
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+    let key = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
         .map_err(|_| Error::invalid("webhook secret cannot be used as an HMAC key"))?;
-    mac.update(message.as_bytes());
     // `verify_slice` compares in constant time; every candidate is checked, so the time taken
     // does not tell which one matched either.
-    let matched = header.signatures.iter().fold(false, |found, v1| {
-        mac.clone().verify_slice(v1).is_ok() | found
+    let matched = ids.iter().fold(false, |found, id| {
+        let mut message = String::new();
+        if let Some(id) = id {
+            message.push_str(&format!("id:{id};"));
+        }
+        if let Some(request_id) = x_request_id.filter(|r| !r.is_empty()) {
+            message.push_str(&format!("request-id:{request_id};"));
+        }
+        message.push_str(&format!("ts:{};", header.ts_text));
+        let mut mac = key.clone();
+        mac.update(message.as_bytes());
+        header.signatures.iter().fold(found, |found, v1| {
+            mac.clone().verify_slice(v1).is_ok() | found
+        })
     });
     if !matched {
         return Err(Error::invalid(
@@ -170,6 +184,9 @@ pub fn parse_notification(body: &str) -> Result<Notification> {
     let object = value
         .as_object()
         .ok_or_else(|| Error::invalid("notification is not a JSON object"))?;
+    if object.get("type").and_then(Value::as_str) == Some("order") {
+        return parse_order_notification(&value);
+    }
     let id = object
         .get("id")
         .and_then(as_text)
@@ -213,6 +230,61 @@ pub fn parse_notification(body: &str) -> Result<Notification> {
         state: IntentState::from_api(state_text),
         normalized,
     })
+}
+
+/// An Orders API notification (`type: "order"`, `action: "order.<status>"`, the order under
+/// `data`) in the same normalised shape: `state` named as `IntentState` names it, amounts in
+/// minor units (read as two-decimal amounts: on Chile's integer pesos read `data` itself).
+fn parse_order_notification(value: &Value) -> Result<Notification> {
+    let data = value
+        .get("data")
+        .filter(|d| d.is_object())
+        .ok_or_else(|| Error::invalid("order notification has no \"data\" object"))?;
+    let id = data
+        .get("id")
+        .and_then(as_text)
+        .ok_or_else(|| Error::invalid("order notification has no \"data.id\""))?;
+    let status = data
+        .get("status")
+        .and_then(Value::as_str)
+        .or_else(|| {
+            value
+                .get("action")
+                .and_then(Value::as_str)
+                .and_then(|a| a.strip_prefix("order."))
+        })
+        .ok_or_else(|| {
+            Error::invalid("order notification has no status (data.status or action)")
+        })?;
+    let state = IntentState::of_order_status(status);
+    let payment = data.pointer("/transactions/payments/0");
+    let payment_text = |path: &str| payment.and_then(|p| p.pointer(path)).and_then(as_text);
+    let payment_state = match status {
+        "processed" => Some("approved"),
+        "failed" => Some("rejected"),
+        "refunded" => Some("refunded"),
+        _ => None,
+    };
+    let decimal = data
+        .get("total_paid_amount")
+        .or_else(|| payment.and_then(|p| p.get("amount")))
+        .and_then(Value::as_str);
+    let reference = data.get("external_reference").and_then(as_text);
+    let normalized = json!({
+        "kind": "payment_intent",
+        "intent_id": id,
+        "state": state.as_str(),
+        "amount": decimal.and_then(|d| crate::money::from_decimal(d, None)),
+        "payment_id": payment_text("/reference_id"),
+        "payment_type": payment_text("/payment_method/type"),
+        "payment_state": payment_state,
+        "external_reference": reference,
+        "additional_info": { "external_reference": reference },
+        "created_at": value.get("date_created").and_then(as_text),
+        "caller_id": value.get("user_id").and_then(as_text),
+        "client_id": value.get("application_id").and_then(as_text),
+    });
+    Ok(Notification { state, normalized })
 }
 
 /// A string, or an integer rendered as one (ids arrive both ways).
@@ -302,6 +374,61 @@ mod tests {
         assert_eq!(n.state, IntentState::ConfirmationRequired);
         assert_eq!(n.normalized["payment_id"], "20000000005");
         assert!(n.normalized["payment_state"].is_null());
+    }
+
+    #[test]
+    fn order_notifications_are_read_into_the_same_shape() {
+        let body = json!({
+            "action": "order.processed", "api_version": "v1", "application_id": 555,
+            "data": {"id": "ORD01J67CQQH5904WDBVZEM4JMEP3", "external_reference": "T-8",
+                     "status": "processed", "status_detail": "accredited", "type": "point",
+                     "version": 3, "total_paid_amount": "15.00",
+                     "transactions": {"payments": [{"id": "PAY01", "amount": "15.00",
+                        "reference_id": "20000000009",
+                        "payment_method": {"type": "credit_card", "id": "visa"}}]}},
+            "date_created": "2026-12-03T10:00:00Z", "id": "123", "live_mode": false,
+            "type": "order", "user_id": 777
+        });
+        let n = parse_notification(&body.to_string()).unwrap();
+        assert_eq!(n.state, IntentState::Finished);
+        let v = &n.normalized;
+        assert_eq!(v["kind"], "payment_intent");
+        assert_eq!(v["intent_id"], "ORD01J67CQQH5904WDBVZEM4JMEP3");
+        assert_eq!(v["state"], "FINISHED");
+        assert_eq!(v["amount"], 1500);
+        assert_eq!(v["payment_id"], "20000000009");
+        assert_eq!(v["payment_state"], "approved");
+        assert_eq!(v["payment_type"], "credit_card");
+        assert_eq!(v["external_reference"], "T-8");
+        assert_eq!(v["additional_info"]["external_reference"], "T-8");
+        assert_eq!(v["caller_id"], "777");
+        assert_eq!(v["client_id"], "555");
+        // The status from the action when data has none.
+        let body = json!({"type":"order","action":"order.canceled","data":{"id":"ORD2"}});
+        assert_eq!(
+            parse_notification(&body.to_string()).unwrap().state,
+            IntentState::Canceled
+        );
+        assert!(parse_notification(r#"{"type":"order","data":{}}"#).is_err());
+    }
+
+    #[test]
+    fn an_order_id_signed_as_received_or_lower_cased_is_accepted() {
+        let id = "ORD01J67CQQH5904WDBVZEM4JMEP3";
+        for signed in [id.to_owned(), id.to_ascii_lowercase()] {
+            let v1 = sign(
+                SECRET,
+                &format!("id:{signed};request-id:r-1;ts:1700000000;"),
+            );
+            let header = format!("ts=1700000000,v1={v1}");
+            assert!(
+                verify_signature(SECRET, &header, Some("r-1"), Some(id), 0, 0).is_ok(),
+                "{signed}"
+            );
+        }
+        let v1 = sign(SECRET, "id:ORD-OTHER;request-id:r-1;ts:1700000000;");
+        let header = format!("ts=1700000000,v1={v1}");
+        assert!(verify_signature(SECRET, &header, Some("r-1"), Some(id), 0, 0).is_err());
     }
 
     #[test]

@@ -148,7 +148,14 @@ pub(super) fn status_error(status: u16, body: String, conflict: ErrorKind) -> Er
     let kind = match status {
         401 | 403 => ErrorKind::Unauthorized,
         404 => ErrorKind::NotFound,
-        409 => conflict,
+        // The Orders API names its conflicts; the Point Integration API's 409s mean what the
+        // call says (a busy device on create, a locked intent on cancel).
+        409 => match error_codes(&body).first().map(String::as_str) {
+            Some("already_queued_order_for_terminal") => ErrorKind::DeviceBusy,
+            Some("cannot_cancel_order") => ErrorKind::IntentLocked,
+            Some(_) => ErrorKind::Api,
+            None => conflict,
+        },
         429 => ErrorKind::RateLimited,
         400..=499 => ErrorKind::Api,
         500..=599 => ErrorKind::Server,
@@ -167,8 +174,27 @@ pub(super) fn status_error(status: u16, body: String, conflict: ErrorKind) -> Er
     Error::http(kind, status, message, body)
 }
 
-/// Reads the three error body shapes the service and its gateways use:
-/// `{message,error,status,cause}`, `{errorKey}` and plain text.
+/// The codes of an Orders API error body, `{"errors":[{"code","message"}]}` or the flat
+/// `{"code","message"}` (none for other bodies).
+fn error_codes(body: &str) -> Vec<String> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str(body) else {
+        return Vec::new();
+    };
+    if let Some(serde_json::Value::Array(errors)) = map.get("errors") {
+        return errors
+            .iter()
+            .filter_map(|e| e.get("code").and_then(|c| c.as_str()).map(str::to_owned))
+            .collect();
+    }
+    map.get("code")
+        .and_then(|c| c.as_str())
+        .map(|c| vec![c.to_owned()])
+        .unwrap_or_default()
+}
+
+/// Reads the error body shapes the services and their gateways use: the Point Integration
+/// API's `{message,error,status,cause}` (older: `{errorKey}`), the Orders API's
+/// `{"errors":[{code,message}]}` and flat `{code,message}`, and plain text.
 fn describe_body(body: &str) -> String {
     if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(body) {
         let text = |k: &str| {
@@ -180,8 +206,27 @@ fn describe_body(body: &str) -> String {
         if let Some(message) = text("message") {
             parts.push(message.to_owned());
         }
-        if let Some(code) = text("error").or_else(|| text("errorKey")) {
+        if let Some(code) = text("error")
+            .or_else(|| text("errorKey"))
+            .or_else(|| text("code"))
+        {
             parts.push(format!("error {code}"));
+        }
+        if let Some(serde_json::Value::Array(errors)) = map.get("errors") {
+            for error in errors.iter().take(3) {
+                let field = |k: &str| {
+                    error
+                        .get(k)
+                        .and_then(|v| v.as_str())
+                        .filter(|s| !s.is_empty())
+                };
+                match (field("message"), field("code")) {
+                    (Some(message), Some(code)) => parts.push(format!("{message} (error {code})")),
+                    (Some(message), None) => parts.push(message.to_owned()),
+                    (None, Some(code)) => parts.push(format!("error {code}")),
+                    (None, None) => {}
+                }
+            }
         }
         if let Some(serde_json::Value::Array(causes)) = map.get("cause") {
             for cause in causes.iter().take(3) {
@@ -263,6 +308,41 @@ mod tests {
         assert_eq!(
             status_error(422, String::new(), ErrorKind::Api).kind(),
             ErrorKind::Api
+        );
+    }
+
+    #[test]
+    fn orders_api_errors_read_well_and_name_their_conflicts() {
+        let busy = r#"{"errors":[{"code":"already_queued_order_for_terminal","message":"terminal already has an order"}]}"#;
+        let e = status_error(409, busy.into(), ErrorKind::Api);
+        assert_eq!(e.kind(), ErrorKind::DeviceBusy);
+        assert!(
+            e.message().contains(
+                "terminal already has an order (error already_queued_order_for_terminal)"
+            ),
+            "{}",
+            e.message()
+        );
+        let locked = r#"{"errors":[{"code":"cannot_cancel_order","message":"at terminal"}]}"#;
+        assert_eq!(
+            status_error(409, locked.into(), ErrorKind::Api).kind(),
+            ErrorKind::IntentLocked
+        );
+        let reused = r#"{"errors":[{"code":"idempotency_key_already_used","message":"reused"}]}"#;
+        assert_eq!(
+            status_error(409, reused.into(), ErrorKind::DeviceBusy).kind(),
+            ErrorKind::Api
+        );
+        let e = status_error(
+            401,
+            r#"{"code":"unauthorized","message":"invalid token"}"#.into(),
+            ErrorKind::Api,
+        );
+        assert_eq!(e.message(), "HTTP 401: invalid token; error unauthorized");
+        let e = status_error(400, r#"{"errors":[{"code":"property_value","message":"terminal_id is invalid"},{"code":"required_properties"}]}"#.into(), ErrorKind::Api);
+        assert_eq!(
+            e.message(),
+            "HTTP 400: terminal_id is invalid (error property_value); error required_properties"
         );
     }
 

@@ -150,23 +150,11 @@ fn first_payment(order: &Value) -> Option<&Value> {
     order.pointer("/transactions/payments/0")
 }
 
-fn state_of(status: &str) -> IntentState {
-    match status {
-        "created" => IntentState::Open,
-        "at_terminal" => IntentState::OnTerminal,
-        "processed" | "failed" | "refunded" => IntentState::Finished,
-        "canceled" => IntentState::Canceled,
-        "expired" => IntentState::Abandoned,
-        "action_required" => IntentState::ConfirmationRequired,
-        _ => IntentState::Unknown,
-    }
-}
-
 /// An order as a sale: `id`, `state`, `amount` (minor units), `device_id`, `payment`,
 /// `additional_info` and, under `raw`, the order as the service sent it.
 fn sale_of(order: Value, site: Option<Site>) -> (IntentState, Value) {
     let status = text_at(&order, &["status"]).unwrap_or_default();
-    let state = state_of(status);
+    let state = IntentState::of_order_status(status);
     let payment = first_payment(&order);
     let mut shared = Map::new();
     shared.insert("id".into(), json!(text_at(&order, &["id"])));
@@ -524,7 +512,7 @@ impl Wire for OrdersApi {
         let order = object(&reply)?;
         let status = text_at(&order, &["status"]).unwrap_or_default();
         let event = json!({
-            "status": state_of(status).as_str(),
+            "status": IntentState::of_order_status(status).as_str(),
             "created_on": text_at(&order, &["last_updated_date"])
                 .or_else(|| text_at(&order, &["created_date"])),
         });

@@ -133,9 +133,9 @@ enum MpStatus
     MP_STATUS_OUTCOME_UNKNOWN = 16,
     /**
      * The API the client speaks (`"api"` of `mp_init_with_options`) has no such call:
-     * `mp_list_intent_events` and the integrator webhook calls with the Orders API, a
-     * partial refund or `mp_cancel_refund`'s counterpart where it does not exist. Nothing was
-     * sent; each function's documentation says where it applies.
+     * `mp_list_intent_events`, `mp_get_integrator`, `mp_set_webhook`, `mp_check_webhook` and
+     * `mp_cancel_refund` with the Orders API; a partial refund with the Point Integration
+     * API. Nothing was sent.
      */
     MP_STATUS_UNSUPPORTED = 17,
 };
@@ -349,15 +349,24 @@ MpStatus mp_init(const char *access_token, MpClient **out_client);
  *
  * Keys (unknown keys are `MP_STATUS_INVALID_ARGUMENT`, so a typo never passes silently):
  * - `access_token` (string, required);
+ * - `api`: `"integration"` (the default: the Point Integration API, `/point/integration-api`,
+ *   deprecated by Mercado Pago) or `"orders"` (the Orders API, `/v1/orders` and
+ *   `/terminals/v1`, which new integrations must use). The same functions work with both and
+ *   give the same JSON shapes; each function says what differs. `mp_init` always speaks
+ *   `"integration"`;
  * - `base_url` (default `"https://api.mercadopago.com"`; `http://` only for loopback hosts
  *   such as the simulator: 127.0.0.0/8, `::1`, `localhost`);
- * - `site` (`"MLA"`, `"MLB"` or `"MLM"`: amounts are checked against the site's limits before
- *   sending; without it any amount from 1 to 400000000 passes);
+ * - `site` (`"MLA"`, `"MLB"`, `"MLM"` or `"MLC"`: amounts are checked against the site's
+ *   limits before sending; without it any amount from 1 to 400000000 passes). With the Orders
+ *   API it also says how amounts are written: `"MLC"` (Chile, pesos without decimals) sends
+ *   1500 as `"1500"`, any other as `"15.00"`;
  * - `timeout_ms` (30000: the most one call may take, retries and backoff included);
  * - `connect_timeout_ms` (10000); `max_retries` (2, at most 10);
  * - `poll_interval_ms` (1000, at least 10: the pause between reads of `mp_wait_intent`; the
  *   real API allows one read per second);
- * - `test_scope` (e.g. `"sandbox"`: sent as header `x-test-scope`; printable ASCII);
+ * - `test_scope` (e.g. `"sandbox"`: sent as header `x-test-scope`; printable ASCII). The
+ *   Orders API has no such header (it is tested with a test account's credentials): with
+ *   `"api":"orders"` this key is `MP_STATUS_INVALID_ARGUMENT`;
  * - `proxy`: an HTTP CONNECT proxy, `"http://host:port"`, or `"http://user:password@host:port"`
  *   for one that asks for credentials (percent-encode `@`, `:` and `%` in them; they are sent
  *   as `Proxy-Authorization: Basic` and never shown in `mp_last_error()` or a log line);
@@ -392,7 +401,9 @@ void mp_free(MpClient *client);
  *
  * - `filters_json`: NULL for all, or an object with any of `store_id` (string), `pos_id`
  *   (integer), `limit`, `offset`; other keys are `MP_STATUS_INVALID_ARGUMENT`.
- * - `out_json`: required; the service's JSON, freed with `mp_string_free`.
+ * - `out_json`: required; freed with `mp_string_free`. The Point Integration API's JSON as
+ *   it came; with the Orders API (`GET /terminals/v1/list`, `limit` 1 to 50, more is
+ *   `MP_STATUS_INVALID_ARGUMENT`) its `data.terminals` and `paging` in this same shape.
  *
  * Thread-safe.
  */
@@ -403,7 +414,8 @@ MpStatus mp_list_devices(MpClient *client, const char *filters_json, char **out_
  * `"STANDALONE"`. The terminal applies the change after a restart.
  *
  * - `device_id`, `mode`: required.
- * - `out_json`: optional (NULL: not wanted); `{"operating_mode": …}`.
+ * - `out_json`: optional (NULL: not wanted); `{"operating_mode": …}` (with the Orders API,
+ *   `PATCH /terminals/v1/setup`, also `id` and the service's answer under `raw`).
  *
  * Thread-safe.
  */
@@ -413,13 +425,16 @@ MpStatus mp_set_operating_mode(MpClient *client, const char *device_id, const ch
  * Reads the integrator's webhook settings: `{"token","webhook","is_valid_webhook"}`. `token`
  * is the secret for `mp_sign_challenge`: treat it like a password.
  *
- * `out_json`: required; freed with `mp_string_free`. Thread-safe.
+ * `out_json`: required; freed with `mp_string_free`. With the Orders API (whose webhooks are
+ * configured in Mercado Pago's developer panel and signed: see `mp_verify_signature`) this
+ * is `MP_STATUS_UNSUPPORTED` and nothing is sent. Thread-safe.
  */
 MpStatus mp_get_integrator(MpClient *client, char **out_json);
 
 /**
  * Registers the webhook URL (`http://` or `https://`) that receives the challenge and the
- * notifications. Then call `mp_check_webhook`. Thread-safe.
+ * notifications. Then call `mp_check_webhook`. `MP_STATUS_UNSUPPORTED` with the Orders API
+ * (nothing is sent). Thread-safe.
  */
 MpStatus mp_set_webhook(MpClient *client, const char *url);
 
@@ -427,7 +442,8 @@ MpStatus mp_set_webhook(MpClient *client, const char *url);
  * Asks the service to validate the registered webhook: it sends
  * `GET <webhook>?challengeCode=…`, which must answer
  * `{"encrypted_challenge": <mp_sign_challenge(token, challengeCode)>}`. `MP_STATUS_OK` once
- * the webhook answered correctly. Thread-safe.
+ * the webhook answered correctly. `MP_STATUS_UNSUPPORTED` with the Orders API (nothing is
+ * sent). Thread-safe.
  */
 MpStatus mp_check_webhook(MpClient *client);
 
@@ -444,20 +460,32 @@ MpStatus mp_check_webhook(MpClient *client);
 void mp_set_log_callback(MpClient *client, MpLogCallback callback, void *user_data, uint32_t min_level);
 
 /**
- * Creates a payment intent on a terminal: the terminal shows the amount once the cashier
- * presses its green key.
+ * Creates a payment intent on a terminal (with the Orders API, an order: `POST /v1/orders`,
+ * `type` `"point"`): the terminal shows the amount once the cashier presses its green key.
  *
  * - `device_id`: required, from `mp_list_devices`.
  * - `intent_json`: required, the API's body, e.g.
  *   `{"amount":1500,"additional_info":{"external_reference":"T-1","print_on_terminal":true}}`.
  *   `amount` is an integer in minor units (1500 = 15.00); a float, a string or an amount
  *   outside the site's limits is `MP_STATUS_INVALID_ARGUMENT` and nothing is sent. Other
- *   fields (MLB's `description` and `payment`, MLA's `ticket_number`) are passed as given.
+ *   fields (MLB's `description` and `payment`, MLA's `ticket_number`) are passed as given to
+ *   the Point Integration API. With the Orders API they become the order's fields: `amount`
+ *   the payment's decimal `amount` (`"15.00"`; `"1500"` on site `"MLC"`),
+ *   `additional_info.external_reference` its `external_reference` (required there: without
+ *   one the library sends `mp-<idempotency key>`; one over 64 characters or with anything
+ *   but letters, digits, `_` and `-` is `MP_STATUS_INVALID_ARGUMENT`, nothing sent),
+ *   `print_on_terminal` `config.point.print_on_terminal` (`true` `"seller_ticket"`, `false`
+ *   `"no_ticket"`), `ticket_number` `config.point.ticket_number`, `payment.type`,
+ *   `payment.installments` and `payment.installments_cost` `config.payment_method`'s
+ *   `default_type`, `default_installments` and `installments_cost`, `description` (at most
+ *   150 characters); `"expiration_ms"` (Orders API only: whole seconds from 30000 to
+ *   10800000) its `expiration_time`. A field the Orders API has no place for (MLB's
+ *   `payment.voucher_type`, anything unknown) is `MP_STATUS_INVALID_ARGUMENT`.
  * - `idempotency_key`: NULL for a new UUID v4, or your own key (1–128 visible ASCII
  *   characters). Every retry of this call reuses it, so a retry never makes a second intent;
  *   pass the same key again after a crash to get the same intent back instead of a new one.
  *   The key the call sent is `mp_last_idempotency_key()` afterwards, yours or the library's.
- * - `out_json`: required; the created intent (`id`, `device_id`, `amount`, …).
+ * - `out_json`: required; the created sale, in the shape `mp_intent_status` describes.
  *
  * What to do after each status (also for `mp_create_intent_simple` and `mp_create_refund`):
  * - `MP_STATUS_OK`: the intent exists; follow it with `mp_wait_intent`.
@@ -504,8 +532,19 @@ MpStatus mp_create_intent_simple(MpClient *client, const char *device_id, int64_
  *
  * - `out_state`: optional; the state (`MP_INTENT_STATE_UNKNOWN` for one this version does
  *   not know).
- * - `out_json`: optional; the intent, e.g. `{"id","state","amount","device_id","payment":
- *   {"id","state",…},"additional_info":{…}}`, freed with `mp_string_free`.
+ * - `out_json`: optional; the sale, freed with `mp_string_free`, in one shape for both APIs:
+ *   `id` (the intent's, or the order's `ORD…`), `state` (the `MpIntentState` name),
+ *   `amount` (minor units), `device_id`, `payment` (`id`: the Payments API's number for
+ *   `mp_get_payment`; `state`: `approved`, `rejected`, `refunded`, or `""` on
+ *   CONFIRMATION_REQUIRED; `type`, `installments`, `status_detail` where known; absent while
+ *   there is no payment), `additional_info` (`external_reference`, `ticket_number`,
+ *   `print_on_terminal`), and `raw`: the service's own JSON, untouched (amounts as it wrote
+ *   them). With the Point Integration API this is the intent itself, every field of it in
+ *   its place, plus `raw`. With the Orders API the order's `status` maps to the state thus:
+ *   `created` OPEN, `at_terminal` ON_TERMINAL, `processed` FINISHED (`payment.state`
+ *   `approved`), `failed` FINISHED (`rejected`, with the `status_detail`), `refunded`
+ *   FINISHED (`refunded`), `canceled` CANCELED, `expired` ABANDONED, `action_required`
+ *   CONFIRMATION_REQUIRED (`""`), anything else UNKNOWN (not final).
  *
  * Thread-safe.
  */
@@ -513,10 +552,13 @@ MpStatus mp_intent_status(MpClient *client, const char *intent_id, MpIntentState
 
 /**
  * Cancels a payment intent that the terminal has not taken yet (state OPEN).
- * `MP_STATUS_INTENT_LOCKED` (409): it is already on the terminal: cancel it there.
+ * `MP_STATUS_INTENT_LOCKED` (409; the Orders API's `cannot_cancel_order`): it is already on
+ * the terminal: cancel it there.
  *
  * - `device_id`, `intent_id`: required.
- * - `out_json`: optional; `{"id": …}`.
+ * - `out_json`: optional; `{"id": …}` with the Point Integration API; with the Orders API
+ *   (`POST /v1/orders/{id}/cancel`, with an idempotency key) the order as a sale, in the
+ *   shape `mp_intent_status` describes.
  *
  * Thread-safe.
  */
@@ -547,8 +589,10 @@ MpStatus mp_cancel_intent(MpClient *client, const char *device_id, const char *i
 MpStatus mp_wait_intent(MpClient *client, const char *intent_id, uint32_t timeout_ms, MpWaitCallback callback, void *user_data, MpIntentState *out_state, char **out_json);
 
 /**
- * The last state change of a payment intent: `{"status","created_on",…}`. `out_json`:
- * required, freed with `mp_string_free`. Thread-safe.
+ * The last state change of a payment intent: `{"status","created_on",…}`. With the Orders
+ * API it is made from the order (`GET /v1/orders/{id}`): `status` the `MpIntentState` name,
+ * `created_on` its `last_updated_date`. `out_json`: required, freed with `mp_string_free`.
+ * Thread-safe.
  */
 MpStatus mp_intent_last_event(MpClient *client, const char *intent_id, char **out_json);
 
@@ -557,24 +601,36 @@ MpStatus mp_intent_last_event(MpClient *client, const char *intent_id, char **ou
  * inclusive, at most 30 days apart): `{"events":[{"payment_intent_id","status",
  * "created_on"}]}`. Use it after a crash to find sales whose outcome the POS did not record.
  * `out_json`: required, freed with `mp_string_free`. A range over 30 days is
- * `MP_STATUS_INVALID_ARGUMENT` and nothing is sent: ask for it in parts. Thread-safe.
+ * `MP_STATUS_INVALID_ARGUMENT` and nothing is sent: ask for it in parts. The Orders API has
+ * no such list: `MP_STATUS_UNSUPPORTED`, nothing sent (keep each order's id and read it with
+ * `mp_intent_status`). Thread-safe.
  */
 MpStatus mp_list_intent_events(MpClient *client, const char *start_date, const char *end_date, char **out_json);
 
 /**
  * Sends a refund of a card payment to a terminal; the customer presents the card there.
+ * With the Orders API the order is refunded at once, without the terminal
+ * (`POST /v1/orders/{id}/refund`).
  *
  * - `device_id`: required; the terminal that shows the refund.
- * - `payment_id`: required; the payment's number as text (`payment.id` of the FINISHED
- *   intent, e.g. `"20000000001"`); digits only.
- * - `refund_json`: NULL for none, or the refund's `additional_info` object, e.g.
- *   `{"print_on_terminal":["SELLER_TICKET","BUYER_TICKET"]}`. An object whose only key is
- *   `additional_info` is unwrapped, so `{"additional_info":{…}}` means the same.
+ * - `payment_id`: required. Point Integration API: the payment's number as text
+ *   (`payment.id` of the FINISHED intent, e.g. `"20000000001"`); digits only. Orders API:
+ *   the sale's order id (`id` of the FINISHED sale, `ORD…`).
+ * - `refund_json`: NULL for a total refund; with the Point Integration API the refund's
+ *   `additional_info` object, e.g. `{"print_on_terminal":["SELLER_TICKET","BUYER_TICKET"]}`
+ *   (an object whose only key is `additional_info` is unwrapped, so
+ *   `{"additional_info":{…}}` means the same); with the Orders API `{"amount": <minor
+ *   units>}` for a partial refund (the library reads the order for its transaction and sends
+ *   `{"transactions":[{"id","amount":"<decimal>"}]}`). A partial refund with the Point
+ *   Integration API is `MP_STATUS_UNSUPPORTED`, nothing sent.
  * - `idempotency_key`: as in `mp_create_intent`: NULL for a new UUID, reused on every retry
  *   of the call, so a retried refund never refunds twice; afterwards it is
  *   `mp_last_idempotency_key()`.
- * - `out_json`: required; the refund intent (`id`, `payment_id`, `device_id`, …). Follow it
- *   with `mp_refund_status`; it goes through the same states as a payment intent.
+ * - `out_json`: required; the refund: `id` (follow it with `mp_refund_status`; with the
+ *   Orders API it is the order id), `state` (the same states as a payment intent; with the
+ *   Orders API its last refund's: `processed` FINISHED, `processing` PROCESSING, `failed`
+ *   ERROR), `payment_id`, `device_id`, `amount` (Orders API: minor units refunded), and the
+ *   service's JSON under `raw`.
  *
  * The statuses mean what they mean for `mp_create_intent`: after `MP_STATUS_OUTCOME_UNKNOWN`
  * the refund may exist; send the same refund again with the same key. `MP_STATUS_DEVICE_BUSY`
@@ -603,7 +659,8 @@ MpStatus mp_wait_refund(MpClient *client, const char *refund_id, uint32_t timeou
 
 /**
  * Cancels a refund intent the terminal has not taken yet (state OPEN).
- * `MP_STATUS_INTENT_LOCKED` (409): it is already on the terminal: cancel it there.
+ * `MP_STATUS_INTENT_LOCKED` (409): it is already on the terminal: cancel it there. An order's
+ * refund is made at once: with the Orders API this is `MP_STATUS_UNSUPPORTED`, nothing sent.
  *
  * - `device_id`, `refund_id`: required.
  * - `out_json`: optional; `{"id": …}`.
@@ -615,7 +672,8 @@ MpStatus mp_cancel_refund(MpClient *client, const char *device_id, const char *r
 /**
  * Reads a payment from the Payments API (`GET /v1/payments/{id}`): what a receipt needs.
  *
- * - `payment_id`: required; `payment.id` of a FINISHED intent, as text (`"20000000001"`).
+ * - `payment_id`: required; `payment.id` of a FINISHED sale, as text (`"20000000001"`), with
+ *   either API (with the Orders API it is the order's `reference_id`).
  * - `out_json`: required; the payment as the service sends it, freed with `mp_string_free`.
  *   Fields a receipt uses: `status` and `status_detail`, `payment_method_id` (card brand),
  *   `card.first_six_digits`, `card.last_four_digits`, `authorization_code`, `installments`,
@@ -662,7 +720,9 @@ MpStatus mp_sign_challenge(const char *secret, const char *challenge_code, char 
  * - `x_request_id`: the `x-request-id` header; NULL or `""` if absent.
  * - `data_id`: the `data.id` query parameter of the notification URL, exactly as received;
  *   NULL or `""` if absent. (A missing part is left out of the signed text
- *   `id:<data_id>;request-id:<x_request_id>;ts:<ts>;`.)
+ *   `id:<data_id>;request-id:<x_request_id>;ts:<ts>;`.) An order's id (`ORD…`) is accepted
+ *   signed as received or lower-cased: Mercado Pago's documentation says lower-cased, its
+ *   SDKs since mid-2026 sign it as received.
  * - `tolerance_s`: how old (or how far in the future) `ts` may be, in seconds; 0 for no time
  *   check. `ts` may come in seconds or milliseconds (13 digits); both are understood.
  * - `now_unix_s`: the current Unix time in seconds, or 0 to use the system clock.
@@ -680,7 +740,12 @@ MpStatus mp_verify_signature(const char *secret, const char *x_signature, const 
 
 /**
  * Reads the body of a notification POSTed to the webhook: the guide's format, today's
- * (check it first with `mp_verify_signature`), and refund notifications.
+ * (check it first with `mp_verify_signature`), refund notifications, and the Orders API's
+ * (`"type":"order"`, `"action":"order.<status>"`, the order under `data`: `intent_id` is
+ * `data.id`, `state` the `MpIntentState` of `data.status` as `mp_intent_status` maps it,
+ * `amount` the paid amount in minor units (two decimals: for Chile's pesos read the body),
+ * `payment_id` the payment's `reference_id`, `caller_id` the `user_id`, `client_id` the
+ * `application_id`).
  *
  * - `body`: required; the request body as received.
  * - `out_state`: optional; the intent's (or refund's) state.

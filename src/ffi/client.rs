@@ -82,15 +82,24 @@ pub extern "C" fn mp_init(access_token: *const c_char, out_client: *mut *mut MpC
 ///
 /// Keys (unknown keys are `MP_STATUS_INVALID_ARGUMENT`, so a typo never passes silently):
 /// - `access_token` (string, required);
+/// - `api`: `"integration"` (the default: the Point Integration API, `/point/integration-api`,
+///   deprecated by Mercado Pago) or `"orders"` (the Orders API, `/v1/orders` and
+///   `/terminals/v1`, which new integrations must use). The same functions work with both and
+///   give the same JSON shapes; each function says what differs. `mp_init` always speaks
+///   `"integration"`;
 /// - `base_url` (default `"https://api.mercadopago.com"`; `http://` only for loopback hosts
 ///   such as the simulator: 127.0.0.0/8, `::1`, `localhost`);
-/// - `site` (`"MLA"`, `"MLB"` or `"MLM"`: amounts are checked against the site's limits before
-///   sending; without it any amount from 1 to 400000000 passes);
+/// - `site` (`"MLA"`, `"MLB"`, `"MLM"` or `"MLC"`: amounts are checked against the site's
+///   limits before sending; without it any amount from 1 to 400000000 passes). With the Orders
+///   API it also says how amounts are written: `"MLC"` (Chile, pesos without decimals) sends
+///   1500 as `"1500"`, any other as `"15.00"`;
 /// - `timeout_ms` (30000: the most one call may take, retries and backoff included);
 /// - `connect_timeout_ms` (10000); `max_retries` (2, at most 10);
 /// - `poll_interval_ms` (1000, at least 10: the pause between reads of `mp_wait_intent`; the
 ///   real API allows one read per second);
-/// - `test_scope` (e.g. `"sandbox"`: sent as header `x-test-scope`; printable ASCII);
+/// - `test_scope` (e.g. `"sandbox"`: sent as header `x-test-scope`; printable ASCII). The
+///   Orders API has no such header (it is tested with a test account's credentials): with
+///   `"api":"orders"` this key is `MP_STATUS_INVALID_ARGUMENT`;
 /// - `proxy`: an HTTP CONNECT proxy, `"http://host:port"`, or `"http://user:password@host:port"`
 ///   for one that asks for credentials (percent-encode `@`, `:` and `%` in them; they are sent
 ///   as `Proxy-Authorization: Basic` and never shown in `mp_last_error()` or a log line);
@@ -138,7 +147,9 @@ pub extern "C" fn mp_free(client: *mut MpClient) {
 ///
 /// - `filters_json`: NULL for all, or an object with any of `store_id` (string), `pos_id`
 ///   (integer), `limit`, `offset`; other keys are `MP_STATUS_INVALID_ARGUMENT`.
-/// - `out_json`: required; the service's JSON, freed with `mp_string_free`.
+/// - `out_json`: required; freed with `mp_string_free`. The Point Integration API's JSON as
+///   it came; with the Orders API (`GET /terminals/v1/list`, `limit` 1 to 50, more is
+///   `MP_STATUS_INVALID_ARGUMENT`) its `data.terminals` and `paging` in this same shape.
 ///
 /// Thread-safe.
 #[no_mangle]
@@ -162,7 +173,8 @@ pub extern "C" fn mp_list_devices(
 /// `"STANDALONE"`. The terminal applies the change after a restart.
 ///
 /// - `device_id`, `mode`: required.
-/// - `out_json`: optional (NULL: not wanted); `{"operating_mode": …}`.
+/// - `out_json`: optional (NULL: not wanted); `{"operating_mode": …}` (with the Orders API,
+///   `PATCH /terminals/v1/setup`, also `id` and the service's answer under `raw`).
 ///
 /// Thread-safe.
 #[no_mangle]
@@ -186,7 +198,9 @@ pub extern "C" fn mp_set_operating_mode(
 /// Reads the integrator's webhook settings: `{"token","webhook","is_valid_webhook"}`. `token`
 /// is the secret for `mp_sign_challenge`: treat it like a password.
 ///
-/// `out_json`: required; freed with `mp_string_free`. Thread-safe.
+/// `out_json`: required; freed with `mp_string_free`. With the Orders API (whose webhooks are
+/// configured in Mercado Pago's developer panel and signed: see `mp_verify_signature`) this
+/// is `MP_STATUS_UNSUPPORTED` and nothing is sent. Thread-safe.
 #[no_mangle]
 pub extern "C" fn mp_get_integrator(client: *mut MpClient, out_json: *mut *mut c_char) -> MpStatus {
     call(|| {
@@ -197,7 +211,8 @@ pub extern "C" fn mp_get_integrator(client: *mut MpClient, out_json: *mut *mut c
 }
 
 /// Registers the webhook URL (`http://` or `https://`) that receives the challenge and the
-/// notifications. Then call `mp_check_webhook`. Thread-safe.
+/// notifications. Then call `mp_check_webhook`. `MP_STATUS_UNSUPPORTED` with the Orders API
+/// (nothing is sent). Thread-safe.
 #[no_mangle]
 pub extern "C" fn mp_set_webhook(client: *mut MpClient, url: *const c_char) -> MpStatus {
     call(|| {
@@ -210,7 +225,8 @@ pub extern "C" fn mp_set_webhook(client: *mut MpClient, url: *const c_char) -> M
 /// Asks the service to validate the registered webhook: it sends
 /// `GET <webhook>?challengeCode=…`, which must answer
 /// `{"encrypted_challenge": <mp_sign_challenge(token, challengeCode)>}`. `MP_STATUS_OK` once
-/// the webhook answered correctly. Thread-safe.
+/// the webhook answered correctly. `MP_STATUS_UNSUPPORTED` with the Orders API (nothing is
+/// sent). Thread-safe.
 #[no_mangle]
 pub extern "C" fn mp_check_webhook(client: *mut MpClient) -> MpStatus {
     call(|| {

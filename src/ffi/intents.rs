@@ -26,20 +26,32 @@ pub type MpWaitCallback = Option<
     ) -> i32,
 >;
 
-/// Creates a payment intent on a terminal: the terminal shows the amount once the cashier
-/// presses its green key.
+/// Creates a payment intent on a terminal (with the Orders API, an order: `POST /v1/orders`,
+/// `type` `"point"`): the terminal shows the amount once the cashier presses its green key.
 ///
 /// - `device_id`: required, from `mp_list_devices`.
 /// - `intent_json`: required, the API's body, e.g.
 ///   `{"amount":1500,"additional_info":{"external_reference":"T-1","print_on_terminal":true}}`.
 ///   `amount` is an integer in minor units (1500 = 15.00); a float, a string or an amount
 ///   outside the site's limits is `MP_STATUS_INVALID_ARGUMENT` and nothing is sent. Other
-///   fields (MLB's `description` and `payment`, MLA's `ticket_number`) are passed as given.
+///   fields (MLB's `description` and `payment`, MLA's `ticket_number`) are passed as given to
+///   the Point Integration API. With the Orders API they become the order's fields: `amount`
+///   the payment's decimal `amount` (`"15.00"`; `"1500"` on site `"MLC"`),
+///   `additional_info.external_reference` its `external_reference` (required there: without
+///   one the library sends `mp-<idempotency key>`; one over 64 characters or with anything
+///   but letters, digits, `_` and `-` is `MP_STATUS_INVALID_ARGUMENT`, nothing sent),
+///   `print_on_terminal` `config.point.print_on_terminal` (`true` `"seller_ticket"`, `false`
+///   `"no_ticket"`), `ticket_number` `config.point.ticket_number`, `payment.type`,
+///   `payment.installments` and `payment.installments_cost` `config.payment_method`'s
+///   `default_type`, `default_installments` and `installments_cost`, `description` (at most
+///   150 characters); `"expiration_ms"` (Orders API only: whole seconds from 30000 to
+///   10800000) its `expiration_time`. A field the Orders API has no place for (MLB's
+///   `payment.voucher_type`, anything unknown) is `MP_STATUS_INVALID_ARGUMENT`.
 /// - `idempotency_key`: NULL for a new UUID v4, or your own key (1–128 visible ASCII
 ///   characters). Every retry of this call reuses it, so a retry never makes a second intent;
 ///   pass the same key again after a crash to get the same intent back instead of a new one.
 ///   The key the call sent is `mp_last_idempotency_key()` afterwards, yours or the library's.
-/// - `out_json`: required; the created intent (`id`, `device_id`, `amount`, …).
+/// - `out_json`: required; the created sale, in the shape `mp_intent_status` describes.
 ///
 /// What to do after each status (also for `mp_create_intent_simple` and `mp_create_refund`):
 /// - `MP_STATUS_OK`: the intent exists; follow it with `mp_wait_intent`.
@@ -122,8 +134,19 @@ pub extern "C" fn mp_create_intent_simple(
 ///
 /// - `out_state`: optional; the state (`MP_INTENT_STATE_UNKNOWN` for one this version does
 ///   not know).
-/// - `out_json`: optional; the intent, e.g. `{"id","state","amount","device_id","payment":
-///   {"id","state",…},"additional_info":{…}}`, freed with `mp_string_free`.
+/// - `out_json`: optional; the sale, freed with `mp_string_free`, in one shape for both APIs:
+///   `id` (the intent's, or the order's `ORD…`), `state` (the `MpIntentState` name),
+///   `amount` (minor units), `device_id`, `payment` (`id`: the Payments API's number for
+///   `mp_get_payment`; `state`: `approved`, `rejected`, `refunded`, or `""` on
+///   CONFIRMATION_REQUIRED; `type`, `installments`, `status_detail` where known; absent while
+///   there is no payment), `additional_info` (`external_reference`, `ticket_number`,
+///   `print_on_terminal`), and `raw`: the service's own JSON, untouched (amounts as it wrote
+///   them). With the Point Integration API this is the intent itself, every field of it in
+///   its place, plus `raw`. With the Orders API the order's `status` maps to the state thus:
+///   `created` OPEN, `at_terminal` ON_TERMINAL, `processed` FINISHED (`payment.state`
+///   `approved`), `failed` FINISHED (`rejected`, with the `status_detail`), `refunded`
+///   FINISHED (`refunded`), `canceled` CANCELED, `expired` ABANDONED, `action_required`
+///   CONFIRMATION_REQUIRED (`""`), anything else UNKNOWN (not final).
 ///
 /// Thread-safe.
 #[no_mangle]
@@ -145,10 +168,13 @@ pub extern "C" fn mp_intent_status(
 }
 
 /// Cancels a payment intent that the terminal has not taken yet (state OPEN).
-/// `MP_STATUS_INTENT_LOCKED` (409): it is already on the terminal: cancel it there.
+/// `MP_STATUS_INTENT_LOCKED` (409; the Orders API's `cannot_cancel_order`): it is already on
+/// the terminal: cancel it there.
 ///
 /// - `device_id`, `intent_id`: required.
-/// - `out_json`: optional; `{"id": …}`.
+/// - `out_json`: optional; `{"id": …}` with the Point Integration API; with the Orders API
+///   (`POST /v1/orders/{id}/cancel`, with an idempotency key) the order as a sale, in the
+///   shape `mp_intent_status` describes.
 ///
 /// Thread-safe.
 #[no_mangle]
@@ -249,8 +275,10 @@ pub(crate) fn wait_export<C: WaitCallbackFn>(
     })
 }
 
-/// The last state change of a payment intent: `{"status","created_on",…}`. `out_json`:
-/// required, freed with `mp_string_free`. Thread-safe.
+/// The last state change of a payment intent: `{"status","created_on",…}`. With the Orders
+/// API it is made from the order (`GET /v1/orders/{id}`): `status` the `MpIntentState` name,
+/// `created_on` its `last_updated_date`. `out_json`: required, freed with `mp_string_free`.
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn mp_intent_last_event(
     client: *mut MpClient,
@@ -269,7 +297,9 @@ pub extern "C" fn mp_intent_last_event(
 /// inclusive, at most 30 days apart): `{"events":[{"payment_intent_id","status",
 /// "created_on"}]}`. Use it after a crash to find sales whose outcome the POS did not record.
 /// `out_json`: required, freed with `mp_string_free`. A range over 30 days is
-/// `MP_STATUS_INVALID_ARGUMENT` and nothing is sent: ask for it in parts. Thread-safe.
+/// `MP_STATUS_INVALID_ARGUMENT` and nothing is sent: ask for it in parts. The Orders API has
+/// no such list: `MP_STATUS_UNSUPPORTED`, nothing sent (keep each order's id and read it with
+/// `mp_intent_status`). Thread-safe.
 #[no_mangle]
 pub extern "C" fn mp_list_intent_events(
     client: *mut MpClient,

@@ -11,18 +11,28 @@ use super::types::{MpClient, MpIntentState, MpStatus};
 use crate::sale::{Kind, NewRefund};
 
 /// Sends a refund of a card payment to a terminal; the customer presents the card there.
+/// With the Orders API the order is refunded at once, without the terminal
+/// (`POST /v1/orders/{id}/refund`).
 ///
 /// - `device_id`: required; the terminal that shows the refund.
-/// - `payment_id`: required; the payment's number as text (`payment.id` of the FINISHED
-///   intent, e.g. `"20000000001"`); digits only.
-/// - `refund_json`: NULL for none, or the refund's `additional_info` object, e.g.
-///   `{"print_on_terminal":["SELLER_TICKET","BUYER_TICKET"]}`. An object whose only key is
-///   `additional_info` is unwrapped, so `{"additional_info":{…}}` means the same.
+/// - `payment_id`: required. Point Integration API: the payment's number as text
+///   (`payment.id` of the FINISHED intent, e.g. `"20000000001"`); digits only. Orders API:
+///   the sale's order id (`id` of the FINISHED sale, `ORD…`).
+/// - `refund_json`: NULL for a total refund; with the Point Integration API the refund's
+///   `additional_info` object, e.g. `{"print_on_terminal":["SELLER_TICKET","BUYER_TICKET"]}`
+///   (an object whose only key is `additional_info` is unwrapped, so
+///   `{"additional_info":{…}}` means the same); with the Orders API `{"amount": <minor
+///   units>}` for a partial refund (the library reads the order for its transaction and sends
+///   `{"transactions":[{"id","amount":"<decimal>"}]}`). A partial refund with the Point
+///   Integration API is `MP_STATUS_UNSUPPORTED`, nothing sent.
 /// - `idempotency_key`: as in `mp_create_intent`: NULL for a new UUID, reused on every retry
 ///   of the call, so a retried refund never refunds twice; afterwards it is
 ///   `mp_last_idempotency_key()`.
-/// - `out_json`: required; the refund intent (`id`, `payment_id`, `device_id`, …). Follow it
-///   with `mp_refund_status`; it goes through the same states as a payment intent.
+/// - `out_json`: required; the refund: `id` (follow it with `mp_refund_status`; with the
+///   Orders API it is the order id), `state` (the same states as a payment intent; with the
+///   Orders API its last refund's: `processed` FINISHED, `processing` PROCESSING, `failed`
+///   ERROR), `payment_id`, `device_id`, `amount` (Orders API: minor units refunded), and the
+///   service's JSON under `raw`.
 ///
 /// The statuses mean what they mean for `mp_create_intent`: after `MP_STATUS_OUTCOME_UNKNOWN`
 /// the refund may exist; send the same refund again with the same key. `MP_STATUS_DEVICE_BUSY`
@@ -107,7 +117,8 @@ pub extern "C" fn mp_wait_refund(
 }
 
 /// Cancels a refund intent the terminal has not taken yet (state OPEN).
-/// `MP_STATUS_INTENT_LOCKED` (409): it is already on the terminal: cancel it there.
+/// `MP_STATUS_INTENT_LOCKED` (409): it is already on the terminal: cancel it there. An order's
+/// refund is made at once: with the Orders API this is `MP_STATUS_UNSUPPORTED`, nothing sent.
 ///
 /// - `device_id`, `refund_id`: required.
 /// - `out_json`: optional; `{"id": …}`.

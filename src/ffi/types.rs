@@ -53,9 +53,9 @@ pub enum MpStatus {
     /// it exists and creates it once if it does not.
     OutcomeUnknown = 16,
     /// The API the client speaks (`"api"` of `mp_init_with_options`) has no such call:
-    /// `mp_list_intent_events` and the integrator webhook calls with the Orders API, a
-    /// partial refund or `mp_cancel_refund`'s counterpart where it does not exist. Nothing was
-    /// sent; each function's documentation says where it applies.
+    /// `mp_list_intent_events`, `mp_get_integrator`, `mp_set_webhook`, `mp_check_webhook` and
+    /// `mp_cancel_refund` with the Orders API; a partial refund with the Point Integration
+    /// API. Nothing was sent.
     Unsupported = 17,
 }
 

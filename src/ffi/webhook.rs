@@ -41,7 +41,9 @@ pub extern "C" fn mp_sign_challenge(
 /// - `x_request_id`: the `x-request-id` header; NULL or `""` if absent.
 /// - `data_id`: the `data.id` query parameter of the notification URL, exactly as received;
 ///   NULL or `""` if absent. (A missing part is left out of the signed text
-///   `id:<data_id>;request-id:<x_request_id>;ts:<ts>;`.)
+///   `id:<data_id>;request-id:<x_request_id>;ts:<ts>;`.) An order's id (`ORD…`) is accepted
+///   signed as received or lower-cased: Mercado Pago's documentation says lower-cased, its
+///   SDKs since mid-2026 sign it as received.
 /// - `tolerance_s`: how old (or how far in the future) `ts` may be, in seconds; 0 for no time
 ///   check. `ts` may come in seconds or milliseconds (13 digits); both are understood.
 /// - `now_unix_s`: the current Unix time in seconds, or 0 to use the system clock.
@@ -74,7 +76,12 @@ pub extern "C" fn mp_verify_signature(
 }
 
 /// Reads the body of a notification POSTed to the webhook: the guide's format, today's
-/// (check it first with `mp_verify_signature`), and refund notifications.
+/// (check it first with `mp_verify_signature`), refund notifications, and the Orders API's
+/// (`"type":"order"`, `"action":"order.<status>"`, the order under `data`: `intent_id` is
+/// `data.id`, `state` the `MpIntentState` of `data.status` as `mp_intent_status` maps it,
+/// `amount` the paid amount in minor units (two decimals: for Chile's pesos read the body),
+/// `payment_id` the payment's `reference_id`, `caller_id` the `user_id`, `client_id` the
+/// `application_id`).
 ///
 /// - `body`: required; the request body as received.
 /// - `out_state`: optional; the intent's (or refund's) state.

@@ -1,10 +1,13 @@
 /*
  * sale.c - take one card payment on a Mercado Pago Point terminal with mppoint.
  *
- *   sale [--device DEVICE_ID] [--cancel] [--refund] AMOUNT [EXTERNAL_REFERENCE]
+ *   sale [--api integration|orders] [--device DEVICE_ID] [--cancel] [--refund] AMOUNT [EXTERNAL_REFERENCE]
  *
  * After an approved payment it prints the receipt's card data (mp_get_payment); with --refund
  * it then refunds the payment on the same terminal, as a POS does for a returned item.
+ * --api picks Mercado Pago's API: "integration" (the Point Integration API, the default) or
+ * "orders" (the Orders API, which new integrations must use); the calls are the same, and
+ * only a refund names its sale differently (the payment's number, or the order's id).
  * AMOUNT is in minor units (1500 = 15.00). Environment:
  *   MP_ACCESS_TOKEN      required; the seller's access token
  *   MP_BASE_URL          optional; another API address (for example the point-sim simulator)
@@ -43,7 +46,8 @@ static void on_interrupt(int signo)
 static void usage(const char *argv0)
 {
     fprintf(stderr,
-            "usage: %s [--device DEVICE_ID] [--cancel] [--refund] AMOUNT [EXTERNAL_REFERENCE]\n"
+            "usage: %s [--api integration|orders] [--device DEVICE_ID] [--cancel] [--refund] AMOUNT\n"
+            "          [EXTERNAL_REFERENCE]\n"
             "  AMOUNT in minor units (1500 = 15.00)\n"
             "  environment: MP_ACCESS_TOKEN (required), MP_BASE_URL, MP_POLL_INTERVAL_MS, MP_DEBUG\n",
             argv0);
@@ -95,13 +99,16 @@ static int parse_positive(const char *text, long long max, long long *out)
     return 1;
 }
 
-/* Returns EXIT_FINAL with *out_client set, or another exit code after printing why. */
-static int open_client(MpClient **out_client)
+/* Returns EXIT_FINAL with *out_client set, or another exit code after printing why. `api` is
+ * NULL for the default API, else "integration" or "orders". */
+static int open_client(MpClient **out_client, const char *api)
 {
     const char *token = getenv("MP_ACCESS_TOKEN");
     const char *base_url = getenv("MP_BASE_URL");
     const char *poll = getenv("MP_POLL_INTERVAL_MS");
     char poll_option[48] = "";
+    char api_option[48] = "";
+    char base_option[1100] = "";
     char options[4096];
     long long poll_ms;
     int length;
@@ -111,12 +118,21 @@ static int open_client(MpClient **out_client)
         fprintf(stderr, "sale: set MP_ACCESS_TOKEN to the seller's access token\n");
         return EXIT_USAGE;
     }
-    if (base_url == NULL || *base_url == '\0') {
+    if ((base_url == NULL || *base_url == '\0') && api == NULL) {
         status = mp_init(token, out_client);
     } else {
-        if (!json_safe(token) || !json_safe(base_url)) {
+        if (!json_safe(token) || (base_url != NULL && !json_safe(base_url))) {
             fprintf(stderr, "sale: MP_ACCESS_TOKEN or MP_BASE_URL contains a quote, backslash or control character\n");
             return EXIT_USAGE;
+        }
+        if (api != NULL)
+            snprintf(api_option, sizeof api_option, ",\"api\":\"%s\"", api);
+        if (base_url != NULL && *base_url != '\0') {
+            if (strlen(base_url) >= sizeof base_option - 16) {
+                fprintf(stderr, "sale: MP_BASE_URL is too long\n");
+                return EXIT_USAGE;
+            }
+            snprintf(base_option, sizeof base_option, ",\"base_url\":\"%s\"", base_url);
         }
         if (poll != NULL && *poll != '\0') {
             if (!parse_positive(poll, 3600000, &poll_ms)) {
@@ -125,8 +141,8 @@ static int open_client(MpClient **out_client)
             }
             snprintf(poll_option, sizeof poll_option, ",\"poll_interval_ms\":%lld", poll_ms);
         }
-        length = snprintf(options, sizeof options, "{\"access_token\":\"%s\",\"base_url\":\"%s\"%s}",
-                          token, base_url, poll_option);
+        length = snprintf(options, sizeof options, "{\"access_token\":\"%s\"%s%s%s}", token,
+                          api_option, base_option, poll_option);
         if (length < 0 || (size_t)length >= sizeof options) {
             fprintf(stderr, "sale: MP_ACCESS_TOKEN or MP_BASE_URL is too long\n");
             return EXIT_USAGE;
@@ -358,6 +374,7 @@ static int print_outcome(MpIntentState state, const char *intent_json)
 int main(int argc, char **argv)
 {
     const char *device_arg = NULL;
+    const char *api = NULL;
     const char *external_reference = NULL;
     long long amount = 0;
     int want_cancel = 0;
@@ -375,6 +392,9 @@ int main(int argc, char **argv)
     for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
         if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) {
             device_arg = argv[++i];
+        } else if (strcmp(argv[i], "--api") == 0 && i + 1 < argc &&
+                   (strcmp(argv[i + 1], "integration") == 0 || strcmp(argv[i + 1], "orders") == 0)) {
+            api = argv[++i];
         } else if (strcmp(argv[i], "--cancel") == 0) {
             want_cancel = 1;
         } else if (strcmp(argv[i], "--refund") == 0) {
@@ -403,7 +423,7 @@ int main(int argc, char **argv)
     }
     printf("mppoint %s\n", mp_version());
 
-    exit_code = open_client(&client);
+    exit_code = open_client(&client, api);
     if (exit_code != EXIT_FINAL)
         return exit_code;
     if (getenv("MP_DEBUG") != NULL)
@@ -459,8 +479,11 @@ int main(int argc, char **argv)
             read_field(intent_json, "payment.state", &payment_state) > 0 &&
             strcmp(payment_state, "approved") == 0) {
             print_receipt(client, payment_id);
+            /* The Orders API refunds the order; the Point Integration API the payment. */
             if (want_refund && exit_code == EXIT_FINAL)
-                exit_code = refund_payment(client, device_arg ? device_arg : device, payment_id);
+                exit_code = refund_payment(client, device_arg ? device_arg : device,
+                                           api != NULL && strcmp(api, "orders") == 0 ? intent_id
+                                                                                      : payment_id);
         }
         mp_string_free(payment_state);
         mp_string_free(payment_id);

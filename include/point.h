@@ -138,6 +138,12 @@ enum MpStatus
      * API. Nothing was sent.
      */
     MP_STATUS_UNSUPPORTED = 17,
+    /**
+     * The journal (`journal_path` of `mp_init_with_options`) could not be opened, read or
+     * written (a full or missing disk, permissions, a file that is not a journal). A create
+     * whose step could not be recorded was not sent.
+     */
+    MP_STATUS_JOURNAL = 18,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -382,7 +388,13 @@ MpStatus mp_init(const char *access_token, MpClient **out_client);
  *   certificate with `-addext basicConstraints=critical,CA:FALSE` and the server's name in
  *   `subjectAltName`. A file that is missing, not a regular file (a FIFO, a device, a
  *   directory), larger than 4 MB or without a certificate is `MP_STATUS_INVALID_ARGUMENT`;
- * - `user_agent` (default `"mppoint/<version>"`; printable ASCII).
+ * - `user_agent` (default `"mppoint/<version>"`; printable ASCII);
+ * - `journal_path`: a file where the client records every step of every sale and refund
+ *   (SQLite, created if missing; several threads and several processes may share it), so
+ *   that `mp_recover` settles, after a crash, a kill or a power cut, what was in flight.
+ *   Each create is recorded before it is sent: if that fails, the create is
+ *   `MP_STATUS_JOURNAL` and nothing is sent. Without it, no journal;
+ * - `journal_retention_days` (30, 1 to 3650): how long final entries stay in the journal.
  *
  * `out_client` receives the client on `MP_STATUS_OK`; free it with `mp_free`.
  */
@@ -606,6 +618,41 @@ MpStatus mp_intent_last_event(MpClient *client, const char *intent_id, char **ou
  * `mp_intent_status`). Thread-safe.
  */
 MpStatus mp_list_intent_events(MpClient *client, const char *start_date, const char *end_date, char **out_json);
+
+/**
+ * Settles, after a crash, every sale and refund of the journal (`journal_path` of
+ * `mp_init_with_options`) whose process has ended, and says what became of each. Call it at
+ * start-up, before taking new sales.
+ *
+ * - `timeout_ms`: how long it may wait, in all, for sales still on a terminal (the customer
+ *   may be paying); 0 reads each once.
+ * - `out_json`: required; `{"sales":[{"idempotency_key","intent_id","kind","device_id",
+ *   "amount","external_reference","state","payment","resolution"}]}`, oldest first, freed
+ *   with `mp_string_free`. `kind` is `"sale"` or `"refund"`, `state` the `MpIntentState`
+ *   name, `payment` the normalised payment (as in `mp_intent_status`) or null, `intent_id`
+ *   null when the service never had it. `resolution`:
+ *   - `"finished"`: it reached a final state by itself (read `state` and `payment`: hand
+ *     over the goods only on `payment.state` `approved`);
+ *   - `"canceled"`: it was still `OPEN` (the customer never saw it) and recovery cancelled
+ *     it: the POS restarting voids that sale; start it again if the customer is still there;
+ *   - `"never_created"`: the service never had it (the process ended before the create left,
+ *     or the service refused it); if recovery's resend made it, it was cancelled at once;
+ *   - `"pending"`: it is still on a terminal after `timeout_ms`, or could not be settled now
+ *     (no network, a busy terminal): call `mp_recover` again.
+ *
+ * How it settles each: a sale with an id is read, and waited on while it is on the
+ * terminal; one whose create's answer was lost is sent again with its idempotency key (which
+ * returns it if the service made it, and makes it once if not). Recovery never creates a
+ * second charge and never leaves a payable sale behind. Sales of processes that still run
+ * (another POS process on the same journal, or this one) are left alone. Entries settled
+ * before (and final ones of the last 24 hours, whose outcome the ended process may not have
+ * recorded) are reported again as they were, so calling it twice gives the same answer.
+ *
+ * `MP_STATUS_INVALID_ARGUMENT` on a client without a journal; `MP_STATUS_JOURNAL` if the
+ * journal cannot be read or written. Works with both APIs: each entry is settled with the
+ * API it was made with. Thread-safe.
+ */
+MpStatus mp_recover(MpClient *client, uint32_t timeout_ms, char **out_json);
 
 /**
  * Sends a refund of a card payment to a terminal; the customer presents the card there.

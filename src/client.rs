@@ -9,11 +9,13 @@ use serde_json::json;
 
 use crate::config::{Api, Config};
 use crate::error::{Error, Result};
+use crate::journal::{Journal, JournalEntry};
 use crate::log::{LogLevel, LogSink};
 use crate::model::{
     day_number, validate_date, validate_id, validate_payment_id, DeviceFilters, IntentState,
     OperatingMode,
 };
+use crate::recover::{self, Recovered};
 use crate::sale::{Kind, NewRefund, NewSale, Refund, Sale, Snapshot};
 use crate::secret;
 use crate::transport::{Call, Method, Reply, Transport};
@@ -28,26 +30,48 @@ const MAX_EVENT_RANGE_DAYS: i64 = 30;
 pub struct Client {
     config: Config,
     transport: Transport,
-    wire: Box<dyn Wire>,
+    integration: IntegrationApi,
+    orders: OrdersApi,
+    journal: Option<Journal>,
     /// Keeps the token on the list of texts that are never shown (see `secret`).
     _secret: secret::Registration,
 }
 
 impl Client {
-    /// Builds the client; fails on an unreadable `ca_file`, a bad `proxy` or a header value
-    /// HTTP does not allow. Nothing is sent.
+    /// Builds the client; fails on an unreadable `ca_file`, a bad `proxy`, a header value
+    /// HTTP does not allow or a journal that cannot be opened. Nothing is sent.
     pub fn new(config: Config) -> Result<Client> {
         config.check()?;
-        let wire: Box<dyn Wire> = match config.api {
-            Api::Integration => Box::new(IntegrationApi),
-            Api::Orders => Box::new(OrdersApi { site: config.site }),
-        };
+        let journal = config
+            .journal_path
+            .as_deref()
+            .map(|path| Journal::open(path, config.journal_retention))
+            .transpose()?;
         Ok(Client {
             _secret: secret::Registration::new(&config.access_token),
             transport: Transport::new(&config)?,
-            wire,
+            integration: IntegrationApi,
+            orders: OrdersApi { site: config.site },
+            journal,
             config,
         })
+    }
+
+    /// The wire format of `api`.
+    fn wire_of(&self, api: Api) -> &dyn Wire {
+        match api {
+            Api::Integration => &self.integration,
+            Api::Orders => &self.orders,
+        }
+    }
+
+    /// The wire format of the API the client speaks.
+    fn wire(&self) -> &dyn Wire {
+        self.wire_of(self.config.api)
+    }
+
+    pub(crate) fn journal(&self) -> Option<&Journal> {
+        self.journal.as_ref()
     }
 
     pub fn config(&self) -> &Config {
@@ -63,14 +87,14 @@ impl Client {
     /// The terminals of the account: `{"devices":[{"id","pos_id","store_id",
     /// "external_pos_id","operating_mode"}],"paging":{…}}` with either API.
     pub fn list_devices(&self, filters: &DeviceFilters) -> Result<Reply> {
-        self.wire.list_devices(&self.transport, filters)
+        self.wire().list_devices(&self.transport, filters)
     }
 
     /// Switches a terminal between PDV (integrated) and STANDALONE. The terminal applies it
     /// after a restart.
     pub fn set_operating_mode(&self, device_id: &str, mode: OperatingMode) -> Result<Reply> {
         validate_id("device id", device_id)?;
-        self.wire
+        self.wire()
             .set_operating_mode(&self.transport, device_id, mode)
     }
 
@@ -85,12 +109,23 @@ impl Client {
     ) -> Result<Sale> {
         validate_id("device id", device_id)?;
         sale.check(self.config.site)?;
-        self.wire.check_sale(sale)?;
+        self.wire().check_sale(sale)?;
         let key = self.key_for(idempotency_key)?;
-        let created = self
-            .wire
-            .create_sale(&self.transport, device_id, sale, &key);
-        settle(created, &key, Kind::Sale).map(Sale)
+        if let Some(journal) = &self.journal {
+            let request = serde_json::to_string(sale).map_err(|e| Error::journal(e.to_string()))?;
+            journal.before_create(
+                &key,
+                Kind::Sale,
+                self.config.api,
+                device_id,
+                Some(sale.amount),
+                sale.external_reference.as_deref(),
+                &request,
+            )?;
+        }
+        let created = self.resend_sale(self.config.api, device_id, sale, &key);
+        self.journal_create(&key, &created);
+        created.map(Sale)
     }
 
     /// One read of a sale. The Point Integration API allows one read per second per intent.
@@ -117,7 +152,7 @@ impl Client {
     /// The sale's last state change: `{"status","created_on"}`.
     pub fn intent_last_event(&self, intent_id: &str) -> Result<Reply> {
         validate_id("intent id", intent_id)?;
-        self.wire.last_event(&self.transport, intent_id)
+        self.wire().last_event(&self.transport, intent_id)
     }
 
     /// Every sale's last state change in a date range (at most 30 days), to reconcile after a
@@ -137,7 +172,7 @@ impl Client {
                  {MAX_EVENT_RANGE_DAYS}: ask for the range in parts"
             )));
         }
-        self.wire.events(&self.transport, start_date, end_date)
+        self.wire().events(&self.transport, start_date, end_date)
     }
 
     /// Sends a refund. The idempotency key works as for `create_intent`, so a retried refund
@@ -154,10 +189,22 @@ impl Client {
             crate::model::validate_amount(amount, self.config.site)?;
         }
         let key = self.key_for(idempotency_key)?;
-        let created = self
-            .wire
-            .create_refund(&self.transport, device_id, refund, &key);
-        settle(created, &key, Kind::Refund).map(Refund)
+        if let Some(journal) = &self.journal {
+            let request =
+                serde_json::to_string(refund).map_err(|e| Error::journal(e.to_string()))?;
+            journal.before_create(
+                &key,
+                Kind::Refund,
+                self.config.api,
+                device_id,
+                refund.amount,
+                None,
+                &request,
+            )?;
+        }
+        let created = self.resend_refund(self.config.api, device_id, refund, &key);
+        self.journal_create(&key, &created);
+        created.map(Refund)
     }
 
     /// One read of a refund.
@@ -211,7 +258,7 @@ impl Client {
     /// `{token, webhook, is_valid_webhook}`; `token` is the secret that signs webhook
     /// challenges (Point Integration API only).
     pub fn integrator(&self) -> Result<Reply> {
-        self.wire.integrator(&self.transport)
+        self.wire().integrator(&self.transport)
     }
 
     /// Registers the webhook URL (Point Integration API only).
@@ -224,26 +271,81 @@ impl Client {
                 "webhook URL {url:?} must be an http:// or https:// URL without spaces"
             )));
         }
-        self.wire.set_webhook(&self.transport, url)
+        self.wire().set_webhook(&self.transport, url)
     }
 
     /// Has the service send the challenge to the webhook and check its HMAC answer (Point
     /// Integration API only).
     pub fn check_webhook(&self) -> Result<Reply> {
-        self.wire.check_webhook(&self.transport)
+        self.wire().check_webhook(&self.transport)
     }
 
-    /// One read of a sale or a refund, within `budget` (the client's `timeout` if `None`).
-    pub(crate) fn read(&self, kind: Kind, id: &str, budget: Option<Duration>) -> Result<Snapshot> {
+    /// Settles every sale and refund the journal holds for processes that have ended, within
+    /// `timeout` (see `recover` for the rules). `InvalidArgument` without a journal.
+    pub fn recover(&self, timeout: Duration) -> Result<Vec<Recovered>> {
+        recover::recover(self, timeout)
+    }
+
+    /// Every entry of the journal, newest first (`InvalidArgument` without a journal).
+    pub fn journal_entries(&self) -> Result<Vec<JournalEntry>> {
+        self.journal
+            .as_ref()
+            .ok_or_else(|| Error::invalid("the client has no journal (journal_path)"))?
+            .entries()
+    }
+
+    /// One read of a sale or a refund through `api`'s wire format, within `budget` (the
+    /// client's `timeout` if `None`), journaled.
+    pub(crate) fn read_as(
+        &self,
+        api: Api,
+        kind: Kind,
+        id: &str,
+        budget: Option<Duration>,
+    ) -> Result<Snapshot> {
         validate_id(&format!("{} id", kind.noun()), id)?;
-        self.wire.read(&self.transport, kind, id, budget)
+        let snapshot = self.wire_of(api).read(&self.transport, kind, id, budget)?;
+        if let Some(journal) = &self.journal {
+            if let Err(e) = journal.seen(kind, &snapshot) {
+                // The service keeps the state: recovery reads it again.
+                self.log(LogLevel::Warn, || e.message().to_owned());
+            }
+        }
+        Ok(snapshot)
     }
 
-    fn cancel(&self, kind: Kind, device_id: &str, id: &str) -> Result<Reply> {
+    fn read(&self, kind: Kind, id: &str, budget: Option<Duration>) -> Result<Snapshot> {
+        self.read_as(self.config.api, kind, id, budget)
+    }
+
+    pub(crate) fn cancel_as(
+        &self,
+        api: Api,
+        kind: Kind,
+        device_id: &str,
+        id: &str,
+    ) -> Result<Reply> {
         validate_id("device id", device_id)?;
         validate_id(&format!("{} id", kind.noun()), id)?;
         let key = new_key();
-        self.wire.cancel(&self.transport, kind, device_id, id, &key)
+        self.wire_of(api)
+            .cancel(&self.transport, kind, device_id, id, &key)
+    }
+
+    fn cancel(&self, kind: Kind, device_id: &str, id: &str) -> Result<Reply> {
+        self.cancel_as(self.config.api, kind, device_id, id)
+    }
+
+    pub(crate) fn wait_as(
+        &self,
+        api: Api,
+        kind: Kind,
+        id: &str,
+        timeout: Duration,
+        progress: &mut dyn FnMut(IntentState, &str) -> Progress,
+    ) -> Result<WaitOutcome> {
+        validate_id(&format!("{} id", kind.noun()), id)?;
+        wait::wait(self, api, kind, id, timeout, progress)
     }
 
     fn wait(
@@ -253,8 +355,52 @@ impl Client {
         timeout: Duration,
         progress: &mut dyn FnMut(IntentState, &str) -> Progress,
     ) -> Result<WaitOutcome> {
-        validate_id(&format!("{} id", kind.noun()), id)?;
-        wait::wait(self, kind, id, timeout, progress)
+        self.wait_as(self.config.api, kind, id, timeout, progress)
+    }
+
+    /// Sends a (checked) sale's create with `key` through `api`'s wire format, settling an
+    /// unknown outcome. Not journaled: the caller records the steps.
+    pub(crate) fn resend_sale(
+        &self,
+        api: Api,
+        device_id: &str,
+        sale: &NewSale,
+        key: &str,
+    ) -> Result<Snapshot> {
+        let created = self
+            .wire_of(api)
+            .create_sale(&self.transport, device_id, sale, key);
+        settle(created, key, Kind::Sale)
+    }
+
+    pub(crate) fn resend_refund(
+        &self,
+        api: Api,
+        device_id: &str,
+        refund: &NewRefund,
+        key: &str,
+    ) -> Result<Snapshot> {
+        let created = self
+            .wire_of(api)
+            .create_refund(&self.transport, device_id, refund, key);
+        settle(created, key, Kind::Refund)
+    }
+
+    /// Records a create's answer: its id, or that nothing was made (a refusal, or a request
+    /// that never left). An unknown outcome stays open for the caller (or recovery) to
+    /// resolve with the key. A journal that fails here is logged: the create happened.
+    fn journal_create(&self, key: &str, created: &Result<Snapshot>) {
+        let Some(journal) = &self.journal else {
+            return;
+        };
+        let recorded = match created {
+            Ok(snapshot) => journal.created(key, snapshot),
+            Err(e) if e.kind() == crate::error::ErrorKind::OutcomeUnknown => Ok(()),
+            Err(_) => journal.never_created(key),
+        };
+        if let Err(e) = recorded {
+            self.log(LogLevel::Warn, || e.message().to_owned());
+        }
     }
 
     pub(crate) fn log(&self, level: LogLevel, line: impl FnOnce() -> String) {
@@ -271,7 +417,7 @@ impl Client {
             }
             None => new_key(),
         };
-        self.wire.check_key(&key)?;
+        self.wire().check_key(&key)?;
         Ok(key)
     }
 }

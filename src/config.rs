@@ -35,6 +35,10 @@ pub struct Config {
     pub ca_file: Option<String>,
     /// Sent as `User-Agent`: printable ASCII.
     pub user_agent: String,
+    /// The journal's file (see `journal`); `None`: no journal.
+    pub journal_path: Option<String>,
+    /// How long final entries stay in the journal.
+    pub journal_retention: Duration,
 }
 
 /// The token must never reach a log, so `Debug` leaves it out (and a proxy's password).
@@ -53,6 +57,8 @@ impl fmt::Debug for Config {
             .field("proxy", &self.proxy.as_deref().map(without_credentials))
             .field("ca_file", &self.ca_file)
             .field("user_agent", &self.user_agent)
+            .field("journal_path", &self.journal_path)
+            .field("journal_retention", &self.journal_retention)
             .finish()
     }
 }
@@ -74,6 +80,8 @@ struct Options {
     proxy: Option<String>,
     ca_file: Option<String>,
     user_agent: Option<String>,
+    journal_path: Option<String>,
+    journal_retention_days: Option<u32>,
 }
 
 /// Mercado Pago's two APIs for Point terminals, behind the same calls.
@@ -98,6 +106,11 @@ impl Api {
     }
 }
 
+/// Final journal entries are kept this long by default, then dropped.
+const DEFAULT_RETENTION_DAYS: u64 = 30;
+const MAX_RETENTION_DAYS: u32 = 3650;
+const DAY_SECONDS: u64 = 24 * 60 * 60;
+
 /// Below this a wait would hammer the service; the real API allows one read per second.
 const MIN_POLL_INTERVAL_MS: u64 = 10;
 /// More retries only delay the answer a cashier is waiting for.
@@ -120,6 +133,8 @@ impl Config {
             proxy: None,
             ca_file: None,
             user_agent: default_user_agent(),
+            journal_path: None,
+            journal_retention: Duration::from_secs(DEFAULT_RETENTION_DAYS * DAY_SECONDS),
         })
     }
 
@@ -162,6 +177,20 @@ impl Config {
         config.ca_file = non_empty("ca_file", options.ca_file)?;
         if let Some(agent) = non_empty("user_agent", options.user_agent)? {
             config.user_agent = agent;
+        }
+        config.journal_path = non_empty("journal_path", options.journal_path)?;
+        if let Some(days) = options.journal_retention_days {
+            if days == 0 || days > MAX_RETENTION_DAYS {
+                return Err(Error::invalid(format!(
+                    "journal_retention_days {days} must be from 1 to {MAX_RETENTION_DAYS}"
+                )));
+            }
+            if config.journal_path.is_none() {
+                return Err(Error::invalid(
+                    "journal_retention_days needs journal_path (there is no journal without it)",
+                ));
+            }
+            config.journal_retention = Duration::from_secs(u64::from(days) * DAY_SECONDS);
         }
         config.check()?;
         Ok(config)

@@ -50,6 +50,10 @@ pub enum ErrorKind {
     /// integrator webhook calls, the Point Integration API no partial refund); nothing was
     /// sent.
     Unsupported,
+    /// The journal (`journal_path`) could not be opened, read or written: a disk that is
+    /// full or gone, permissions, a file that is not a journal. A create whose step cannot be
+    /// recorded is not sent.
+    Journal,
 }
 
 /// A failed operation.
@@ -95,6 +99,10 @@ impl Error {
 
     pub fn invalid(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::InvalidArgument, message)
+    }
+
+    pub(crate) fn journal(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Journal, message)
     }
 
     /// An error built from an HTTP answer; keeps the raw body for callers who want it.

@@ -256,9 +256,9 @@ impl Site {
     }
 }
 
-/// Chile's limits in pesos. Mercado Pago publishes none for Point; these are the simulator's,
-/// wide enough for any shop's sale.
-const CHILE_LIMITS: (i64, i64) = (50, 100_000_000);
+/// Chile's limits in pesos. Mercado Pago publishes none for Point; these are the simulator's
+/// (100 to 10 000 000 CLP), wide enough for any shop's sale.
+const CHILE_LIMITS: (i64, i64) = (100, 10_000_000);
 
 /// The largest amount accepted when no site is configured: the widest site limit, so no real
 /// sale is refused, while absurd values (a price typed into the quantity field) still are.

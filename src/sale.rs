@@ -5,6 +5,7 @@
 
 use std::ops::Deref;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
@@ -12,7 +13,7 @@ use crate::json_path::json_get;
 use crate::model::{validate_amount, IntentState, Site};
 
 /// A sale to send to a terminal.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewSale {
     /// Minor units (1500 = 15.00; 1500 pesos on `MLC`).
     pub amount: i64,
@@ -34,7 +35,7 @@ pub struct NewSale {
 
 /// The payment options of a sale (Brazil): `type`, `installments`, `installments_cost` and
 /// `voucher_type` of the Point Integration API's `payment` object.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentOptions {
     /// `credit_card`, `debit_card`, `voucher_card` (`qr` on the Orders API).
     pub kind: Option<String>,
@@ -255,7 +256,7 @@ fn text_field(object: &Map<String, Value>, within: &str, name: &str) -> Result<O
 }
 
 /// A refund to send.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewRefund {
     /// What is refunded: the payment's number on the Point Integration API (`payment.id` of
     /// the sale), the sale's order id (`ORD…`) on the Orders API.

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::config::Api;
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::LogLevel;
 use crate::model::IntentState;
@@ -90,6 +91,7 @@ const MIN_READ_BUDGET: Duration = Duration::from_secs(1);
 /// cannot heal (401/403, 404, another 4xx, TLS, ...) ends the wait with it.
 pub(crate) fn wait(
     client: &Client,
+    api: Api,
     kind: Kind,
     id: &str,
     timeout: Duration,
@@ -115,7 +117,7 @@ pub(crate) fn wait(
         } else {
             remaining.max(MIN_READ_BUDGET).min(call_timeout)
         };
-        match client.read(kind, id, Some(budget)) {
+        match client.read_as(api, kind, id, Some(budget)) {
             Ok(snapshot) => {
                 if snapshot.state != seen.state {
                     client.log(LogLevel::Info, || {

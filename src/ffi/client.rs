@@ -115,7 +115,13 @@ pub extern "C" fn mp_init(access_token: *const c_char, out_client: *mut *mut MpC
 ///   certificate with `-addext basicConstraints=critical,CA:FALSE` and the server's name in
 ///   `subjectAltName`. A file that is missing, not a regular file (a FIFO, a device, a
 ///   directory), larger than 4 MB or without a certificate is `MP_STATUS_INVALID_ARGUMENT`;
-/// - `user_agent` (default `"mppoint/<version>"`; printable ASCII).
+/// - `user_agent` (default `"mppoint/<version>"`; printable ASCII);
+/// - `journal_path`: a file where the client records every step of every sale and refund
+///   (SQLite, created if missing; several threads and several processes may share it), so
+///   that `mp_recover` settles, after a crash, a kill or a power cut, what was in flight.
+///   Each create is recorded before it is sent: if that fails, the create is
+///   `MP_STATUS_JOURNAL` and nothing is sent. Without it, no journal;
+/// - `journal_retention_days` (30, 1 to 3650): how long final entries stay in the journal.
 ///
 /// `out_client` receives the client on `MP_STATUS_OK`; free it with `mp_free`.
 #[no_mangle]

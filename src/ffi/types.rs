@@ -57,10 +57,14 @@ pub enum MpStatus {
     /// `mp_cancel_refund` with the Orders API; a partial refund with the Point Integration
     /// API. Nothing was sent.
     Unsupported = 17,
+    /// The journal (`journal_path` of `mp_init_with_options`) could not be opened, read or
+    /// written (a full or missing disk, permissions, a file that is not a journal). A create
+    /// whose step could not be recorded was not sent.
+    Journal = 18,
 }
 
 impl MpStatus {
-    pub(crate) const ALL: [MpStatus; 18] = [
+    pub(crate) const ALL: [MpStatus; 19] = [
         MpStatus::Ok,
         MpStatus::InvalidArgument,
         MpStatus::Network,
@@ -79,6 +83,7 @@ impl MpStatus {
         MpStatus::Internal,
         MpStatus::OutcomeUnknown,
         MpStatus::Unsupported,
+        MpStatus::Journal,
     ];
 
     /// NUL-terminated name, as C reads it.
@@ -102,6 +107,7 @@ impl MpStatus {
             MpStatus::Internal => "MP_STATUS_INTERNAL\0",
             MpStatus::OutcomeUnknown => "MP_STATUS_OUTCOME_UNKNOWN\0",
             MpStatus::Unsupported => "MP_STATUS_UNSUPPORTED\0",
+            MpStatus::Journal => "MP_STATUS_JOURNAL\0",
         }
     }
 }
@@ -126,6 +132,7 @@ impl From<ErrorKind> for MpStatus {
             ErrorKind::Internal => MpStatus::Internal,
             ErrorKind::OutcomeUnknown => MpStatus::OutcomeUnknown,
             ErrorKind::Unsupported => MpStatus::Unsupported,
+            ErrorKind::Journal => MpStatus::Journal,
         }
     }
 }

@@ -1,0 +1,53 @@
+//! The journal's tables, and the migrations that bring an older file up to this version.
+//! `PRAGMA user_version` holds the schema version; each migration runs in the transaction that
+//! moves the version on, so a file is never left half migrated.
+
+use rusqlite::Connection;
+
+/// The version this library writes. A file of a newer version (a newer library wrote it) is
+/// refused rather than misread.
+pub(crate) const VERSION: i64 = 1;
+
+/// Migration `n` brings version `n` to `n + 1`.
+const MIGRATIONS: [&str; VERSION as usize] = [
+    // 0 → 1: sales and refunds, one row per idempotency key.
+    "CREATE TABLE sales (
+        idempotency_key    TEXT PRIMARY KEY,
+        kind               TEXT NOT NULL,           -- 'sale' | 'refund'
+        api                TEXT NOT NULL,           -- 'integration' | 'orders'
+        device_id          TEXT NOT NULL,
+        amount             INTEGER,                 -- minor units; NULL: a whole refund
+        external_reference TEXT,
+        request            TEXT NOT NULL,           -- the create, to send it again unchanged
+        owner              TEXT NOT NULL,           -- the token of the client following it
+        object_id          TEXT,                    -- the intent, order or refund, once known
+        state              TEXT NOT NULL,           -- the last MpIntentState name seen
+        payment            TEXT,                    -- the normalised payment, once final
+        resolution         TEXT,                    -- set by mp_recover
+        created_at         INTEGER NOT NULL,        -- Unix milliseconds
+        updated_at         INTEGER NOT NULL,
+        final_at           INTEGER                  -- NULL while unfinished
+    );
+    CREATE INDEX sales_by_object ON sales (object_id);
+    CREATE INDEX sales_unfinished ON sales (final_at, owner);",
+];
+
+/// Brings the file to [`VERSION`]; an error names what is wrong.
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<(), String>> {
+    loop {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version == VERSION {
+            return Ok(Ok(()));
+        }
+        if !(0..VERSION).contains(&version) {
+            return Ok(Err(format!(
+                "the journal's schema is version {version}, newer than this library's \
+                 {VERSION}: open it with the library that wrote it"
+            )));
+        }
+        tx.execute_batch(MIGRATIONS[version as usize])?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+    }
+}

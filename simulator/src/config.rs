@@ -1,4 +1,5 @@
-//! Simulator configuration and the per-site amount limits.
+//! Simulator configuration and what each site implies: amount limits, currency, country
+//! and whether amounts have cents.
 
 /// How a [`crate::Simulator`] is set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,24 +49,39 @@ pub const SITES: [(&str, i64, i64); 3] = [
     ("MLM", 500, 35_000_000),
 ];
 
-/// Inclusive `(min, max)` amount in minor units for a site code (case-insensitive), or
-/// `None` for a site the simulator does not know.
-pub fn amount_limits(site: &str) -> Option<(i64, i64)> {
-    SITES
-        .iter()
-        .find(|(code, _, _)| code.eq_ignore_ascii_case(site))
-        .map(|&(_, min, max)| (min, max))
+/// Everything the simulator derives from the site it runs as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Site {
+    pub code: &'static str,
+    /// Inclusive amount range in minor units.
+    pub min: i64,
+    pub max: i64,
+    /// As the Payments API names it.
+    pub currency: &'static str,
 }
 
-/// The currency of a site's amounts, as the Payments API names it (`None` for a site
-/// the simulator does not know).
-pub(crate) fn currency(site: &str) -> Option<&'static str> {
-    match site.to_ascii_uppercase().as_str() {
-        "MLA" => Some("ARS"),
-        "MLB" => Some("BRL"),
-        "MLM" => Some("MXN"),
-        _ => None,
-    }
+/// The site of a code (case-insensitive), or `None` for a site the simulator does not know.
+pub(crate) fn site(code: &str) -> Option<Site> {
+    let &(code, min, max) = SITES
+        .iter()
+        .find(|(known, _, _)| known.eq_ignore_ascii_case(code))?;
+    let currency = match code {
+        "MLA" => "ARS",
+        "MLB" => "BRL",
+        _ => "MXN",
+    };
+    Some(Site {
+        code,
+        min,
+        max,
+        currency,
+    })
+}
+
+/// Inclusive `(min, max)` amount in minor units for a site code (case-insensitive), or
+/// `None` for a site the simulator does not know.
+pub fn amount_limits(code: &str) -> Option<(i64, i64)> {
+    site(code).map(|s| (s.min, s.max))
 }
 
 #[cfg(test)]
@@ -78,10 +94,9 @@ mod tests {
         assert_eq!(amount_limits("mlb"), Some((100, 7_000_000)));
         assert_eq!(amount_limits("MLM"), Some((500, 35_000_000)));
         assert_eq!(amount_limits("MLC"), None);
-        for (site, _, _) in SITES {
-            assert!(currency(site).is_some(), "{site}");
-        }
-        assert_eq!(currency("mlb"), Some("BRL"));
-        assert_eq!(currency("MLC"), None);
+        assert_eq!(site("mlb").map(|s| s.currency), Some("BRL"));
+        assert_eq!(site("MLA").map(|s| s.currency), Some("ARS"));
+        assert_eq!(site("MLM").map(|s| s.currency), Some("MXN"));
+        assert_eq!(site("MLC"), None);
     }
 }

@@ -13,17 +13,14 @@
 //! Retries go to the URL the notification was first sent to. No lock is held during I/O.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use tiny_http::Method;
 
-use crate::errors::ApiError;
-use crate::handlers::{Incoming, Reply};
-use crate::server::Shared;
+use crate::deliveries::Target;
+use crate::shared::Shared;
 use crate::state::{Event, Resource};
 use crate::time::format_utc_ms;
 
@@ -34,8 +31,6 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// How often new history is looked for (state changes happen in several places; polling
 /// the history keeps delivery independent of all of them).
 const POLL: Duration = Duration::from_millis(20);
-/// Attempts kept for `GET /_sim/webhooks`; the oldest go first beyond this.
-const MAX_RECORDS: usize = 10_000;
 /// The simulated account's numbers in today's payload (`caller_id`: the seller's user id,
 /// `client_id`: the application's id).
 const CALLER_ID: u64 = 2_017_374_961;
@@ -44,87 +39,6 @@ const CLIENT_ID: u64 = 6_295_877_106_812_064;
 const TOPIC: &str = "point_integration_wh";
 
 type HmacSha256 = Hmac<Sha256>;
-
-/// What the request threads and the delivery thread share.
-#[derive(Debug, Default)]
-pub(crate) struct Deliveries {
-    state: Mutex<DeliveryState>,
-    wake: Condvar,
-}
-
-#[derive(Debug, Default)]
-struct DeliveryState {
-    target: Option<Target>,
-    records: Vec<Value>,
-    next_seq: u64,
-    stopping: bool,
-}
-
-/// The checked webhook and the first history entry not yet turned into notifications.
-#[derive(Debug)]
-struct Target {
-    url: String,
-    next_event: usize,
-}
-
-impl Deliveries {
-    fn lock(&self) -> MutexGuard<'_, DeliveryState> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-/// Called after `POST /integrators/check` succeeded; `from` is the history length when the
-/// check began. Changes from then on are delivered: including those made while the check
-/// was in flight errs towards one notification too many rather than one missing.
-pub(crate) fn webhook_checked(shared: &Shared, from: usize) {
-    let store = shared.lock();
-    if !store.integrator.is_valid_webhook {
-        return;
-    }
-    let url = store.integrator.webhook.clone();
-    let mut state = shared.deliveries.lock();
-    // Checking the webhook already in use again changes nothing.
-    if state.target.as_ref().is_none_or(|t| t.url != url) {
-        state.target = Some(Target {
-            url,
-            next_event: from,
-        });
-    }
-    drop(state);
-    drop(store);
-    shared.deliveries.wake.notify_all();
-}
-
-/// Asks the delivery thread to end (after the attempt it may be making).
-pub(crate) fn stop(shared: &Shared) {
-    shared.deliveries.lock().stopping = true;
-    shared.deliveries.wake.notify_all();
-}
-
-/// `GET /_sim/webhooks` lists the attempts, `DELETE` forgets them.
-pub(crate) fn control(
-    shared: &Shared,
-    method: &Method,
-    rest: &str,
-    _incoming: Incoming,
-) -> Result<Reply, ApiError> {
-    if rest != "/webhooks" {
-        return Err(ApiError::not_found(format!("route not found: /_sim{rest}")));
-    }
-    match method {
-        Method::Get => {
-            let records = shared.deliveries.lock().records.clone();
-            Ok(Reply::Json(200, json!({ "deliveries": records })))
-        }
-        Method::Delete => {
-            shared.deliveries.lock().records.clear();
-            Ok(Reply::NoContent)
-        }
-        _ => Err(ApiError::method_not_allowed("GET, DELETE")),
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Format {
@@ -309,10 +223,7 @@ impl Worker {
             .map(|(name, value)| (name, Value::String(value)))
             .collect();
         {
-            let mut state = shared.deliveries.lock();
-            state.next_seq += 1;
             let record = json!({
-                "seq": state.next_seq,
                 "format": job.format.name(),
                 "resource": job.resource,
                 "id": job.id,
@@ -325,10 +236,7 @@ impl Worker {
                 "error": error,
                 "at": at,
             });
-            if state.records.len() >= MAX_RECORDS {
-                state.records.remove(0);
-            }
-            state.records.push(record);
+            shared.deliveries.lock().push(record);
         }
         if error.is_none() || job.attempts >= MAX_ATTEMPTS {
             self.jobs.remove(index);

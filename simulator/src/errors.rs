@@ -12,7 +12,7 @@ pub(crate) struct ApiError {
     /// for validation errors.
     pub cause: Vec<(&'static str, String)>,
     /// Only for 405: the methods the path accepts, sent as the `Allow` header.
-    pub allow: Option<&'static str>,
+    pub allow: Option<String>,
     /// Sent as the `Retry-After` header (seconds), as rate limits and busy servers do.
     pub retry_after: Option<String>,
 }
@@ -49,7 +49,7 @@ impl ApiError {
         ApiError::new(404, "not_found", message)
     }
 
-    pub(crate) fn method_not_allowed(allow: &'static str) -> ApiError {
+    pub(crate) fn method_not_allowed(allow: String) -> ApiError {
         let mut err = ApiError::new(405, "method_not_allowed", "method not allowed");
         err.allow = Some(allow);
         err

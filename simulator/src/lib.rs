@@ -39,16 +39,19 @@
 //! (also signed, with [`SimConfig::webhook_secret`]); `/_sim/webhooks` lists the attempts.
 
 mod config;
-mod control;
+mod deliveries;
 mod delivery;
 mod errors;
+mod exchange;
 mod faults;
 mod handlers;
 mod page;
 mod query;
 mod relay;
+mod requests;
 mod routes;
 mod server;
+mod shared;
 mod state;
 mod time;
 mod validation;
@@ -64,7 +67,7 @@ use std::time::Duration;
 pub use config::{amount_limits, SimConfig, SITES};
 
 use relay::Relay;
-use server::Shared;
+use shared::Shared;
 use state::Store;
 use time::Clock;
 
@@ -97,7 +100,7 @@ impl Simulator {
     /// Binds `config.bind` and starts serving; the socket is listening when this returns.
     /// Fails with `InvalidInput` for an unknown site.
     pub fn start(config: SimConfig) -> io::Result<Simulator> {
-        let limits = amount_limits(&config.site).ok_or_else(|| {
+        let site = config::site(&config.site).ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("unknown site {:?}: expected MLA, MLB or MLM", config.site),
@@ -134,8 +137,7 @@ impl Simulator {
             store: Mutex::new(Store::new(config.step_ms, integrator_token.clone())),
             wake: Condvar::new(),
             clock: Clock::new(),
-            limits,
-            access_token: config.access_token.clone(),
+            site,
             config,
             faults: Default::default(),
             deliveries: Default::default(),
@@ -219,7 +221,7 @@ impl Simulator {
         }
         self.shared.lock().shutdown = true;
         self.shared.wake.notify_all();
-        delivery::stop(&self.shared);
+        self.shared.deliveries.stop();
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }

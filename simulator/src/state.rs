@@ -15,12 +15,10 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use crate::errors::ApiError;
-use crate::validation::NewIntent;
+use crate::requests::{NewIntent, OperatingMode, Outcome};
 
 use idempotency::{Created, IdempotencyBook};
-pub(crate) use model::{
-    Device, Event, Intent, IntentState, OperatingMode, Outcome, Payment, PaymentRefund, Resource,
-};
+pub(crate) use model::{Device, Event, Intent, IntentState, Payment, PaymentRefund, Resource};
 
 /// First payment id handed out; later ones count up from it.
 const FIRST_PAYMENT_ID: u64 = 20_000_000_001;
@@ -245,7 +243,7 @@ impl Store {
             }
             Some(_) => {}
         }
-        self.record(idx, outcome.final_state(), at);
+        self.record(idx, IntentState::after(outcome), at);
     }
 
     /// Not processed in time: final, without a payment even if one was being made.

@@ -1,7 +1,9 @@
 //! Webhook delivery: once `POST /integrators/check` has succeeded, every later state change
 //! of a payment intent or refund (the store's history) is POSTed to the webhook, in the
 //! guide's format and, with [`SimConfig::webhook_secret`](crate::SimConfig), also in
-//! today's signed format. Every attempt is recorded for `GET /_sim/webhooks`.
+//! today's signed format. Every status change of an Orders API order, from the start, is
+//! POSTed signed to [`SimConfig::orders_webhook_url`](crate::SimConfig) when it is set (the
+//! URL the developer panel would hold). Every attempt is recorded for `GET /_sim/webhooks`.
 //!
 //! One thread delivers, reading the history in order. Ordering and retries:
 //! notifications of one object (per format) go out in the order of its state changes, one
@@ -21,7 +23,7 @@ use sha2::Sha256;
 
 use crate::deliveries::Target;
 use crate::shared::Shared;
-use crate::state::{Event, Resource};
+use crate::state::{Event, Resource, USER_ID};
 use crate::time::format_utc_ms;
 
 /// Attempts per notification before it is given up.
@@ -33,10 +35,12 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 const POLL: Duration = Duration::from_millis(20);
 /// The simulated account's numbers in today's payload (`caller_id`: the seller's user id,
 /// `client_id`: the application's id).
-const CALLER_ID: u64 = 2_017_374_961;
+const CALLER_ID: u64 = USER_ID;
 const CLIENT_ID: u64 = 6_295_877_106_812_064;
 /// Today's notifications are sent under this topic.
 const TOPIC: &str = "point_integration_wh";
+/// The Orders API's notifications are sent under this one.
+const ORDER_TOPIC: &str = "order";
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -46,13 +50,15 @@ enum Format {
     Guide,
     /// Today's: `?data.id=…&type=point_integration_wh`, `x-signature`, `x-request-id`.
     Signed,
+    /// The Orders API's, signed the same way: `?data.id=ORD…&type=order`.
+    Order,
 }
 
 impl Format {
     fn name(self) -> &'static str {
         match self {
             Format::Guide => "guide",
-            Format::Signed => "signed",
+            Format::Signed | Format::Order => "signed",
         }
     }
 }
@@ -61,6 +67,7 @@ fn resource_name(resource: Resource) -> &'static str {
     match resource {
         Resource::PaymentIntent => "payment_intent",
         Resource::Refund => "refund",
+        Resource::Order => "order",
     }
 }
 
@@ -90,6 +97,10 @@ struct Worker {
     /// Creation time of every object seen in the history: `created_at` of its notifications.
     created: HashMap<String, i64>,
     scanned: usize,
+    /// The first history entry not yet looked at for order notifications.
+    orders_scanned: usize,
+    /// The `id` of the last order notification.
+    notifications: u64,
     jobs: Vec<Job>,
 }
 
@@ -138,6 +149,7 @@ impl Worker {
         if state.stopping {
             return false;
         }
+        self.collect_orders(shared, history);
         let integrator = &store.integrator;
         let still_valid = |t: &Target| integrator.is_valid_webhook && integrator.webhook == t.url;
         if !state.target.as_ref().is_some_and(still_valid) {
@@ -150,7 +162,8 @@ impl Worker {
         };
         let secret = shared.config.webhook_secret.as_deref();
         let now = Instant::now();
-        for event in &history[target.next_event.min(history.len())..] {
+        let events = &history[target.next_event.min(history.len())..];
+        for event in events.iter().filter(|e| e.resource != Resource::Order) {
             let created = self.created.get(&event.id).copied().unwrap_or(event.at_ms);
             let guide = guide_body(event, created);
             let mut formats = vec![(Format::Guide, guide.clone())];
@@ -172,6 +185,32 @@ impl Worker {
         }
         target.next_event = history.len();
         true
+    }
+
+    /// Turns new order changes into notifications for the orders webhook, if one is set.
+    fn collect_orders(&mut self, shared: &Shared, history: &[Event]) {
+        let from = self.orders_scanned.min(history.len());
+        self.orders_scanned = history.len();
+        let Some(url) = &shared.config.orders_webhook_url else {
+            return;
+        };
+        let now = Instant::now();
+        for event in history[from..]
+            .iter()
+            .filter(|e| e.resource == Resource::Order)
+        {
+            self.notifications += 1;
+            self.jobs.push(Job {
+                format: Format::Order,
+                resource: resource_name(event.resource),
+                id: event.id.clone(),
+                state: event.state.as_str().to_string(),
+                url: url.clone(),
+                body: order_body(event, self.notifications),
+                attempts: 0,
+                due: now,
+            });
+        }
     }
 
     /// The first job that may go now, and when the next one falls due. Only the oldest
@@ -197,16 +236,28 @@ impl Worker {
         let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
         let url = match job.format {
             Format::Guide => job.url.clone(),
-            Format::Signed => {
+            Format::Signed | Format::Order => {
                 let secret = shared.config.webhook_secret.as_deref().unwrap_or("");
                 let request_id = uuid::Uuid::new_v4().to_string();
                 let ts = shared.clock.now_ms();
+                // Which casing of an order id is signed is contested (see the README).
+                let signed_id =
+                    if job.format == Format::Order && shared.config.orders_webhook_lowercase_id {
+                        job.id.to_ascii_lowercase()
+                    } else {
+                        job.id.clone()
+                    };
                 headers.push(("x-request-id".into(), request_id.clone()));
                 headers.push((
                     "x-signature".into(),
-                    format!("ts={ts},v1={}", sign(secret, &job.id, &request_id, ts)),
+                    format!("ts={ts},v1={}", sign(secret, &signed_id, &request_id, ts)),
                 ));
-                signed_url(&job.url, &job.id)
+                let topic = if job.format == Format::Order {
+                    ORDER_TOPIC
+                } else {
+                    TOPIC
+                };
+                signed_url(&job.url, &job.id, topic)
             }
         };
         let at = format_utc_ms(shared.clock.now_ms());
@@ -307,7 +358,8 @@ fn guide_body(event: &Event, created_ms: i64) -> Value {
             }
             body
         }
-        Resource::Refund => json!({
+        // Orders have their own notifications (`order_body`).
+        Resource::Refund | Resource::Order => json!({
             "id": snapshot["id"],
             "created_at": created_at,
             "payment_id": as_number(&snapshot["payment_id"]),
@@ -334,9 +386,39 @@ fn signed_body(mut body: Value) -> Value {
 }
 
 /// The webhook with today's query (`data.id`, `type`) added.
-fn signed_url(webhook: &str, id: &str) -> String {
+fn signed_url(webhook: &str, id: &str, topic: &str) -> String {
     let separator = if webhook.contains('?') { '&' } else { '?' };
-    format!("{webhook}{separator}data.id={id}&type={TOPIC}")
+    format!("{webhook}{separator}data.id={id}&type={topic}")
+}
+
+/// An Orders API notification: `action` `order.<status>`, `type` `order`, and in `data`
+/// the order as it was right after the change (its id, reference, status, version and
+/// transactions). `id` numbers the notification.
+fn order_body(event: &Event, id: u64) -> Value {
+    let order = &event.snapshot;
+    let mut data = json!({
+        "id": order["id"],
+        "external_reference": order["external_reference"],
+        "status": order["status"],
+        "status_detail": order["status_detail"],
+        "type": "point",
+        "version": order["version"],
+        "transactions": order["transactions"],
+    });
+    if let Some(paid) = order["transactions"]["payments"][0].get("paid_amount") {
+        data["total_paid_amount"] = paid.clone();
+    }
+    json!({
+        "action": format!("order.{}", event.state.as_str()),
+        "api_version": "v1",
+        "application_id": CLIENT_ID,
+        "data": data,
+        "date_created": format_utc_ms(event.at_ms),
+        "id": id,
+        "live_mode": false,
+        "type": ORDER_TOPIC,
+        "user_id": USER_ID,
+    })
 }
 
 /// `v1` of `x-signature`: hex HMAC-SHA256 of `id:<data.id>;request-id:<x-request-id>;ts:<ts>;`.
@@ -356,7 +438,7 @@ mod tests {
         Event {
             resource,
             id: snapshot["id"].as_str().unwrap().to_string(),
-            state: IntentState::Finished,
+            state: crate::state::Status::Intent(IntentState::Finished),
             at_ms: 1_629_660_254_000,
             snapshot,
         }
@@ -417,12 +499,12 @@ mod tests {
             hex::encode(mac.finalize().into_bytes())
         );
         assert_eq!(
-            signed_url("http://h/w", "abc"),
+            signed_url("http://h/w", "abc", TOPIC),
             "http://h/w?data.id=abc&type=point_integration_wh"
         );
         assert_eq!(
-            signed_url("http://h/w?x=1", "abc"),
-            "http://h/w?x=1&data.id=abc&type=point_integration_wh"
+            signed_url("http://h/w?x=1", "abc", ORDER_TOPIC),
+            "http://h/w?x=1&data.id=abc&type=order"
         );
     }
 

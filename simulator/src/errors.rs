@@ -1,5 +1,7 @@
-//! Error bodies. Every error the simulator sends has the real service's shape
-//! `{"message", "error", "status", "cause": []}`, so clients exercise one parser.
+//! Error bodies. The Integration API (and the control API, and `/v1/payments`) answer in
+//! Mercado Pago's classic shape `{"message", "error", "status", "cause": []}`; the Orders
+//! API in its own two: `{"errors": [{"code", "message"}]}` for validation and resource
+//! errors, and a flat `{"code", "message"}` for authentication errors (401).
 
 use serde_json::{json, Value};
 
@@ -66,6 +68,17 @@ impl ApiError {
         ApiError::new(409, "conflict", message)
     }
 
+    /// The Orders API's shape: `error` is the code (`required_properties`,
+    /// `already_queued_order_for_terminal`, ...).
+    pub(crate) fn to_orders_json(&self) -> Value {
+        let error = json!({"code": self.error, "message": self.message});
+        if self.status == 401 {
+            error
+        } else {
+            json!({ "errors": [error] })
+        }
+    }
+
     pub(crate) fn to_json(&self) -> Value {
         let cause: Vec<Value> = self
             .cause
@@ -96,6 +109,18 @@ mod tests {
         assert_eq!(
             err.to_json()["cause"],
             json!([{"code":"invalid_amount","description":"amount is required"}])
+        );
+    }
+
+    #[test]
+    fn orders_shapes() {
+        assert_eq!(
+            ApiError::unauthorized().to_orders_json(),
+            json!({"code":"unauthorized","message":"invalid access token"})
+        );
+        assert_eq!(
+            ApiError::new(409, "already_queued_order_for_terminal", "busy").to_orders_json(),
+            json!({"errors":[{"code":"already_queued_order_for_terminal","message":"busy"}]})
         );
     }
 }

@@ -45,6 +45,7 @@ mod errors;
 mod exchange;
 mod faults;
 mod handlers;
+mod ids;
 mod page;
 mod query;
 mod relay;
@@ -98,14 +99,29 @@ impl std::fmt::Debug for Simulator {
 
 impl Simulator {
     /// Binds `config.bind` and starts serving; the socket is listening when this returns.
-    /// Fails with `InvalidInput` for an unknown site.
+    /// Fails with `InvalidInput` for an unknown site, and for an orders webhook URL that is
+    /// not an absolute http(s) URL or comes without a webhook secret to sign with.
     pub fn start(config: SimConfig) -> io::Result<Simulator> {
+        let invalid = |message: String| io::Error::new(io::ErrorKind::InvalidInput, message);
         let site = config::site(&config.site).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("unknown site {:?}: expected MLA, MLB or MLM", config.site),
-            )
+            invalid(format!(
+                "unknown site {:?}: expected MLA, MLB, MLM or MLC",
+                config.site
+            ))
         })?;
+        if let Some(url) = &config.orders_webhook_url {
+            if !validation::is_webhook_url(url) {
+                return Err(invalid(format!(
+                    "orders webhook URL {url:?} is not an absolute http:// or https:// URL"
+                )));
+            }
+            if config.webhook_secret.is_none() {
+                return Err(invalid(
+                    "an orders webhook URL needs a webhook secret: order notifications are always signed"
+                        .into(),
+                ));
+            }
+        }
         // Clients connect to `listener`; the relay passes each connection on to tiny_http on
         // an internal loopback port, which lets a fault drop a connection (see relay.rs).
         let listener = TcpListener::bind(config.bind.as_str())?;

@@ -54,6 +54,98 @@ pub(crate) struct NewRefund {
     pub additional_info: Map<String, Value>,
 }
 
+/// A validated `POST /v1/orders` body (`type` is always `"point"`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NewOrder {
+    pub external_reference: String,
+    pub description: Option<String>,
+    /// The ISO-8601 duration as given, or the default `"PT15M"`.
+    pub expiration_time: String,
+    pub expiration_ms: i64,
+    /// Minor units (1500 = 15.00; pesos in Chile).
+    pub amount: i64,
+    /// `config.point.terminal_id`.
+    pub terminal_id: String,
+    /// `config` as the order echoes it: as given, with `point.print_on_terminal` filled in.
+    pub config: Value,
+    /// `config.payment_method.default_type`: the payment type the terminal offers.
+    pub default_type: Option<String>,
+    /// `config.payment_method.default_installments`.
+    pub default_installments: Option<u64>,
+    /// Echoed as given.
+    pub integration_data: Option<Value>,
+}
+
+/// A validated `POST /v1/orders/{id}/refund` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum OrderRefundRequest {
+    /// No body: everything not yet refunded.
+    Total,
+    /// `{"transactions":[{"id","amount"}]}`.
+    Partial { transaction_id: String, amount: i64 },
+}
+
+/// A validated `POST /v1/orders/{id}/events` body: the status to drive the order to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OrderEvent {
+    pub status: OrderStatus,
+    pub payment_method_type: Option<String>,
+    pub payment_method_id: Option<String>,
+    pub installments: Option<u64>,
+    pub status_detail: Option<String>,
+}
+
+/// An order's `status` (the Orders API's status model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OrderStatus {
+    Created,
+    AtTerminal,
+    Processed,
+    Failed,
+    /// Final with an unknown outcome: the cashier must look at the terminal.
+    ActionRequired,
+    Canceled,
+    Expired,
+    Refunded,
+}
+
+impl OrderStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Created => "created",
+            OrderStatus::AtTerminal => "at_terminal",
+            OrderStatus::Processed => "processed",
+            OrderStatus::Failed => "failed",
+            OrderStatus::ActionRequired => "action_required",
+            OrderStatus::Canceled => "canceled",
+            OrderStatus::Expired => "expired",
+            OrderStatus::Refunded => "refunded",
+        }
+    }
+
+    /// The statuses `POST /v1/orders/{id}/events` may drive an order to.
+    pub(crate) fn parse_event(text: &str) -> Option<OrderStatus> {
+        match text {
+            "processed" => Some(OrderStatus::Processed),
+            "failed" => Some(OrderStatus::Failed),
+            "action_required" => Some(OrderStatus::ActionRequired),
+            "canceled" => Some(OrderStatus::Canceled),
+            "expired" => Some(OrderStatus::Expired),
+            "refunded" => Some(OrderStatus::Refunded),
+            _ => None,
+        }
+    }
+
+    pub(crate) const EVENT_NAMES: &'static str =
+        "processed, failed, action_required, canceled, expired, refunded";
+
+    /// Whether the terminal is done with it (`processed` may still become `refunded`, but
+    /// through the API, not on the terminal).
+    pub(crate) fn is_final(self) -> bool {
+        !matches!(self, OrderStatus::Created | OrderStatus::AtTerminal)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum OperatingMode {
     Pdv,

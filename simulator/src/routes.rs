@@ -1,6 +1,7 @@
 //! The route table: every method and path the simulator answers, in one list — the Point
-//! Integration API under `/point/integration-api`, the other Mercado Pago routes at their real paths, and
-//! the simulator's own control surface (`/` and `/_sim/...`).
+//! Integration API under `/point/integration-api`, the Orders API (`/v1/orders`,
+//! `/terminals/v1`) and the other Mercado Pago routes at their real paths, and the
+//! simulator's own control surface (`/` and `/_sim/...`).
 //!
 //! A path is split into percent-decoded segments and compared with each pattern in table
 //! order (`{}` takes any one non-empty segment), so a literal segment listed first wins over
@@ -21,6 +22,9 @@ pub(crate) enum Family {
     /// The Point Integration API and the other Mercado Pago routes (`/v1/payments`,
     /// `/users/test_user`): Bearer token, faults, errors as `{message, error, status, cause}`.
     Integration,
+    /// The Orders API: Bearer token, faults, errors as `{"errors": [{code, message}]}` (a
+    /// flat `{code, message}` for 401).
+    Orders,
     /// The control API and the page: no token, never faulted, errors as the Integration API's.
     Control,
 }
@@ -70,6 +74,21 @@ pub(crate) enum Route {
         payment_id: String,
     },
     CreateTestUser,
+    ListTerminals,
+    SetupTerminals,
+    CreateOrder,
+    GetOrder {
+        order_id: String,
+    },
+    CancelOrder {
+        order_id: String,
+    },
+    RefundOrder {
+        order_id: String,
+    },
+    OrderEvent {
+        order_id: String,
+    },
     Page,
     SimState,
     Press {
@@ -105,6 +124,13 @@ impl Route {
             | RemoveFault { .. }
             | ListWebhooks
             | ClearWebhooks => Family::Control,
+            ListTerminals
+            | SetupTerminals
+            | CreateOrder
+            | GetOrder { .. }
+            | CancelOrder { .. }
+            | RefundOrder { .. }
+            | OrderEvent { .. } => Family::Orders,
             _ => Family::Integration,
         }
     }
@@ -214,6 +240,22 @@ const TABLE: &[Entry] = &[
         payment_id: c.next(),
     }),
     entry("POST", "/users/test_user", |_| Route::CreateTestUser),
+    // The Orders API for Point.
+    entry("GET", "/terminals/v1/list", |_| Route::ListTerminals),
+    entry("PATCH", "/terminals/v1/setup", |_| Route::SetupTerminals),
+    entry("POST", "/v1/orders", |_| Route::CreateOrder),
+    entry("GET", "/v1/orders/{}", |c| Route::GetOrder {
+        order_id: c.next(),
+    }),
+    entry("POST", "/v1/orders/{}/cancel", |c| Route::CancelOrder {
+        order_id: c.next(),
+    }),
+    entry("POST", "/v1/orders/{}/refund", |c| Route::RefundOrder {
+        order_id: c.next(),
+    }),
+    entry("POST", "/v1/orders/{}/events", |c| Route::OrderEvent {
+        order_id: c.next(),
+    }),
     // The simulator's own surface.
     entry("GET", "/", |_| Route::Page),
     entry("GET", "/_sim/state", |_| Route::SimState),
@@ -247,6 +289,21 @@ const TABLE: &[Entry] = &[
 /// a path is never authenticated nor faulted, whether or not a route matches it).
 pub(crate) fn is_control_path(path: &str) -> bool {
     path == "/" || path == CONTROL_PREFIX || path.starts_with("/_sim/")
+}
+
+/// The family a path belongs to, routed or not: it decides the shape of every error,
+/// a 404 or a fault's included.
+pub(crate) fn family_of(path: &str) -> Family {
+    if is_control_path(path) {
+        Family::Control
+    } else if path == "/v1/orders"
+        || path.starts_with("/v1/orders/")
+        || path.starts_with("/terminals/")
+    {
+        Family::Orders
+    } else {
+        Family::Integration
+    }
 }
 
 /// Percent-decoded path segments (none for `/`); `None` if one is empty or doesn't decode.
@@ -448,6 +505,54 @@ mod tests {
         assert!(!is_control_path("/_simulator") && !is_control_path("/v1/payments/1"));
         assert_eq!(Route::Page.family(), Family::Control);
         assert_eq!(Route::ListDevices.family(), Family::Integration);
+    }
+
+    #[test]
+    fn matches_the_orders_api() {
+        assert_eq!(route(&Method::Post, "/v1/orders"), Ok(Route::CreateOrder));
+        assert_eq!(
+            route(&Method::Post, "/v1/orders/ORD1/refund"),
+            Ok(Route::RefundOrder {
+                order_id: "ORD1".into()
+            })
+        );
+        assert_eq!(
+            route(&Method::Get, "/v1/orders/ORD1"),
+            Ok(Route::GetOrder {
+                order_id: "ORD1".into()
+            })
+        );
+        assert_eq!(
+            route(&Method::Get, "/v1/orders")
+                .unwrap_err()
+                .allow
+                .as_deref(),
+            Some("POST")
+        );
+        assert_eq!(
+            route(&Method::Get, "/v1/orders/ORD1/cancel")
+                .unwrap_err()
+                .status,
+            405
+        );
+        assert_eq!(
+            route(&Method::Post, "/terminals/v1/setup")
+                .unwrap_err()
+                .allow
+                .as_deref(),
+            Some("PATCH")
+        );
+        assert_eq!(
+            route(&Method::Get, "/terminals/v1/list"),
+            Ok(Route::ListTerminals)
+        );
+        assert_eq!(Route::CreateOrder.family(), Family::Orders);
+        assert_eq!(family_of("/v1/orders"), Family::Orders);
+        assert_eq!(family_of("/v1/orders/x/y/z"), Family::Orders);
+        assert_eq!(family_of("/terminals/v2"), Family::Orders);
+        assert_eq!(family_of("/v1/ordersx"), Family::Integration);
+        assert_eq!(family_of("/v1/payments/1"), Family::Integration);
+        assert_eq!(family_of("/_sim/state"), Family::Control);
     }
 
     #[test]

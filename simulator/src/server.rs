@@ -12,7 +12,7 @@ use crate::exchange::{Incoming, Reply};
 use crate::faults::{truncate_body, FaultKind};
 use crate::handlers::dispatch;
 use crate::query::split_target;
-use crate::routes::{is_control_path, route};
+use crate::routes::{family_of, is_control_path, route, Family};
 use crate::shared::Shared;
 
 /// Request bodies beyond this are refused; real ones are a few hundred bytes.
@@ -107,7 +107,8 @@ struct Answer {
 }
 
 impl Answer {
-    fn from_result(result: Result<Reply, ApiError>) -> Answer {
+    /// The answer to a handler's result, errors in the shape of the API of `family`.
+    fn from_result(result: Result<Reply, ApiError>, family: Family) -> Answer {
         match result {
             Ok(Reply::Json(status, body)) => Answer {
                 status,
@@ -140,7 +141,12 @@ impl Answer {
                 Answer {
                     status: err.status,
                     headers,
-                    body: err.to_json().to_string().into_bytes(),
+                    body: match family {
+                        Family::Orders => err.to_orders_json(),
+                        Family::Integration | Family::Control => err.to_json(),
+                    }
+                    .to_string()
+                    .into_bytes(),
                 }
             }
         }
@@ -169,7 +175,7 @@ fn delay(ms: u64, stopping: &AtomicBool) {
 }
 
 /// Ends the request's connection with no (further) byte sent; see `relay.rs`.
-fn drop_connection(shared: &Shared, request: Request) {
+fn drop_connection(shared: &Shared, request: Request, family: Family) {
     let dropped = request
         .remote_addr()
         .is_some_and(|addr| shared.relay.drop_connection(*addr));
@@ -178,47 +184,55 @@ fn drop_connection(shared: &Shared, request: Request) {
         // would discard it anyway.
         let _ = request.respond(Response::empty(204));
     } else {
-        Answer::from_result(Err(ApiError::new(
-            500,
-            "fault_failed",
-            "the simulator could not find this connection to drop it",
-        )))
+        Answer::from_result(
+            Err(ApiError::new(
+                500,
+                "fault_failed",
+                "the simulator could not find this connection to drop it",
+            )),
+            family,
+        )
         .send(request);
     }
 }
 
 fn handle(shared: &Shared, mut request: Request, stopping: &AtomicBool) {
-    let fault = {
+    let (fault, family) = {
         let (path, _) = split_target(request.url());
+        let family = family_of(path);
         // The simulator's own surface is never faulted: tests must be able to undo faults.
-        if is_control_path(path) {
+        let fault = if is_control_path(path) {
             None
         } else {
             shared.faults.take(request.method().as_str(), path)
-        }
+        };
+        (fault, family)
     };
     match &fault {
         Some(FaultKind::Status {
             status,
             retry_after,
         }) => {
-            let mut answer = Answer::from_result(Err(ApiError::new(
-                *status,
-                "simulated_fault",
-                format!("simulated fault: HTTP {status}"),
-            )));
+            let mut answer = Answer::from_result(
+                Err(ApiError::new(
+                    *status,
+                    "simulated_fault",
+                    format!("simulated fault: HTTP {status}"),
+                )),
+                family,
+            );
             if let Some(value) = retry_after {
                 answer.headers.push(header("Retry-After", value));
             }
             return answer.send(request);
         }
-        Some(FaultKind::DropBeforeRead) => return drop_connection(shared, request),
+        Some(FaultKind::DropBeforeRead) => return drop_connection(shared, request, family),
         Some(FaultKind::Delay { delay_ms }) => delay(*delay_ms, stopping),
         _ => {}
     }
-    let mut answer = Answer::from_result(process(shared, &mut request));
+    let mut answer = Answer::from_result(process(shared, &mut request), family);
     match fault {
-        Some(FaultKind::DropAfterRead) => drop_connection(shared, request),
+        Some(FaultKind::DropAfterRead) => drop_connection(shared, request, family),
         Some(FaultKind::MalformedBody) => {
             answer.body = truncate_body(&answer.body);
             answer.send(request);

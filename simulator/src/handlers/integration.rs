@@ -3,12 +3,13 @@
 
 use serde_json::{json, Value};
 
+use super::pace;
 use crate::errors::ApiError;
 use crate::exchange::{Incoming, Reply};
 use crate::query::param;
 use crate::routes::Route;
 use crate::shared::Shared;
-use crate::state::{Creation, DeviceFilter, Pace};
+use crate::state::{Creation, DeviceFilter};
 use crate::time::{parse_date, MS_PER_DAY};
 use crate::validation::{
     validate_create, validate_operating_mode, validate_test_user, validate_webhook,
@@ -101,14 +102,6 @@ pub(crate) fn dispatch(
             Ok(Reply::Json(201, shared.lock().create_test_user()))
         }
         other => unreachable!("not an Integration API route: {other:?}"),
-    }
-}
-
-/// How intents created now will move, from the simulator's configuration.
-fn pace(shared: &Shared) -> Pace {
-    Pace {
-        manual: shared.config.manual,
-        abandon_after_ms: shared.config.abandon_after_ms,
     }
 }
 

@@ -1,9 +1,9 @@
 //! The objects the store holds: devices, intents (payment and refund), their payments and
-//! the state-change log.
+//! the state-change log (orders have their own file, `order.rs`).
 
 use serde_json::{json, Value};
 
-use crate::requests::{OperatingMode, Outcome, PaymentRequest};
+use crate::requests::{OperatingMode, OrderStatus, Outcome, PaymentRequest};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Device {
@@ -178,6 +178,8 @@ pub(crate) struct Intent {
     /// Index in the history of the latest state change: orders changes made in the same
     /// millisecond.
     pub changed_seq: usize,
+    /// Place in the creation order of intents and orders.
+    pub(super) seq: u64,
     /// Automatic steps taken (or made by the terminal's buttons), 0..=STEPS.
     pub(super) steps_done: u32,
     /// Created in manual mode: only the terminal's buttons move it.
@@ -236,12 +238,11 @@ impl Intent {
     /// a refund the refunded amount.
     pub(crate) fn control_json(&self) -> Value {
         let mut out = self.to_json();
-        match self.resource() {
-            Resource::PaymentIntent => out["kind"] = json!("payment_intent"),
-            Resource::Refund => {
-                out["kind"] = json!("refund");
-                out["amount"] = json!(self.amount);
-            }
+        if self.refund_of.is_some() {
+            out["kind"] = json!("refund");
+            out["amount"] = json!(self.amount);
+        } else {
+            out["kind"] = json!("payment_intent");
         }
         out
     }
@@ -260,15 +261,32 @@ impl Intent {
 pub(crate) enum Resource {
     PaymentIntent,
     Refund,
+    Order,
+}
+
+/// The state an intent or the status an order entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    Intent(IntentState),
+    Order(OrderStatus),
+}
+
+impl Status {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Status::Intent(state) => state.as_str(),
+            Status::Order(status) => status.as_str(),
+        }
+    }
 }
 
 /// One state change: the log webhooks are delivered from.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Event {
     pub resource: Resource,
-    /// The payment intent's or refund intent's id.
+    /// The payment intent's, refund intent's or order's id.
     pub id: String,
-    pub state: IntentState,
+    pub state: Status,
     pub at_ms: i64,
     /// The object's JSON (as `GET` would return it) right after this change, so a
     /// notification describes the change even if the object has moved on since.

@@ -3,6 +3,8 @@
 //! A JSON `null` counts as "not given" for optional fields, because many client
 //! serialisers write absent options that way.
 
+pub(crate) mod orders;
+
 use serde_json::{Map, Value};
 
 use crate::errors::ApiError;
@@ -281,16 +283,19 @@ pub(crate) fn validate_webhook(body: &Value) -> Result<String, ApiError> {
         .get("webhook")
         .and_then(Value::as_str)
         .ok_or_else(|| ApiError::invalid_field(CODE, MESSAGE))?;
-    // The HTTP client's own URI parser decides, so anything accepted here can be called.
-    let uri: ureq::http::Uri = url
-        .parse()
-        .map_err(|_| ApiError::invalid_field(CODE, MESSAGE))?;
-    let scheme_ok = matches!(uri.scheme_str(), Some("http") | Some("https"));
-    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
-    if !scheme_ok || !host_ok {
+    if !is_webhook_url(url) {
         return Err(ApiError::invalid_field(CODE, MESSAGE));
     }
     Ok(url.to_string())
+}
+
+/// Whether `url` is an absolute http or https URL with a host. The HTTP client's own URI
+/// parser decides, so anything accepted here can be called.
+pub(crate) fn is_webhook_url(url: &str) -> bool {
+    url.parse::<ureq::http::Uri>().is_ok_and(|uri| {
+        matches!(uri.scheme_str(), Some("http") | Some("https"))
+            && uri.host().is_some_and(|h| !h.is_empty())
+    })
 }
 
 #[cfg(test)]

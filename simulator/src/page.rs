@@ -1,5 +1,6 @@
 //! The virtual terminal page at `/`: every simulated device drawn as a terminal with a
-//! screen (intent kind, amount, state, result) and its buttons (green key, cards, cancel).
+//! screen (intent, refund or order, amount, state, result) and its buttons (green key,
+//! cards, cancel).
 //!
 //! The page is one static file, `page.html`, compiled into the binary so the simulator
 //! stays a single self-contained executable. All of its behaviour is client-side: it polls
@@ -70,6 +71,8 @@ mod tests {
             "data-field=\"error\"",
             "data-field=\"operating-mode\"",
             "root.dataset.device = id",
+            "intent.kind === \"order\"",
+            "data-state=\"at_terminal\"",
         ] {
             assert!(body.contains(hook), "page lacks {hook}");
         }

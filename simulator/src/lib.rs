@@ -1,6 +1,7 @@
 //! An offline simulator of Mercado Pago's cloud Point Integration API
-//! (`/point/integration-api/...`), serving on loopback so point-of-sale code and tests can
-//! run whole sales without a terminal or an account.
+//! (`/point/integration-api/...`) and Orders API for Point (`/v1/orders`, `/terminals/v1`),
+//! both served at once on the same virtual terminals, on loopback, so point-of-sale code and
+//! tests can run whole sales without a terminal or an account.
 //!
 //! ```no_run
 //! let sim = point_sim::Simulator::start(point_sim::SimConfig::default())?;
@@ -31,6 +32,12 @@
 //! outcome wanted, or cancels. With [`SimConfig::abandon_after_ms`] an intent or refund
 //! not final that long after creation becomes `ABANDONED`, in either mode. Refund intents
 //! move through the same states (automatically they always complete).
+//!
+//! Orders move the same way in two steps (`created` → `at_terminal` → the amount's outcome
+//! mapped onto order statuses: the README's table), expire at their `expiration_time`, and
+//! can be driven by the sandbox's `POST /v1/orders/{id}/events`. A terminal holds one
+//! unfinished intent, refund or order at a time, whichever API sent it. With
+//! [`SimConfig::orders_webhook_url`] every order change is POSTed there, signed.
 //!
 //! `/_sim/faults` makes the next matching API requests fail on demand (an error status
 //! with `Retry-After`, a delay, a connection dropped before or after the request is

@@ -1,7 +1,9 @@
 //! Webhook delivery: once `POST /integrators/check` has succeeded, every later state change
 //! of a payment intent or refund (the store's history) is POSTed to the webhook, in the
 //! guide's format and, with [`SimConfig::webhook_secret`](crate::SimConfig), also in
-//! today's signed format. Every attempt is recorded for `GET /_sim/webhooks`.
+//! today's signed format. Every status change of an Orders API order, from the start, is
+//! POSTed signed to [`SimConfig::orders_webhook_url`](crate::SimConfig) when it is set (the
+//! URL the developer panel would hold). Every attempt is recorded for `GET /_sim/webhooks`.
 //!
 //! One thread delivers, reading the history in order. Ordering and retries:
 //! notifications of one object (per format) go out in the order of its state changes, one
@@ -13,18 +15,15 @@
 //! Retries go to the URL the notification was first sent to. No lock is held during I/O.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use tiny_http::Method;
 
-use crate::errors::ApiError;
-use crate::handlers::{Incoming, Reply};
-use crate::server::Shared;
-use crate::state::{Event, Resource};
+use crate::deliveries::Target;
+use crate::shared::Shared;
+use crate::state::{Event, Resource, USER_ID};
 use crate::time::format_utc_ms;
 
 /// Attempts per notification before it is given up.
@@ -34,97 +33,16 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// How often new history is looked for (state changes happen in several places; polling
 /// the history keeps delivery independent of all of them).
 const POLL: Duration = Duration::from_millis(20);
-/// Attempts kept for `GET /_sim/webhooks`; the oldest go first beyond this.
-const MAX_RECORDS: usize = 10_000;
 /// The simulated account's numbers in today's payload (`caller_id`: the seller's user id,
 /// `client_id`: the application's id).
-const CALLER_ID: u64 = 2_017_374_961;
+const CALLER_ID: u64 = USER_ID;
 const CLIENT_ID: u64 = 6_295_877_106_812_064;
 /// Today's notifications are sent under this topic.
 const TOPIC: &str = "point_integration_wh";
+/// The Orders API's notifications are sent under this one.
+const ORDER_TOPIC: &str = "order";
 
 type HmacSha256 = Hmac<Sha256>;
-
-/// What the request threads and the delivery thread share.
-#[derive(Debug, Default)]
-pub(crate) struct Deliveries {
-    state: Mutex<DeliveryState>,
-    wake: Condvar,
-}
-
-#[derive(Debug, Default)]
-struct DeliveryState {
-    target: Option<Target>,
-    records: Vec<Value>,
-    next_seq: u64,
-    stopping: bool,
-}
-
-/// The checked webhook and the first history entry not yet turned into notifications.
-#[derive(Debug)]
-struct Target {
-    url: String,
-    next_event: usize,
-}
-
-impl Deliveries {
-    fn lock(&self) -> MutexGuard<'_, DeliveryState> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-/// Called after `POST /integrators/check` succeeded; `from` is the history length when the
-/// check began. Changes from then on are delivered: including those made while the check
-/// was in flight errs towards one notification too many rather than one missing.
-pub(crate) fn webhook_checked(shared: &Shared, from: usize) {
-    let store = shared.lock();
-    if !store.integrator.is_valid_webhook {
-        return;
-    }
-    let url = store.integrator.webhook.clone();
-    let mut state = shared.deliveries.lock();
-    // Checking the webhook already in use again changes nothing.
-    if state.target.as_ref().is_none_or(|t| t.url != url) {
-        state.target = Some(Target {
-            url,
-            next_event: from,
-        });
-    }
-    drop(state);
-    drop(store);
-    shared.deliveries.wake.notify_all();
-}
-
-/// Asks the delivery thread to end (after the attempt it may be making).
-pub(crate) fn stop(shared: &Shared) {
-    shared.deliveries.lock().stopping = true;
-    shared.deliveries.wake.notify_all();
-}
-
-/// `GET /_sim/webhooks` lists the attempts, `DELETE` forgets them.
-pub(crate) fn control(
-    shared: &Shared,
-    method: &Method,
-    rest: &str,
-    _incoming: Incoming,
-) -> Result<Reply, ApiError> {
-    if rest != "/webhooks" {
-        return Err(ApiError::not_found(format!("route not found: /_sim{rest}")));
-    }
-    match method {
-        Method::Get => {
-            let records = shared.deliveries.lock().records.clone();
-            Ok(Reply::Json(200, json!({ "deliveries": records })))
-        }
-        Method::Delete => {
-            shared.deliveries.lock().records.clear();
-            Ok(Reply::NoContent)
-        }
-        _ => Err(ApiError::method_not_allowed("GET, DELETE")),
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Format {
@@ -132,13 +50,15 @@ enum Format {
     Guide,
     /// Today's: `?data.id=…&type=point_integration_wh`, `x-signature`, `x-request-id`.
     Signed,
+    /// The Orders API's, signed the same way: `?data.id=ORD…&type=order`.
+    Order,
 }
 
 impl Format {
     fn name(self) -> &'static str {
         match self {
             Format::Guide => "guide",
-            Format::Signed => "signed",
+            Format::Signed | Format::Order => "signed",
         }
     }
 }
@@ -147,6 +67,7 @@ fn resource_name(resource: Resource) -> &'static str {
     match resource {
         Resource::PaymentIntent => "payment_intent",
         Resource::Refund => "refund",
+        Resource::Order => "order",
     }
 }
 
@@ -176,6 +97,10 @@ struct Worker {
     /// Creation time of every object seen in the history: `created_at` of its notifications.
     created: HashMap<String, i64>,
     scanned: usize,
+    /// The first history entry not yet looked at for order notifications.
+    orders_scanned: usize,
+    /// The `id` of the last order notification.
+    notifications: u64,
     jobs: Vec<Job>,
 }
 
@@ -224,6 +149,7 @@ impl Worker {
         if state.stopping {
             return false;
         }
+        self.collect_orders(shared, history);
         let integrator = &store.integrator;
         let still_valid = |t: &Target| integrator.is_valid_webhook && integrator.webhook == t.url;
         if !state.target.as_ref().is_some_and(still_valid) {
@@ -236,7 +162,8 @@ impl Worker {
         };
         let secret = shared.config.webhook_secret.as_deref();
         let now = Instant::now();
-        for event in &history[target.next_event.min(history.len())..] {
+        let events = &history[target.next_event.min(history.len())..];
+        for event in events.iter().filter(|e| e.resource != Resource::Order) {
             let created = self.created.get(&event.id).copied().unwrap_or(event.at_ms);
             let guide = guide_body(event, created);
             let mut formats = vec![(Format::Guide, guide.clone())];
@@ -258,6 +185,32 @@ impl Worker {
         }
         target.next_event = history.len();
         true
+    }
+
+    /// Turns new order changes into notifications for the orders webhook, if one is set.
+    fn collect_orders(&mut self, shared: &Shared, history: &[Event]) {
+        let from = self.orders_scanned.min(history.len());
+        self.orders_scanned = history.len();
+        let Some(url) = &shared.config.orders_webhook_url else {
+            return;
+        };
+        let now = Instant::now();
+        for event in history[from..]
+            .iter()
+            .filter(|e| e.resource == Resource::Order)
+        {
+            self.notifications += 1;
+            self.jobs.push(Job {
+                format: Format::Order,
+                resource: resource_name(event.resource),
+                id: event.id.clone(),
+                state: event.state.as_str().to_string(),
+                url: url.clone(),
+                body: order_body(event, self.notifications),
+                attempts: 0,
+                due: now,
+            });
+        }
     }
 
     /// The first job that may go now, and when the next one falls due. Only the oldest
@@ -283,16 +236,28 @@ impl Worker {
         let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
         let url = match job.format {
             Format::Guide => job.url.clone(),
-            Format::Signed => {
+            Format::Signed | Format::Order => {
                 let secret = shared.config.webhook_secret.as_deref().unwrap_or("");
                 let request_id = uuid::Uuid::new_v4().to_string();
                 let ts = shared.clock.now_ms();
+                // Which casing of an order id is signed is contested (see the README).
+                let signed_id =
+                    if job.format == Format::Order && shared.config.orders_webhook_lowercase_id {
+                        job.id.to_ascii_lowercase()
+                    } else {
+                        job.id.clone()
+                    };
                 headers.push(("x-request-id".into(), request_id.clone()));
                 headers.push((
                     "x-signature".into(),
-                    format!("ts={ts},v1={}", sign(secret, &job.id, &request_id, ts)),
+                    format!("ts={ts},v1={}", sign(secret, &signed_id, &request_id, ts)),
                 ));
-                signed_url(&job.url, &job.id)
+                let topic = if job.format == Format::Order {
+                    ORDER_TOPIC
+                } else {
+                    TOPIC
+                };
+                signed_url(&job.url, &job.id, topic)
             }
         };
         let at = format_utc_ms(shared.clock.now_ms());
@@ -309,10 +274,7 @@ impl Worker {
             .map(|(name, value)| (name, Value::String(value)))
             .collect();
         {
-            let mut state = shared.deliveries.lock();
-            state.next_seq += 1;
             let record = json!({
-                "seq": state.next_seq,
                 "format": job.format.name(),
                 "resource": job.resource,
                 "id": job.id,
@@ -325,10 +287,7 @@ impl Worker {
                 "error": error,
                 "at": at,
             });
-            if state.records.len() >= MAX_RECORDS {
-                state.records.remove(0);
-            }
-            state.records.push(record);
+            shared.deliveries.lock().push(record);
         }
         if error.is_none() || job.attempts >= MAX_ATTEMPTS {
             self.jobs.remove(index);
@@ -399,7 +358,8 @@ fn guide_body(event: &Event, created_ms: i64) -> Value {
             }
             body
         }
-        Resource::Refund => json!({
+        // Orders have their own notifications (`order_body`).
+        Resource::Refund | Resource::Order => json!({
             "id": snapshot["id"],
             "created_at": created_at,
             "payment_id": as_number(&snapshot["payment_id"]),
@@ -426,9 +386,39 @@ fn signed_body(mut body: Value) -> Value {
 }
 
 /// The webhook with today's query (`data.id`, `type`) added.
-fn signed_url(webhook: &str, id: &str) -> String {
+fn signed_url(webhook: &str, id: &str, topic: &str) -> String {
     let separator = if webhook.contains('?') { '&' } else { '?' };
-    format!("{webhook}{separator}data.id={id}&type={TOPIC}")
+    format!("{webhook}{separator}data.id={id}&type={topic}")
+}
+
+/// An Orders API notification: `action` `order.<status>`, `type` `order`, and in `data`
+/// the order as it was right after the change (its id, reference, status, version and
+/// transactions). `id` numbers the notification.
+fn order_body(event: &Event, id: u64) -> Value {
+    let order = &event.snapshot;
+    let mut data = json!({
+        "id": order["id"],
+        "external_reference": order["external_reference"],
+        "status": order["status"],
+        "status_detail": order["status_detail"],
+        "type": "point",
+        "version": order["version"],
+        "transactions": order["transactions"],
+    });
+    if let Some(paid) = order["transactions"]["payments"][0].get("paid_amount") {
+        data["total_paid_amount"] = paid.clone();
+    }
+    json!({
+        "action": format!("order.{}", event.state.as_str()),
+        "api_version": "v1",
+        "application_id": CLIENT_ID,
+        "data": data,
+        "date_created": format_utc_ms(event.at_ms),
+        "id": id,
+        "live_mode": false,
+        "type": ORDER_TOPIC,
+        "user_id": USER_ID,
+    })
 }
 
 /// `v1` of `x-signature`: hex HMAC-SHA256 of `id:<data.id>;request-id:<x-request-id>;ts:<ts>;`.
@@ -448,7 +438,7 @@ mod tests {
         Event {
             resource,
             id: snapshot["id"].as_str().unwrap().to_string(),
-            state: IntentState::Finished,
+            state: crate::state::Status::Intent(IntentState::Finished),
             at_ms: 1_629_660_254_000,
             snapshot,
         }
@@ -509,12 +499,12 @@ mod tests {
             hex::encode(mac.finalize().into_bytes())
         );
         assert_eq!(
-            signed_url("http://h/w", "abc"),
+            signed_url("http://h/w", "abc", TOPIC),
             "http://h/w?data.id=abc&type=point_integration_wh"
         );
         assert_eq!(
-            signed_url("http://h/w?x=1", "abc"),
-            "http://h/w?x=1&data.id=abc&type=point_integration_wh"
+            signed_url("http://h/w?x=1", "abc", ORDER_TOPIC),
+            "http://h/w?x=1&data.id=abc&type=order"
         );
     }
 

@@ -1,5 +1,7 @@
-//! Error bodies. Every error the simulator sends has the real service's shape
-//! `{"message", "error", "status", "cause": []}`, so clients exercise one parser.
+//! Error bodies. The Integration API (and the control API, and `/v1/payments`) answer in
+//! Mercado Pago's classic shape `{"message", "error", "status", "cause": []}`; the Orders
+//! API in its own two: `{"errors": [{"code", "message"}]}` for validation and resource
+//! errors, and a flat `{"code", "message"}` for authentication errors (401).
 
 use serde_json::{json, Value};
 
@@ -12,7 +14,7 @@ pub(crate) struct ApiError {
     /// for validation errors.
     pub cause: Vec<(&'static str, String)>,
     /// Only for 405: the methods the path accepts, sent as the `Allow` header.
-    pub allow: Option<&'static str>,
+    pub allow: Option<String>,
     /// Sent as the `Retry-After` header (seconds), as rate limits and busy servers do.
     pub retry_after: Option<String>,
 }
@@ -49,7 +51,7 @@ impl ApiError {
         ApiError::new(404, "not_found", message)
     }
 
-    pub(crate) fn method_not_allowed(allow: &'static str) -> ApiError {
+    pub(crate) fn method_not_allowed(allow: String) -> ApiError {
         let mut err = ApiError::new(405, "method_not_allowed", "method not allowed");
         err.allow = Some(allow);
         err
@@ -64,6 +66,17 @@ impl ApiError {
 
     pub(crate) fn conflict(message: impl Into<String>) -> ApiError {
         ApiError::new(409, "conflict", message)
+    }
+
+    /// The Orders API's shape: `error` is the code (`required_properties`,
+    /// `already_queued_order_for_terminal`, ...).
+    pub(crate) fn to_orders_json(&self) -> Value {
+        let error = json!({"code": self.error, "message": self.message});
+        if self.status == 401 {
+            error
+        } else {
+            json!({ "errors": [error] })
+        }
     }
 
     pub(crate) fn to_json(&self) -> Value {
@@ -96,6 +109,18 @@ mod tests {
         assert_eq!(
             err.to_json()["cause"],
             json!([{"code":"invalid_amount","description":"amount is required"}])
+        );
+    }
+
+    #[test]
+    fn orders_shapes() {
+        assert_eq!(
+            ApiError::unauthorized().to_orders_json(),
+            json!({"code":"unauthorized","message":"invalid access token"})
+        );
+        assert_eq!(
+            ApiError::new(409, "already_queued_order_for_terminal", "busy").to_orders_json(),
+            json!({"errors":[{"code":"already_queued_order_for_terminal","message":"busy"}]})
         );
     }
 }

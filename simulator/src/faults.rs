@@ -6,11 +6,8 @@
 use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{json, Map, Value};
-use tiny_http::Method;
 
 use crate::errors::ApiError;
-use crate::handlers::{Incoming, Reply};
-use crate::server::Shared;
 
 /// Longest delay a fault may ask for: enough to outlast any client timeout in a test,
 /// short enough that a typo can't park a worker thread for hours.
@@ -123,55 +120,43 @@ impl FaultBook {
         fault.hits += 1;
         Some(fault.kind.clone())
     }
-}
 
-/// `/_sim/faults` (GET, POST, DELETE) and `/_sim/faults/{id}` (DELETE).
-pub(crate) fn control(
-    shared: &Shared,
-    method: &Method,
-    rest: &str,
-    incoming: Incoming,
-) -> Result<Reply, ApiError> {
-    let book = &shared.faults;
-    if rest == "/faults" {
-        return match method {
-            Method::Get => {
-                let faults: Vec<Value> = book.lock().faults.iter().map(Fault::to_json).collect();
-                Ok(Reply::Json(200, json!({ "faults": faults })))
-            }
-            Method::Post => {
-                let fault = parse(&incoming.body)?;
-                let mut book = book.lock();
-                book.next_id += 1;
-                let fault = Fault {
-                    id: book.next_id,
-                    ..fault
-                };
-                let reply = fault.to_json();
-                book.faults.push(fault);
-                Ok(Reply::Json(201, reply))
-            }
-            Method::Delete => {
-                book.lock().faults.clear();
-                Ok(Reply::NoContent)
-            }
-            _ => Err(ApiError::method_not_allowed("GET, POST, DELETE")),
+    /// `POST /_sim/faults`: registers the fault a body describes; its JSON, with its id.
+    pub(crate) fn add(&self, body: &str) -> Result<Value, ApiError> {
+        let fault = parse(body)?;
+        let mut book = self.lock();
+        book.next_id += 1;
+        let fault = Fault {
+            id: book.next_id,
+            ..fault
         };
+        let reply = fault.to_json();
+        book.faults.push(fault);
+        Ok(reply)
     }
-    let id = rest
-        .strip_prefix("/faults/")
-        .and_then(|id| id.parse::<u64>().ok())
-        .ok_or_else(|| ApiError::not_found(format!("route not found: /_sim{rest}")))?;
-    if *method != Method::Delete {
-        return Err(ApiError::method_not_allowed("DELETE"));
+
+    /// `GET /_sim/faults`: every fault, with what is left of it.
+    pub(crate) fn list(&self) -> Value {
+        let faults: Vec<Value> = self.lock().faults.iter().map(Fault::to_json).collect();
+        json!({ "faults": faults })
     }
-    let mut book = book.lock();
-    let before = book.faults.len();
-    book.faults.retain(|f| f.id != id);
-    if book.faults.len() == before {
-        return Err(ApiError::not_found(format!("fault {id} not found")));
+
+    pub(crate) fn clear(&self) {
+        self.lock().faults.clear();
     }
-    Ok(Reply::NoContent)
+
+    /// `DELETE /_sim/faults/{id}`; 404 for an id that is not a registered fault.
+    pub(crate) fn remove(&self, id: &str) -> Result<(), ApiError> {
+        let not_found = || ApiError::not_found(format!("fault {id} not found"));
+        let id: u64 = id.parse().map_err(|_| not_found())?;
+        let mut book = self.lock();
+        let before = book.faults.len();
+        book.faults.retain(|f| f.id != id);
+        if book.faults.len() == before {
+            return Err(not_found());
+        }
+        Ok(())
+    }
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {

@@ -1,6 +1,7 @@
 //! An offline simulator of Mercado Pago's cloud Point Integration API
-//! (`/point/integration-api/...`), serving on loopback so point-of-sale code and tests can
-//! run whole sales without a terminal or an account.
+//! (`/point/integration-api/...`) and Orders API for Point (`/v1/orders`, `/terminals/v1`),
+//! both served at once on the same virtual terminals, on loopback, so point-of-sale code and
+//! tests can run whole sales without a terminal or an account.
 //!
 //! ```no_run
 //! let sim = point_sim::Simulator::start(point_sim::SimConfig::default())?;
@@ -32,6 +33,12 @@
 //! not final that long after creation becomes `ABANDONED`, in either mode. Refund intents
 //! move through the same states (automatically they always complete).
 //!
+//! Orders move the same way in two steps (`created` → `at_terminal` → the amount's outcome
+//! mapped onto order statuses: the README's table), expire at their `expiration_time`, and
+//! can be driven by the sandbox's `POST /v1/orders/{id}/events`. A terminal holds one
+//! unfinished intent, refund or order at a time, whichever API sent it. With
+//! [`SimConfig::orders_webhook_url`] every order change is POSTed there, signed.
+//!
 //! `/_sim/faults` makes the next matching API requests fail on demand (an error status
 //! with `Retry-After`, a delay, a connection dropped before or after the request is
 //! served, a truncated body), for testing a client's retries and timeouts. Once
@@ -39,16 +46,20 @@
 //! (also signed, with [`SimConfig::webhook_secret`]); `/_sim/webhooks` lists the attempts.
 
 mod config;
-mod control;
+mod deliveries;
 mod delivery;
 mod errors;
+mod exchange;
 mod faults;
 mod handlers;
+mod ids;
 mod page;
 mod query;
 mod relay;
+mod requests;
 mod routes;
 mod server;
+mod shared;
 mod state;
 mod time;
 mod validation;
@@ -64,7 +75,7 @@ use std::time::Duration;
 pub use config::{amount_limits, SimConfig, SITES};
 
 use relay::Relay;
-use server::Shared;
+use shared::Shared;
 use state::Store;
 use time::Clock;
 
@@ -95,14 +106,29 @@ impl std::fmt::Debug for Simulator {
 
 impl Simulator {
     /// Binds `config.bind` and starts serving; the socket is listening when this returns.
-    /// Fails with `InvalidInput` for an unknown site.
+    /// Fails with `InvalidInput` for an unknown site, and for an orders webhook URL that is
+    /// not an absolute http(s) URL or comes without a webhook secret to sign with.
     pub fn start(config: SimConfig) -> io::Result<Simulator> {
-        let limits = amount_limits(&config.site).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("unknown site {:?}: expected MLA, MLB or MLM", config.site),
-            )
+        let invalid = |message: String| io::Error::new(io::ErrorKind::InvalidInput, message);
+        let site = config::site(&config.site).ok_or_else(|| {
+            invalid(format!(
+                "unknown site {:?}: expected MLA, MLB, MLM or MLC",
+                config.site
+            ))
         })?;
+        if let Some(url) = &config.orders_webhook_url {
+            if !validation::is_webhook_url(url) {
+                return Err(invalid(format!(
+                    "orders webhook URL {url:?} is not an absolute http:// or https:// URL"
+                )));
+            }
+            if config.webhook_secret.is_none() {
+                return Err(invalid(
+                    "an orders webhook URL needs a webhook secret: order notifications are always signed"
+                        .into(),
+                ));
+            }
+        }
         // Clients connect to `listener`; the relay passes each connection on to tiny_http on
         // an internal loopback port, which lets a fault drop a connection (see relay.rs).
         let listener = TcpListener::bind(config.bind.as_str())?;
@@ -134,8 +160,7 @@ impl Simulator {
             store: Mutex::new(Store::new(config.step_ms, integrator_token.clone())),
             wake: Condvar::new(),
             clock: Clock::new(),
-            limits,
-            access_token: config.access_token.clone(),
+            site,
             config,
             faults: Default::default(),
             deliveries: Default::default(),
@@ -219,7 +244,7 @@ impl Simulator {
         }
         self.shared.lock().shutdown = true;
         self.shared.wake.notify_all();
-        delivery::stop(&self.shared);
+        self.shared.deliveries.stop();
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }

@@ -1,4 +1,5 @@
-//! `point-sim`: runs the Point Integration API simulator until killed.
+//! `point-sim`: runs the simulator of the Point Integration API and the Orders API until
+//! killed.
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -9,8 +10,9 @@ use std::process::ExitCode;
 use point_sim::{SimConfig, Simulator, SITES};
 
 const USAGE: &str = "usage: point-sim [--bind ADDR] [--port N] [--port-file PATH] [--step-ms N] \
-[--site MLA|MLB|MLM] [--access-token TOKEN] [--manual] [--abandon-after-ms N] \
-[--strict-rate-limit] [--webhook-secret SECRET] [--help]";
+[--site MLA|MLB|MLM|MLC] [--access-token TOKEN] [--manual] [--abandon-after-ms N] \
+[--strict-rate-limit] [--webhook-secret SECRET] [--orders-webhook-url URL] \
+[--orders-webhook-lowercase-id] [--help]";
 
 fn help() -> String {
     let sites: String = SITES
@@ -18,7 +20,8 @@ fn help() -> String {
         .map(|(code, min, max)| format!("    {code}  {min} .. {max}\n"))
         .collect();
     format!(
-        "point-sim: offline simulator of Mercado Pago's Point Integration API.
+        "point-sim: offline simulator of Mercado Pago's Point Integration API and Orders API
+(both at once, on the same virtual terminals).
 
 {USAGE}
 
@@ -28,19 +31,32 @@ Options (those with a value also accepted as --flag=value):
   --port-file PATH      once listening, write the port number and a newline to PATH
                         (written to PATH.tmp, then renamed, so readers never see half)
   --step-ms N           milliseconds between automatic intent steps (default 1000)
-  --site MLA|MLB|MLM    site whose amount limits and currency apply (default MLA)
+  --site MLA|MLB|MLM|MLC
+                        site whose amount limits and currency apply, and the Orders
+                        API's country and amount format (default MLA; MLC is Chile:
+                        CLP, integer amounts)
   --access-token TOKEN  accept only `Authorization: Bearer TOKEN`
                         (default: any non-empty Bearer token)
   --manual              nothing moves by itself: the virtual terminal (the page at /,
                         or the control API below) presses the green key, presents a
                         card or cancels
   --abandon-after-ms N  an intent or refund not final N ms after creation becomes
-                        ABANDONED (either mode; default: never)
+                        ABANDONED, an order expired (either mode; default: never,
+                        orders expire at their expiration_time, PT15M by default)
   --strict-rate-limit   enforce the documented limit of one GET /payment-intents/{{id}}
                         per second per intent: 429 with `Retry-After: 1` beyond it
   --webhook-secret SECRET
                         also send webhooks in today's signed format (x-signature,
                         HMAC-SHA256 keyed with SECRET)
+  --orders-webhook-url URL
+                        POST every order status change to URL, signed with the
+                        --webhook-secret (required with it), at
+                        URL?data.id=<ORD...>&type=order (the real one is set in
+                        Mercado Pago's developer panel)
+  --orders-webhook-lowercase-id
+                        sign an order's data.id lower-cased, as the developer docs
+                        describe (default: as sent, upper case, as the official SDKs
+                        since mid-2026 expect)
   --help                print this help and exit
 
 Amount limits per site, in minor units (1500 = 15.00), inclusive:
@@ -86,18 +102,63 @@ Other Mercado Pago routes, at their real paths, same Bearer token:
                                                       rejected, refunded or in_process
   POST   /users/test_user                             {{\"site_id\":\"MLA\"}} -> a test user (201)
 
+Orders API for Point, at its real paths, same Bearer token; errors as
+{{\"errors\":[{{\"code\",\"message\"}}]}} (401: {{\"code\":\"unauthorized\",\"message\"}}):
+  GET    /terminals/v1/list?store_id=&pos_id=&limit=&offset=
+                                                      {{data:{{terminals:[..]}}, paging}}; limit 1..50
+                                                      (default 50, larger clamped)
+  PATCH  /terminals/v1/setup                          {{\"terminals\":[{{\"id\",\"operating_mode\":\"PDV\"|
+                                                      \"STANDALONE\"}}]}}, echoed (200)
+  POST   /v1/orders                                   create (201); X-Idempotency-Key required
+                                                      (400 empty_required_header); same key and
+                                                      body: the same order; another body: 409
+                                                      idempotency_key_already_used; 409
+                                                      already_queued_order_for_terminal when the
+                                                      terminal holds an order, intent or refund
+  GET    /v1/orders/{{id}}                              the order (id: ORD + 26 characters)
+  POST   /v1/orders/{{id}}/cancel                       only while created (200); 409
+                                                      cannot_cancel_order at_terminal or later,
+                                                      order_already_canceled; key required
+  POST   /v1/orders/{{id}}/refund                       only processed; no body: total (refunded),
+                                                      {{\"transactions\":[{{\"id\":\"PAY...\",\"amount\":
+                                                      \"5.00\"}}]}}: partial (processed,
+                                                      partially_refunded) (201); key required;
+                                                      made at once, without the terminal
+  POST   /v1/orders/{{id}}/events                       the sandbox's {{\"status\":\"processed\"|\"failed\"|
+                                                      \"action_required\"|\"canceled\"|\"expired\"|
+                                                      \"refunded\", \"payment_method_type\",
+                                                      \"payment_method_id\", \"installments\",
+                                                      \"status_detail\"}}: through at_terminal, at
+                                                      once (204); 400 bad_request otherwise
+Orders move by themselves (unless --manual), one step every --step-ms: created ->
+at_terminal -> final, the amount (minor units) picking the outcome as for intents:
+    1100       processed, then refunded in the same instant (the sandbox's reversal)
+    1200       failed (status_detail rejected_by_issuer; a rejected payment)
+    1300       failed (processing_error; no payment)
+    1800       action_required (check_on_terminal)
+    1900       expired after at_terminal, when the final step would be due
+    any other  processed (accredited)
+An order not final by its expiration_time (or --abandon-after-ms) becomes expired. In
+--manual mode the terminal's buttons drive the terminal's current order as they drive
+intents (green key: at_terminal; card approved/rejected/reversed/error/
+confirmation_required; cancel: canceled).
+
 Control API under /_sim (no token; JSON; errors as {{message, error, status, cause}}):
   GET    /                                            the virtual terminal page
   GET    /_sim/state                                  mode, step_ms, abandon_after_ms and each device
-                                                      with its current (or last) intent or refund
+                                                      with its current (or last) intent, refund or
+                                                      order (kind payment_intent, refund, order)
   POST   /_sim/devices/{{device_id}}/green-key          OPEN -> ON_TERMINAL (409 no_open_intent)
   POST   /_sim/devices/{{device_id}}/card               {{\"outcome\":\"approved\"|\"rejected\"|\"reversed\"|
                                                       \"error\"|\"confirmation_required\"}}: needs ON_TERMINAL
                                                       (409 not_on_terminal); PROCESSING, PROCESSED, final
   POST   /_sim/devices/{{device_id}}/cancel             the terminal's cancel: OPEN or ON_TERMINAL -> CANCELED
-  GET    /_sim/idempotency[/{{key}}]                    per X-Idempotency-Key: requests, intents_created
+  GET    /_sim/idempotency[/{{key}}]                    per X-Idempotency-Key: requests (creates of
+                                                      both APIs, order cancels and refunds) and
+                                                      intents_created (intents, refunds, orders and
+                                                      order refunds made)
   POST   /_sim/faults                                 inject a fault into matching API requests
-                                                      {{\"method\":\"POST\"|\"*\",\"path\":\"/point/...\" (or prefix*),
+                                                      {{\"method\":\"POST\"|\"*\",\"path\":\"/v1/orders\" (or prefix*),
                                                       \"count\":N,\"kind\":\"status\"|\"delay\"|
                                                       \"drop_before_read\"|\"drop_after_read\"|
                                                       \"malformed_body\",\"status\":503,
@@ -106,7 +167,7 @@ Control API under /_sim (no token; JSON; errors as {{message, error, status, cau
   DELETE /_sim/faults/{{id}}                            remove one fault
   GET    /_sim/webhooks, DELETE /_sim/webhooks        webhook deliveries made / clear the record
 
-Virtual devices (all start in PDV mode):
+Virtual devices, the same terminals in both APIs (all start in PDV mode):
   PAX_A910__SMARTPOS1495357742        pos_id 47792476  store_id 47792478  CAJA1
   GERTEC_MP35P__8701012051267097      pos_id 47792477  store_id 47792478  CAJA2
   INGENICO_MOVE2500__ING-ARG-14886780 pos_id 47792479  store_id 47792480  CAJA3
@@ -123,7 +184,7 @@ struct Options {
 }
 
 enum Parsed {
-    Run(Options),
+    Run(Box<Options>),
     Help,
 }
 
@@ -149,6 +210,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> 
         let switch = match flag.as_str() {
             "--manual" => Some(&mut options.config.manual),
             "--strict-rate-limit" => Some(&mut options.config.strict_rate_limit),
+            "--orders-webhook-lowercase-id" => {
+                Some(&mut options.config.orders_webhook_lowercase_id)
+            }
             _ => None,
         };
         if let Some(setting) = switch {
@@ -167,6 +231,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> 
             "--access-token",
             "--abandon-after-ms",
             "--webhook-secret",
+            "--orders-webhook-url",
         ];
         if !known.contains(&flag.as_str()) {
             return Err(format!("unknown argument: {flag}"));
@@ -196,7 +261,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> 
             "--site" => {
                 let site = value.to_ascii_uppercase();
                 if point_sim::amount_limits(&site).is_none() {
-                    return Err(format!("--site: expected MLA, MLB or MLM, got {value}"));
+                    return Err(format!(
+                        "--site: expected MLA, MLB, MLM or MLC, got {value}"
+                    ));
                 }
                 options.config.site = site;
             }
@@ -220,15 +287,27 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> 
                 }
                 options.config.webhook_secret = Some(value);
             }
+            "--orders-webhook-url" => {
+                if value.is_empty() {
+                    return Err("--orders-webhook-url needs a URL".into());
+                }
+                options.config.orders_webhook_url = Some(value);
+            }
             _ => unreachable!("checked against the known flags above"),
         }
+    }
+    if options.config.orders_webhook_url.is_some() && options.config.webhook_secret.is_none() {
+        return Err(
+            "--orders-webhook-url needs --webhook-secret: order notifications are always signed"
+                .into(),
+        );
     }
     options.config.bind = match options.bind.parse::<IpAddr>() {
         Ok(ip) => SocketAddr::new(ip, options.port).to_string(),
         // A host name: tiny_http resolves it.
         Err(_) => format!("{}:{}", options.bind, options.port),
     };
-    Ok(Parsed::Run(options))
+    Ok(Parsed::Run(Box::new(options)))
 }
 
 /// Writes the port via a temporary file and a rename, which replaces atomically.
@@ -242,7 +321,7 @@ fn write_port_file(path: &Path, port: u16) -> std::io::Result<()> {
 
 fn main() -> ExitCode {
     let options = match parse_args(std::env::args().skip(1)) {
-        Ok(Parsed::Run(options)) => options,
+        Ok(Parsed::Run(options)) => *options,
         Ok(Parsed::Help) => {
             print!("{}", help());
             return ExitCode::SUCCESS;
@@ -280,7 +359,7 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<Options, String> {
         match parse_args(args.iter().map(|s| s.to_string()))? {
-            Parsed::Run(options) => Ok(options),
+            Parsed::Run(options) => Ok(*options),
             Parsed::Help => Err("help".into()),
         }
     }
@@ -297,6 +376,8 @@ mod tests {
         assert!(!options.config.strict_rate_limit);
         assert_eq!(options.config.abandon_after_ms, None);
         assert_eq!(options.config.webhook_secret, None);
+        assert_eq!(options.config.orders_webhook_url, None);
+        assert!(!options.config.orders_webhook_lowercase_id);
     }
 
     #[test]
@@ -318,8 +399,16 @@ mod tests {
             "90000",
             "--strict-rate-limit",
             "--webhook-secret=s3cret",
+            "--orders-webhook-url",
+            "http://127.0.0.1:9/orders",
+            "--orders-webhook-lowercase-id",
         ])
         .unwrap();
+        assert_eq!(
+            options.config.orders_webhook_url.as_deref(),
+            Some("http://127.0.0.1:9/orders")
+        );
+        assert!(options.config.orders_webhook_lowercase_id);
         assert!(options.config.manual);
         assert!(options.config.strict_rate_limit);
         assert_eq!(options.config.abandon_after_ms, Some(90_000));
@@ -328,6 +417,7 @@ mod tests {
         assert_eq!(options.port_file, Some(PathBuf::from("/tmp/p")));
         assert_eq!(options.config.step_ms, 30);
         assert_eq!(options.config.site, "MLB");
+        assert_eq!(parse(&["--site", "mlc"]).unwrap().config.site, "MLC");
         assert_eq!(options.config.access_token.as_deref(), Some("TEST-1"));
         assert_eq!(
             parse(&["--bind", "localhost"]).unwrap().config.bind,
@@ -347,7 +437,11 @@ mod tests {
             &["--port", "70000"],
             &["--port", "-1"],
             &["--step-ms", "fast"],
-            &["--site", "MLC"],
+            &["--site", "MCO"],
+            &["--orders-webhook-url", "http://h/o"],
+            &["--orders-webhook-url", "", "--webhook-secret", "s"],
+            &["--webhook-secret", "s", "--orders-webhook-url"],
+            &["--orders-webhook-lowercase-id=1"],
             &["--access-token", ""],
             &["--manual=yes"],
             &["--strict-rate-limit=1"],
@@ -401,6 +495,21 @@ mod tests {
             "7000000",
             "35000000",
             "/integrators/check",
+            "--orders-webhook-url",
+            "--orders-webhook-lowercase-id",
+            "MLC",
+            "/terminals/v1/list",
+            "/terminals/v1/setup",
+            "/v1/orders",
+            "/v1/orders/{id}",
+            "/v1/orders/{id}/cancel",
+            "/v1/orders/{id}/refund",
+            "/v1/orders/{id}/events",
+            "already_queued_order_for_terminal",
+            "idempotency_key_already_used",
+            "empty_required_header",
+            "action_required",
+            "10000000",
         ] {
             assert!(text.contains(needle), "{needle}");
         }

@@ -1,28 +1,24 @@
 //! The virtual terminal page at `/`: every simulated device drawn as a terminal with a
-//! screen (intent kind, amount, state, result) and its buttons (green key, cards, cancel).
+//! screen (intent, refund or order, amount, state, result) and its buttons (green key,
+//! cards, cancel).
 //!
 //! The page is one static file, `page.html`, compiled into the binary so the simulator
 //! stays a single self-contained executable. All of its behaviour is client-side: it polls
 //! `GET /_sim/state` and sends the buttons to `POST /_sim/devices/{id}/...`, so it needs no
 //! server-side rendering and reflects changes a POS makes through the API while it is open.
 
-use tiny_http::Method;
-
-use crate::errors::ApiError;
-use crate::handlers::Reply;
+use crate::exchange::Reply;
 
 /// The page, HTML with its CSS and JavaScript inline (no external resources: the simulator
 /// is used offline).
 const PAGE_HTML: &str = include_str!("page.html");
 
-pub(crate) fn index(method: &Method) -> Result<Reply, ApiError> {
-    match method {
-        Method::Get => Ok(Reply::Text {
-            status: 200,
-            content_type: "text/html; charset=utf-8",
-            body: PAGE_HTML.to_string(),
-        }),
-        _ => Err(ApiError::method_not_allowed("GET")),
+/// `GET /`.
+pub(crate) fn page() -> Reply {
+    Reply::Text {
+        status: 200,
+        content_type: "text/html; charset=utf-8",
+        body: PAGE_HTML.to_string(),
     }
 }
 
@@ -30,13 +26,13 @@ pub(crate) fn index(method: &Method) -> Result<Reply, ApiError> {
 mod tests {
     use super::*;
 
-    fn page() -> String {
-        match index(&Method::Get) {
-            Ok(Reply::Text {
+    fn body() -> String {
+        match page() {
+            Reply::Text {
                 status,
                 content_type,
                 body,
-            }) => {
+            } => {
                 assert_eq!(status, 200);
                 assert_eq!(content_type, "text/html; charset=utf-8");
                 body
@@ -46,17 +42,8 @@ mod tests {
     }
 
     #[test]
-    fn other_methods_are_refused_with_405() {
-        for method in [Method::Post, Method::Put, Method::Delete, Method::Patch] {
-            let err = index(&method).expect_err("only GET serves the page");
-            assert_eq!(err.status, 405);
-            assert_eq!(err.allow, Some("GET"));
-        }
-    }
-
-    #[test]
     fn page_uses_only_the_control_api_and_nothing_from_the_network() {
-        let body = page();
+        let body = body();
         assert!(body.starts_with("<!DOCTYPE html>"));
         // Offline use: no CDN, no web fonts, no absolute URLs of any kind.
         for external in ["http://", "https://", "src=\"//", "href=\"//", "@import"] {
@@ -68,7 +55,7 @@ mod tests {
 
     #[test]
     fn page_has_every_terminal_button_and_field_tests_select_on() {
-        let body = page();
+        let body = body();
         for hook in [
             "data-action=\"green-key\"",
             "data-action=\"cancel\"",
@@ -84,6 +71,8 @@ mod tests {
             "data-field=\"error\"",
             "data-field=\"operating-mode\"",
             "root.dataset.device = id",
+            "intent.kind === \"order\"",
+            "data-state=\"at_terminal\"",
         ] {
             assert!(body.contains(hook), "page lacks {hook}");
         }

@@ -3,62 +3,20 @@
 
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use tiny_http::{Header, Request, Response, Server};
 
-use crate::delivery::Deliveries;
 use crate::errors::ApiError;
-use crate::faults::{truncate_body, FaultBook, FaultKind};
-use crate::handlers::{dispatch, Incoming, Reply};
+use crate::exchange::{Incoming, Reply};
+use crate::faults::{truncate_body, FaultKind};
+use crate::handlers::dispatch;
 use crate::query::split_target;
-use crate::relay::Relay;
-use crate::routes::{route, Route};
-use crate::state::Store;
-use crate::time::Clock;
+use crate::routes::{family_of, is_control_path, route, Family};
+use crate::shared::Shared;
 
 /// Request bodies beyond this are refused; real ones are a few hundred bytes.
 const MAX_BODY_BYTES: u64 = 1 << 20;
-
-/// What the workers and the ticker share.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub store: Mutex<Store>,
-    /// Wakes the ticker when its next deadline may have changed (or on shutdown).
-    pub wake: Condvar,
-    pub clock: Clock,
-    pub limits: (i64, i64),
-    pub access_token: Option<String>,
-    /// Everything the simulator was started with (mode, webhook secret, ...).
-    pub config: crate::config::SimConfig,
-    /// Faults registered through `/_sim/faults`.
-    pub faults: FaultBook,
-    /// Webhook notifications: the checked target and the record of attempts.
-    pub deliveries: Deliveries,
-    /// The client connections, so a fault can drop one.
-    pub relay: Arc<Relay>,
-}
-
-impl Shared {
-    /// Takes the lock. A handler that panicked while holding it leaves the store usable
-    /// (every mutation is a few field writes), so poisoning is ignored rather than
-    /// turning one bug into every later request failing.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Store> {
-        self.store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Takes the lock and brings every intent up to date. `now` is read under the lock so
-    /// that times recorded by concurrent requests never go backwards in the history.
-    pub(crate) fn lock_now(&self) -> (MutexGuard<'_, Store>, i64) {
-        let mut store = self.lock();
-        let now = self.clock.now_ms();
-        store.advance(now);
-        (store, now)
-    }
-}
 
 /// A worker: serves requests until `stopping` is set and `recv` is unblocked.
 pub(crate) fn serve(server: &Server, shared: &Shared, stopping: &AtomicBool) {
@@ -88,6 +46,7 @@ fn authorized(shared: &Shared, authorization: Option<&str>) -> bool {
     scheme.eq_ignore_ascii_case("bearer")
         && !token.is_empty()
         && shared
+            .config
             .access_token
             .as_deref()
             .is_none_or(|expected| expected == token)
@@ -116,15 +75,10 @@ fn process(shared: &Shared, request: &mut Request) -> Result<Reply, ApiError> {
     let (path, query) = split_target(&target);
     // The simulator's own surface (control API and the virtual terminal page) needs no
     // token: it is not part of the real service and is only reachable on this machine.
-    if crate::control::is_control_path(path) {
-        let incoming = Incoming {
-            query,
-            body: read_body(request)?,
-            idempotency_key: None,
-        };
-        return crate::control::dispatch(shared, request.method(), path, incoming);
-    }
-    if !authorized(shared, header_value(request, "Authorization").as_deref()) {
+    // Everything else is authenticated first, even a path no route matches.
+    if !is_control_path(path)
+        && !authorized(shared, header_value(request, "Authorization").as_deref())
+    {
         return Err(ApiError::unauthorized());
     }
     let route = route(request.method(), path)?;
@@ -134,13 +88,7 @@ fn process(shared: &Shared, request: &mut Request) -> Result<Reply, ApiError> {
         // An empty key can't identify anything; treat it as no key.
         idempotency_key: header_value(request, "X-Idempotency-Key").filter(|k| !k.is_empty()),
     };
-    // Webhook delivery starts with the changes after a successful check.
-    let check_from = matches!(route, Route::CheckIntegrator).then(|| shared.lock().history().len());
-    let result = dispatch(shared, route, incoming);
-    if let (Some(from), Ok(_)) = (check_from, &result) {
-        crate::delivery::webhook_checked(shared, from);
-    }
-    result
+    dispatch(shared, route, incoming)
 }
 
 fn json_header() -> Header {
@@ -159,7 +107,8 @@ struct Answer {
 }
 
 impl Answer {
-    fn from_result(result: Result<Reply, ApiError>) -> Answer {
+    /// The answer to a handler's result, errors in the shape of the API of `family`.
+    fn from_result(result: Result<Reply, ApiError>, family: Family) -> Answer {
         match result {
             Ok(Reply::Json(status, body)) => Answer {
                 status,
@@ -183,7 +132,7 @@ impl Answer {
             },
             Err(err) => {
                 let mut headers = vec![json_header()];
-                if let Some(allow) = err.allow {
+                if let Some(allow) = &err.allow {
                     headers.push(header("Allow", allow));
                 }
                 if let Some(retry_after) = &err.retry_after {
@@ -192,7 +141,12 @@ impl Answer {
                 Answer {
                     status: err.status,
                     headers,
-                    body: err.to_json().to_string().into_bytes(),
+                    body: match family {
+                        Family::Orders => err.to_orders_json(),
+                        Family::Integration | Family::Control => err.to_json(),
+                    }
+                    .to_string()
+                    .into_bytes(),
                 }
             }
         }
@@ -221,7 +175,7 @@ fn delay(ms: u64, stopping: &AtomicBool) {
 }
 
 /// Ends the request's connection with no (further) byte sent; see `relay.rs`.
-fn drop_connection(shared: &Shared, request: Request) {
+fn drop_connection(shared: &Shared, request: Request, family: Family) {
     let dropped = request
         .remote_addr()
         .is_some_and(|addr| shared.relay.drop_connection(*addr));
@@ -230,47 +184,55 @@ fn drop_connection(shared: &Shared, request: Request) {
         // would discard it anyway.
         let _ = request.respond(Response::empty(204));
     } else {
-        Answer::from_result(Err(ApiError::new(
-            500,
-            "fault_failed",
-            "the simulator could not find this connection to drop it",
-        )))
+        Answer::from_result(
+            Err(ApiError::new(
+                500,
+                "fault_failed",
+                "the simulator could not find this connection to drop it",
+            )),
+            family,
+        )
         .send(request);
     }
 }
 
 fn handle(shared: &Shared, mut request: Request, stopping: &AtomicBool) {
-    let fault = {
+    let (fault, family) = {
         let (path, _) = split_target(request.url());
+        let family = family_of(path);
         // The simulator's own surface is never faulted: tests must be able to undo faults.
-        if crate::control::is_control_path(path) {
+        let fault = if is_control_path(path) {
             None
         } else {
             shared.faults.take(request.method().as_str(), path)
-        }
+        };
+        (fault, family)
     };
     match &fault {
         Some(FaultKind::Status {
             status,
             retry_after,
         }) => {
-            let mut answer = Answer::from_result(Err(ApiError::new(
-                *status,
-                "simulated_fault",
-                format!("simulated fault: HTTP {status}"),
-            )));
+            let mut answer = Answer::from_result(
+                Err(ApiError::new(
+                    *status,
+                    "simulated_fault",
+                    format!("simulated fault: HTTP {status}"),
+                )),
+                family,
+            );
             if let Some(value) = retry_after {
                 answer.headers.push(header("Retry-After", value));
             }
             return answer.send(request);
         }
-        Some(FaultKind::DropBeforeRead) => return drop_connection(shared, request),
+        Some(FaultKind::DropBeforeRead) => return drop_connection(shared, request, family),
         Some(FaultKind::Delay { delay_ms }) => delay(*delay_ms, stopping),
         _ => {}
     }
-    let mut answer = Answer::from_result(process(shared, &mut request));
+    let mut answer = Answer::from_result(process(shared, &mut request), family);
     match fault {
-        Some(FaultKind::DropAfterRead) => drop_connection(shared, request),
+        Some(FaultKind::DropAfterRead) => drop_connection(shared, request, family),
         Some(FaultKind::MalformedBody) => {
             answer.body = truncate_body(&answer.body);
             answer.send(request);

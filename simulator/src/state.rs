@@ -1,11 +1,15 @@
-//! The simulated account: devices, payment and refund intents with their state machine,
-//! payments, the event history, idempotency records and the integrator's webhook settings.
+//! The simulated account: devices, payment and refund intents (the Integration API) and
+//! orders (the Orders API) with their state machines, payments, the event history,
+//! idempotency records and the integrator's webhook settings. Both APIs share the
+//! terminals: a terminal holds one unfinished intent, refund or order at a time.
 //!
 //! Nothing here reads a clock: every operation takes `now` (epoch milliseconds), so the
 //! callers decide time and the state machine stays deterministic.
 
 mod idempotency;
 mod model;
+mod order;
+mod orders;
 mod payments;
 mod refunds;
 mod terminal;
@@ -15,12 +19,14 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use crate::errors::ApiError;
-use crate::validation::NewIntent;
+use crate::requests::{NewIntent, OperatingMode, Outcome};
 
-use idempotency::{Created, IdempotencyBook};
+use idempotency::{Created, IdempotencyBook, Operation};
 pub(crate) use model::{
-    Device, Event, Intent, IntentState, OperatingMode, Outcome, Payment, PaymentRefund, Resource,
+    Device, Event, Intent, IntentState, Payment, PaymentRefund, Resource, Status,
 };
+pub(crate) use order::{Order, USER_ID};
+pub(crate) use orders::OrderCreation;
 
 /// First payment id handed out; later ones count up from it.
 const FIRST_PAYMENT_ID: u64 = 20_000_000_001;
@@ -32,6 +38,13 @@ const FIRST_USER_ID: u64 = 1_200_000_001;
 const STEPS: u32 = 4;
 /// The documented limit of `GET /payment-intents/{id}`: one per this many ms per intent.
 const STATUS_READ_INTERVAL_MS: i64 = 1000;
+
+/// What [`Store::advance`] moves.
+#[derive(Debug, Clone, Copy)]
+enum Moving {
+    Intent(usize),
+    Order(usize),
+}
 
 /// How a new intent moves, taken from the simulator's configuration when it is created.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -82,6 +95,15 @@ pub(crate) struct Store {
     latest_by_device: HashMap<String, usize>,
     /// Payment id → index of the intent that made it.
     payments: HashMap<String, usize>,
+    /// Orders, in creation order, and the same indexes as for intents.
+    orders: Vec<Order>,
+    order_by_id: HashMap<String, usize>,
+    active_orders: Vec<usize>,
+    latest_order_by_device: HashMap<String, usize>,
+    /// Payments API id → index of the order whose payment it is.
+    order_payments: HashMap<String, usize>,
+    /// Creation order across intents and orders, which breaks ties between their changes.
+    next_seq: u64,
     history: Vec<Event>,
     idempotency: IdempotencyBook,
     /// Intent id → time of the last `GET` the strict rate limit let through.
@@ -104,6 +126,12 @@ impl Store {
             active: Vec::new(),
             latest_by_device: HashMap::new(),
             payments: HashMap::new(),
+            orders: Vec::new(),
+            order_by_id: HashMap::new(),
+            active_orders: Vec::new(),
+            latest_order_by_device: HashMap::new(),
+            order_payments: HashMap::new(),
+            next_seq: 0,
             history: Vec::new(),
             idempotency: IdempotencyBook::default(),
             status_reads: HashMap::new(),
@@ -119,15 +147,16 @@ impl Store {
         }
     }
 
-    /// Applies every automatic step and abandonment due at or before `now`, each stamped
-    /// with the time it was due rather than the time it is noticed, so results don't
-    /// depend on when requests arrive. Changes of all intents are applied in time order,
-    /// which keeps the history chronological and payment ids increasing with time.
+    /// Applies every automatic step and abandonment (or expiry) due at or before `now`,
+    /// each stamped with the time it was due rather than the time it is noticed, so results
+    /// don't depend on when requests arrive. Changes of all intents and orders are applied
+    /// in time order, which keeps the history chronological and payment ids increasing
+    /// with time.
     pub(crate) fn advance(&mut self, now: i64) {
-        // (time, intent, is the abandonment). A step due exactly at the deadline happens
-        // first (`false` sorts before `true`): the intent is final at its deadline. Steps
-        // after it never happen.
-        let mut due: Vec<(i64, usize, bool)> = Vec::new();
+        // (time, creation order, is the deadline, what). A step due exactly at the deadline
+        // happens first (`false` sorts before `true`): the object is final at its deadline.
+        // Steps after it never happen.
+        let mut due: Vec<(i64, u64, bool, Moving)> = Vec::new();
         for &idx in &self.active {
             let intent = &self.intents[idx];
             let deadline = intent.abandon_at.unwrap_or(i64::MAX);
@@ -137,23 +166,38 @@ impl Store {
                     if at > now || at > deadline {
                         break;
                     }
-                    due.push((at, idx, false));
+                    due.push((at, intent.seq, false, Moving::Intent(idx)));
                 }
             }
             if deadline <= now {
-                due.push((deadline, idx, true));
+                due.push((deadline, intent.seq, true, Moving::Intent(idx)));
             }
         }
-        // Index order breaks ties: intents created earlier change first.
-        due.sort_unstable();
-        for (at, idx, abandon) in due {
-            if self.intents[idx].state.is_final() {
-                continue;
+        for &idx in &self.active_orders {
+            let order = &self.orders[idx];
+            for (at, deadline) in order.due_until(now, self.step_ms) {
+                due.push((at, order.seq, deadline, Moving::Order(idx)));
             }
-            if abandon {
-                self.abandon(idx, at);
-            } else {
-                self.apply_next_step(idx, at);
+        }
+        // Creation order breaks ties: objects created earlier change first.
+        due.sort_unstable_by_key(|&(at, seq, deadline, _)| (at, seq, deadline));
+        for (at, _, deadline, moving) in due {
+            match moving {
+                Moving::Intent(idx) if !self.intents[idx].state.is_final() => {
+                    if deadline {
+                        self.abandon(idx, at);
+                    } else {
+                        self.apply_next_step(idx, at);
+                    }
+                }
+                Moving::Order(idx) if !self.orders[idx].status.is_final() => {
+                    if deadline {
+                        self.expire_order(idx, at);
+                    } else {
+                        self.apply_next_order_step(idx, at);
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -245,7 +289,7 @@ impl Store {
             }
             Some(_) => {}
         }
-        self.record(idx, outcome.final_state(), at);
+        self.record(idx, IntentState::after(outcome), at);
     }
 
     /// Not processed in time: final, without a payment even if one was being made.
@@ -264,7 +308,7 @@ impl Store {
         self.history.push(Event {
             resource: intent.resource(),
             id: intent.id.clone(),
-            state,
+            state: Status::Intent(state),
             at_ms: at,
             snapshot: intent.to_json(),
         });
@@ -276,22 +320,23 @@ impl Store {
     /// When the next automatic step or abandonment is due, if any intent still moves by
     /// itself (intents of manual mode only wait for their abandonment, if any).
     pub(crate) fn next_due(&self) -> Option<i64> {
-        self.active
+        let intents = self.active.iter().filter_map(|&idx| {
+            let intent = &self.intents[idx];
+            let step = (!intent.manual && intent.steps_done < STEPS)
+                .then(|| intent.step_due(intent.steps_done + 1, self.step_ms));
+            match (step, intent.abandon_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        });
+        let orders = self
+            .active_orders
             .iter()
-            .filter_map(|&idx| {
-                let intent = &self.intents[idx];
-                let step = (!intent.manual && intent.steps_done < STEPS)
-                    .then(|| intent.step_due(intent.steps_done + 1, self.step_ms));
-                match (step, intent.abandon_at) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                }
-            })
-            .min()
+            .map(|&idx| self.orders[idx].next_due(self.step_ms));
+        intents.chain(orders).min()
     }
 
     /// Every state change so far, oldest first.
-    #[allow(dead_code)] // read by tests now, by webhook delivery next
     pub(crate) fn history(&self) -> &[Event] {
         &self.history
     }
@@ -375,7 +420,11 @@ impl Store {
             .idempotency_key
             .and_then(|key| self.idempotency.created_with(key))
         {
-            if made.resource == resource && made.device_id == c.device_id && made.body == body {
+            let operation = match resource {
+                Resource::Refund => Operation::CreateRefund,
+                _ => Operation::CreateIntent,
+            };
+            if made.operation == operation && made.target == c.device_id && made.body == body {
                 return Ok((body, Some(self.by_id[&made.object_id])));
             }
             return Err(ApiError::new(
@@ -396,14 +445,27 @@ impl Store {
                 device.mode.as_str()
             )));
         }
-        if self
-            .active
-            .iter()
-            .any(|&idx| self.intents[idx].device_id == device_id)
-        {
+        if self.device_busy(device_id) {
             return Err(ApiError::conflict("device has a queued payment intent"));
         }
         Ok(())
+    }
+
+    /// Whether the terminal holds an unfinished intent, refund or order (of either API).
+    fn device_busy(&self, device_id: &str) -> bool {
+        self.active
+            .iter()
+            .any(|&idx| self.intents[idx].device_id == device_id)
+            || self
+                .active_orders
+                .iter()
+                .any(|&idx| self.orders[idx].request.terminal_id == device_id)
+    }
+
+    /// The next number in the creation order of intents and orders.
+    fn next_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
     }
 
     /// A new OPEN intent with nothing of its own yet.
@@ -420,6 +482,7 @@ impl Store {
             created_ms: c.now,
             changed_ms: c.now,
             changed_seq: 0,
+            seq: 0,
             steps_done: 0,
             manual: c.pace.manual,
             abandon_at: c
@@ -434,7 +497,8 @@ impl Store {
     fn admit(&mut self, c: &Creation, intent: Intent, body: Value) -> usize {
         let idx = self.intents.len();
         let resource = intent.resource();
-        self.intents.push(intent);
+        let seq = self.next_seq();
+        self.intents.push(Intent { seq, ..intent });
         self.by_id.insert(c.id.clone(), idx);
         self.active.push(idx);
         self.latest_by_device.insert(c.device_id.to_string(), idx);
@@ -443,8 +507,11 @@ impl Store {
             self.idempotency.remember(
                 key,
                 Created {
-                    resource,
-                    device_id: c.device_id.to_string(),
+                    operation: match resource {
+                        Resource::Refund => Operation::CreateRefund,
+                        _ => Operation::CreateIntent,
+                    },
+                    target: c.device_id.to_string(),
                     body,
                     object_id: c.id.clone(),
                 },

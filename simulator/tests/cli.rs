@@ -35,6 +35,10 @@ fn help_lists_every_flag() {
         "/users/test_user",
         "1800",
         "1900",
+        "--orders-webhook-url",
+        "--orders-webhook-lowercase-id",
+        "/v1/orders/{id}/events",
+        "/terminals/v1/list",
     ] {
         assert!(text.contains(flag), "{flag}");
     }
@@ -51,6 +55,9 @@ fn bad_flags_exit_2() {
         &["--abandon-after-ms", "0"],
         &["--abandon-after-ms"],
         &["--webhook-secret", ""],
+        &["--site", "MCO"],
+        &["--orders-webhook-url", "http://127.0.0.1:9/orders"],
+        &["--orders-webhook-lowercase-id=yes"],
     ] {
         let out = Command::new(BIN).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -5,24 +5,44 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::model::Resource;
+/// What a request with a key did; a later request with the key must do the same to replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Operation {
+    CreateIntent,
+    CreateRefund,
+    CreateOrder,
+    CancelOrder,
+    RefundOrder,
+}
 
-/// What a key created.
+impl Operation {
+    /// Whether it makes an object (a cancel makes none), for `intents_created`.
+    fn makes_object(self) -> bool {
+        self != Operation::CancelOrder
+    }
+}
+
+/// What a key did.
 #[derive(Debug, Clone)]
 pub(super) struct Created {
-    pub resource: Resource,
-    pub device_id: String,
+    pub operation: Operation,
+    /// The device (Integration API creates) or the order (cancel, refund) it acted on;
+    /// empty for an order's creation.
+    pub target: String,
     /// The request body, compared as JSON (key order doesn't matter) on a replay.
     pub body: Value,
+    /// The intent, refund or order it made or acted on.
     pub object_id: String,
 }
 
 #[derive(Debug, Clone)]
 struct Entry {
     key: String,
-    /// Create requests (payment intents and refunds) that carried the key.
+    /// Requests that carried the key: creates of intents, refunds and orders, and order
+    /// cancels and refunds.
     requests: u64,
-    /// Objects actually created with it (0 or 1: later requests replay or are refused).
+    /// Objects actually created with it: intents, refund intents, orders and order refunds
+    /// (0 or 1: later requests replay or are refused).
     created: u64,
     record: Option<Created>,
 }
@@ -71,7 +91,7 @@ impl IdempotencyBook {
 
     pub(super) fn remember(&mut self, key: &str, created: Created) {
         let entry = self.entry(key);
-        entry.created += 1;
+        entry.created += u64::from(created.operation.makes_object());
         entry.record = Some(created);
     }
 
@@ -106,8 +126,8 @@ mod tests {
         book.remember(
             "b",
             Created {
-                resource: Resource::PaymentIntent,
-                device_id: "D".into(),
+                operation: Operation::CreateIntent,
+                target: "D".into(),
                 body: json!({"amount": 1500}),
                 object_id: "i".into(),
             },

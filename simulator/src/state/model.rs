@@ -1,32 +1,9 @@
 //! The objects the store holds: devices, intents (payment and refund), their payments and
-//! the state-change log.
+//! the state-change log (orders have their own file, `order.rs`).
 
 use serde_json::{json, Value};
 
-use crate::validation::PaymentRequest;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum OperatingMode {
-    Pdv,
-    Standalone,
-}
-
-impl OperatingMode {
-    pub(crate) fn parse(text: &str) -> Option<OperatingMode> {
-        match text {
-            "PDV" => Some(OperatingMode::Pdv),
-            "STANDALONE" => Some(OperatingMode::Standalone),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            OperatingMode::Pdv => "PDV",
-            OperatingMode::Standalone => "STANDALONE",
-        }
-    }
-}
+use crate::requests::{OperatingMode, OrderStatus, Outcome, PaymentRequest};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Device {
@@ -122,84 +99,14 @@ impl IntentState {
     }
 }
 
-/// How the terminal ends a sale: chosen by the amount in automatic mode (the table in
-/// [`Outcome::for_amount`]), by the card presented in manual mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    Approved,
-    Rejected,
-    /// Approved, then reversed: the payment ends `refunded`.
-    Reversed,
-    Error,
-    ConfirmationRequired,
-    /// Automatic mode only: the terminal takes the intent and never processes it.
-    Abandoned,
-}
-
-/// Simulator-only amounts (not in Mercado Pago's sandbox) for the two newer final states.
-/// 1600 was not free: the simulator's own tests use it as an ordinary approved amount.
-pub(crate) const CONFIRMATION_REQUIRED_AMOUNT: i64 = 1800;
-pub(crate) const ABANDONED_AMOUNT: i64 = 1900;
-
-impl Outcome {
-    /// The automatic mode's table:
-    ///
-    /// | amount | final intent state | `payment.state` |
-    /// |---|---|---|
-    /// | 1100 | `FINISHED` | `refunded` (the sandbox's "reversed": approved, then reversed) |
-    /// | 1200 | `FINISHED` | `rejected` |
-    /// | 1300 | `ERROR` | — (no payment) |
-    /// | 1800 | `CONFIRMATION_REQUIRED` | `""` (simulator only) |
-    /// | 1900 | `ABANDONED` | — (no payment; simulator only) |
-    /// | any other | `FINISHED` | `approved` |
-    pub(crate) fn for_amount(amount: i64) -> Outcome {
-        match amount {
-            1100 => Outcome::Reversed,
-            1200 => Outcome::Rejected,
-            1300 => Outcome::Error,
-            CONFIRMATION_REQUIRED_AMOUNT => Outcome::ConfirmationRequired,
-            ABANDONED_AMOUNT => Outcome::Abandoned,
-            _ => Outcome::Approved,
-        }
-    }
-
-    /// A card outcome of the control API (`Abandoned` is not a card).
-    pub(crate) fn parse_card(text: &str) -> Option<Outcome> {
-        match text {
-            "approved" => Some(Outcome::Approved),
-            "rejected" => Some(Outcome::Rejected),
-            "reversed" => Some(Outcome::Reversed),
-            "error" => Some(Outcome::Error),
-            "confirmation_required" => Some(Outcome::ConfirmationRequired),
-            _ => None,
-        }
-    }
-
-    pub(crate) const CARD_NAMES: &'static str =
-        "approved, rejected, reversed, error, confirmation_required";
-
-    pub(super) fn final_state(self) -> IntentState {
-        match self {
+impl IntentState {
+    /// The final state an outcome leads to.
+    pub(super) fn after(outcome: Outcome) -> IntentState {
+        match outcome {
             Outcome::Error => IntentState::Error,
             Outcome::ConfirmationRequired => IntentState::ConfirmationRequired,
             Outcome::Abandoned => IntentState::Abandoned,
             Outcome::Approved | Outcome::Rejected | Outcome::Reversed => IntentState::Finished,
-        }
-    }
-
-    /// Whether the sale gets a payment (made when the intent reaches PROCESSED).
-    pub(super) fn makes_payment(self) -> bool {
-        !matches!(self, Outcome::Error | Outcome::Abandoned)
-    }
-
-    pub(super) fn payment_state(self) -> Option<&'static str> {
-        match self {
-            Outcome::Approved => Some("approved"),
-            Outcome::Rejected => Some("rejected"),
-            Outcome::Reversed => Some("refunded"),
-            // The real service sends an empty state here.
-            Outcome::ConfirmationRequired => Some(""),
-            Outcome::Error | Outcome::Abandoned => None,
         }
     }
 }
@@ -271,6 +178,8 @@ pub(crate) struct Intent {
     /// Index in the history of the latest state change: orders changes made in the same
     /// millisecond.
     pub changed_seq: usize,
+    /// Place in the creation order of intents and orders.
+    pub(super) seq: u64,
     /// Automatic steps taken (or made by the terminal's buttons), 0..=STEPS.
     pub(super) steps_done: u32,
     /// Created in manual mode: only the terminal's buttons move it.
@@ -329,12 +238,11 @@ impl Intent {
     /// a refund the refunded amount.
     pub(crate) fn control_json(&self) -> Value {
         let mut out = self.to_json();
-        match self.resource() {
-            Resource::PaymentIntent => out["kind"] = json!("payment_intent"),
-            Resource::Refund => {
-                out["kind"] = json!("refund");
-                out["amount"] = json!(self.amount);
-            }
+        if self.refund_of.is_some() {
+            out["kind"] = json!("refund");
+            out["amount"] = json!(self.amount);
+        } else {
+            out["kind"] = json!("payment_intent");
         }
         out
     }
@@ -353,15 +261,32 @@ impl Intent {
 pub(crate) enum Resource {
     PaymentIntent,
     Refund,
+    Order,
+}
+
+/// The state an intent or the status an order entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    Intent(IntentState),
+    Order(OrderStatus),
+}
+
+impl Status {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Status::Intent(state) => state.as_str(),
+            Status::Order(status) => status.as_str(),
+        }
+    }
 }
 
 /// One state change: the log webhooks are delivered from.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Event {
     pub resource: Resource,
-    /// The payment intent's or refund intent's id.
+    /// The payment intent's, refund intent's or order's id.
     pub id: String,
-    pub state: IntentState,
+    pub state: Status,
     pub at_ms: i64,
     /// The object's JSON (as `GET` would return it) right after this change, so a
     /// notification describes the change even if the object has moved on since.

@@ -22,6 +22,11 @@ impl Store {
             return Ok(&self.intents[idx]);
         }
         let request = validate_refund(&body)?;
+        if self.is_order_payment(&request.payment_id) {
+            return Err(ApiError::bad_request(
+                "this payment belongs to an order of the Orders API: refund it with POST /v1/orders/{id}/refund",
+            ));
+        }
         let paid = *self
             .payments
             .get(&request.payment_id)

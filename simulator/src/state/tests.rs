@@ -1,6 +1,7 @@
 //! The state machine, driven with explicit times.
 
 use super::*;
+use crate::requests::OrderStatus;
 use crate::validation::validate_create;
 
 const DEV: &str = "PAX_A910__SMARTPOS1495357742";
@@ -488,5 +489,125 @@ fn payments_object_matches_the_intent() {
     assert_eq!(
         s.payment_json("20000000002", "BRL").unwrap_err().status,
         404
+    );
+}
+
+fn order_on(
+    store: &mut Store,
+    id: &str,
+    amount: &str,
+    expiration: Option<&str>,
+    now: i64,
+    pace: Pace,
+) -> Result<Value, ApiError> {
+    let site = crate::config::site("MLA").unwrap();
+    let mut body = json!({
+        "type": "point",
+        "external_reference": "r",
+        "transactions": {"payments": [{"amount": amount}]},
+        "config": {"point": {"terminal_id": DEV}},
+    });
+    if let Some(expiration) = expiration {
+        body["expiration_time"] = json!(expiration);
+    }
+    let creation = OrderCreation {
+        idempotency_key: id,
+        id: id.into(),
+        payment_id: format!("PAY-{id}"),
+        now,
+        pace,
+        site,
+    };
+    store
+        .create_order(creation, Ok(body), |b| {
+            crate::validation::orders::validate_new_order(b, site)
+        })
+        .map(Order::to_json)
+}
+
+#[test]
+fn orders_step_by_themselves_and_expire_at_their_expiration_time() {
+    let mut s = store();
+    order_on(&mut s, "o1", "15.00", None, 0, Pace::default()).unwrap();
+    assert_eq!(s.next_due(), Some(STEP));
+    s.advance(10 * STEP);
+    assert_eq!(
+        states(&s, "o1"),
+        [
+            ("created", 0),
+            ("at_terminal", STEP),
+            ("processed", 2 * STEP)
+        ]
+    );
+    assert_eq!(s.order("o1").unwrap().version, 3);
+
+    // Manual: only the expiry is due, 15 minutes after creation by default.
+    let mut s = store();
+    order_on(&mut s, "o2", "15.00", None, 0, MANUAL).unwrap();
+    assert_eq!(s.next_due(), Some(900_000));
+    s.advance(899_999);
+    assert_eq!(s.order("o2").unwrap().status, OrderStatus::Created);
+    s.advance(900_000);
+    assert_eq!(states(&s, "o2"), [("created", 0), ("expired", 900_000)]);
+
+    // expiration_time shorter than the terminal's steps: expired at_terminal.
+    let mut s = Store::new(20_000, "token".into());
+    order_on(&mut s, "o3", "15.00", Some("PT30S"), 0, Pace::default()).unwrap();
+    s.advance(100_000);
+    assert_eq!(
+        states(&s, "o3"),
+        [("created", 0), ("at_terminal", 20_000), ("expired", 30_000)]
+    );
+    // --abandon-after-ms cuts it shorter still.
+    let mut s = store();
+    let pace = Pace {
+        manual: true,
+        abandon_after_ms: Some(5_000),
+    };
+    order_on(&mut s, "o4", "15.00", Some("PT1H"), 0, pace).unwrap();
+    s.advance(5_000);
+    assert_eq!(states(&s, "o4"), [("created", 0), ("expired", 5_000)]);
+}
+
+#[test]
+fn intents_and_orders_change_in_time_order() {
+    let mut s = store();
+    order_on(&mut s, "o", "15.00", None, 0, Pace::default()).unwrap();
+    create_on(
+        &mut s,
+        DEV2,
+        "i",
+        json!({"amount": 1500}),
+        0,
+        Pace::default(),
+    )
+    .unwrap();
+    s.advance(10 * STEP);
+    let order: Vec<(&str, &str, i64)> = s
+        .history()
+        .iter()
+        .map(|e| (e.id.as_str(), e.state.as_str(), e.at_ms))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("o", "created", 0),
+            ("i", "OPEN", 0),
+            ("o", "at_terminal", STEP),
+            ("i", "ON_TERMINAL", STEP),
+            ("o", "processed", 2 * STEP),
+            ("i", "PROCESSING", 2 * STEP),
+            ("i", "PROCESSED", 3 * STEP),
+            ("i", "FINISHED", 4 * STEP),
+        ]
+    );
+    // Payment ids are shared and increase with time.
+    assert_eq!(
+        s.order("o").unwrap().payment.reference_id,
+        Some(20_000_000_001)
+    );
+    assert_eq!(
+        s.intent("i").unwrap().payment.as_ref().unwrap().id,
+        "20000000002"
     );
 }

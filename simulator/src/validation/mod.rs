@@ -3,54 +3,16 @@
 //! A JSON `null` counts as "not given" for optional fields, because many client
 //! serialisers write absent options that way.
 
-use serde_json::{json, Map, Value};
+pub(crate) mod orders;
+
+use serde_json::{Map, Value};
 
 use crate::errors::ApiError;
-use crate::state::{OperatingMode, Outcome};
+use crate::requests::{NewIntent, NewRefund, OperatingMode, Outcome, PaymentRequest};
 
 pub(crate) const MAX_EXTERNAL_REFERENCE_CHARS: usize = 64;
 const PAYMENT_TYPES: [&str; 3] = ["credit_card", "debit_card", "voucher_card"];
 const INSTALLMENTS_COSTS: [&str; 2] = ["seller", "buyer"];
-
-/// A validated create-intent body.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct NewIntent {
-    /// Minor units (1500 = 15.00).
-    pub amount: i64,
-    pub description: Option<String>,
-    pub payment: Option<PaymentRequest>,
-    /// Echoed as given: it is the integrator's own data.
-    pub additional_info: Map<String, Value>,
-}
-
-/// The optional `payment` object of a create body; only the fields given are kept, so the
-/// echo shows what the client sent and defaults are filled in only for the final payment.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct PaymentRequest {
-    pub kind: Option<String>,
-    pub installments: Option<u64>,
-    pub installments_cost: Option<String>,
-    pub voucher_type: Option<String>,
-}
-
-impl PaymentRequest {
-    pub(crate) fn to_json(&self) -> Value {
-        let mut out = Map::new();
-        if let Some(kind) = &self.kind {
-            out.insert("type".into(), json!(kind));
-        }
-        if let Some(installments) = self.installments {
-            out.insert("installments".into(), json!(installments));
-        }
-        if let Some(cost) = &self.installments_cost {
-            out.insert("installments_cost".into(), json!(cost));
-        }
-        if let Some(voucher) = &self.voucher_type {
-            out.insert("voucher_type".into(), json!(voucher));
-        }
-        Value::Object(out)
-    }
-}
 
 fn given<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     object.get(key).filter(|v| !v.is_null())
@@ -216,14 +178,6 @@ fn validate_payment(p: &Map<String, Value>) -> Result<PaymentRequest, ApiError> 
     })
 }
 
-/// A validated create-refund body.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct NewRefund {
-    /// Digits only, as the Payments API's ids.
-    pub payment_id: String,
-    pub additional_info: Map<String, Value>,
-}
-
 const PRINT_TARGETS: [&str; 2] = ["SELLER_TICKET", "BUYER_TICKET"];
 
 /// `{"payment_id": "<digits>", "additional_info": {...}}`. The payment id may also come as
@@ -329,21 +283,25 @@ pub(crate) fn validate_webhook(body: &Value) -> Result<String, ApiError> {
         .get("webhook")
         .and_then(Value::as_str)
         .ok_or_else(|| ApiError::invalid_field(CODE, MESSAGE))?;
-    // The HTTP client's own URI parser decides, so anything accepted here can be called.
-    let uri: ureq::http::Uri = url
-        .parse()
-        .map_err(|_| ApiError::invalid_field(CODE, MESSAGE))?;
-    let scheme_ok = matches!(uri.scheme_str(), Some("http") | Some("https"));
-    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
-    if !scheme_ok || !host_ok {
+    if !is_webhook_url(url) {
         return Err(ApiError::invalid_field(CODE, MESSAGE));
     }
     Ok(url.to_string())
 }
 
+/// Whether `url` is an absolute http or https URL with a host. The HTTP client's own URI
+/// parser decides, so anything accepted here can be called.
+pub(crate) fn is_webhook_url(url: &str) -> bool {
+    url.parse::<ureq::http::Uri>().is_ok_and(|uri| {
+        matches!(uri.scheme_str(), Some("http") | Some("https"))
+            && uri.host().is_some_and(|h| !h.is_empty())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const MLA: (i64, i64) = (500, 400_000_000);
 

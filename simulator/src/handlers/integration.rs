@@ -1,13 +1,15 @@
-//! One function per operation: parse what the request carries, apply it to the store
-//! under the lock, and describe the response.
+//! The Point Integration API's operations and the other Mercado Pago routes: parse what
+//! the request carries, apply it to the store under the lock, and describe the response.
 
 use serde_json::{json, Value};
 
+use super::pace;
 use crate::errors::ApiError;
+use crate::exchange::{Incoming, Reply};
 use crate::query::param;
 use crate::routes::Route;
-use crate::server::Shared;
-use crate::state::{Creation, DeviceFilter, Pace};
+use crate::shared::Shared;
+use crate::state::{Creation, DeviceFilter};
 use crate::time::{parse_date, MS_PER_DAY};
 use crate::validation::{
     validate_create, validate_operating_mode, validate_test_user, validate_webhook,
@@ -17,44 +19,6 @@ use crate::webhook_check;
 const MAX_PAGE: u64 = 50;
 /// Longest span `endDate - startDate` the events query accepts, in days.
 const MAX_EVENT_RANGE_DAYS: i64 = 30;
-
-#[derive(Debug)]
-pub(crate) enum Reply {
-    Json(u16, Value),
-    NoContent,
-    /// Anything that is not JSON, such as the virtual terminal page.
-    #[allow(dead_code)] // the page (another module, still a placeholder here) sends it
-    Text {
-        status: u16,
-        content_type: &'static str,
-        body: String,
-    },
-}
-
-/// What a handler may read from the request.
-#[derive(Debug)]
-pub(crate) struct Incoming {
-    pub query: Vec<(String, String)>,
-    pub body: String,
-    pub idempotency_key: Option<String>,
-}
-
-impl Incoming {
-    pub(crate) fn json_body(&self) -> Result<Value, ApiError> {
-        if self.body.trim().is_empty() {
-            return Err(ApiError::invalid_field(
-                "invalid_body",
-                "request body must be a JSON object",
-            ));
-        }
-        serde_json::from_str(&self.body).map_err(|e| {
-            ApiError::invalid_field(
-                "invalid_body",
-                format!("request body is not valid JSON: {e}"),
-            )
-        })
-    }
-}
 
 pub(crate) fn dispatch(
     shared: &Shared,
@@ -127,23 +91,17 @@ pub(crate) fn dispatch(
             Ok(Reply::Json(200, store.refund(&refund_id)?.to_json()))
         }
         Route::GetPayment { payment_id } => {
-            // The site was checked at start, so it has a currency.
-            let currency = crate::config::currency(&shared.config.site).unwrap_or("ARS");
             let (store, _) = shared.lock_now();
-            Ok(Reply::Json(200, store.payment_json(&payment_id, currency)?))
+            Ok(Reply::Json(
+                200,
+                store.payment_json(&payment_id, shared.site.currency)?,
+            ))
         }
         Route::CreateTestUser => {
             validate_test_user(&incoming.json_body()?)?;
             Ok(Reply::Json(201, shared.lock().create_test_user()))
         }
-    }
-}
-
-/// How intents created now will move, from the simulator's configuration.
-fn pace(shared: &Shared) -> Pace {
-    Pace {
-        manual: shared.config.manual,
-        abandon_after_ms: shared.config.abandon_after_ms,
+        other => unreachable!("not an Integration API route: {other:?}"),
     }
 }
 
@@ -221,7 +179,7 @@ fn patch_device(shared: &Shared, device_id: &str, incoming: &Incoming) -> Result
 fn create_intent(shared: &Shared, device_id: &str, incoming: &Incoming) -> Result<Reply, ApiError> {
     let body = incoming.json_body();
     let intent_id = uuid::Uuid::new_v4().to_string();
-    let limits = shared.limits;
+    let limits = (shared.site.min, shared.site.max);
     let (mut store, now) = shared.lock_now();
     let creation = Creation {
         device_id,
@@ -301,6 +259,9 @@ fn events_by_date(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiErro
 }
 
 fn check_integrator(shared: &Shared) -> Result<Reply, ApiError> {
+    // Webhook delivery starts with the changes from here on: including those made while the
+    // check is in flight errs towards one notification too many rather than one missing.
+    let from = shared.lock().history().len();
     let (webhook, token) = {
         let store = shared.lock();
         (
@@ -325,6 +286,7 @@ fn check_integrator(shared: &Shared) -> Result<Reply, ApiError> {
     // Only the URL that answered is marked valid, should it have changed meanwhile.
     if store.integrator.webhook == webhook {
         store.integrator.is_valid_webhook = true;
+        shared.deliveries.target_checked(webhook, from);
     }
     Ok(Reply::NoContent)
 }

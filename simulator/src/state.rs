@@ -594,6 +594,13 @@ impl Store {
     }
 
     /// `GET /_sim/idempotency/{key}`.
+    /// Whether a create with `key` already made something: a request with it now is a replay,
+    /// answered `200 OK` with what it made (the first one is `201 Created`), which is how a
+    /// client tells a create it made from one it finds.
+    pub(crate) fn key_has_made(&self, key: Option<&str>) -> bool {
+        key.is_some_and(|k| self.idempotency.created_with(k).is_some())
+    }
+
     pub(crate) fn idempotency_counters(&self, key: &str) -> Value {
         self.idempotency.counters_json(key)
     }

@@ -188,12 +188,13 @@ fn create_intent(shared: &Shared, device_id: &str, incoming: &Incoming) -> Resul
         now,
         pace: pace(shared),
     };
+    let replay = store.key_has_made(creation.idempotency_key);
     let intent = store.create_intent(creation, body, |b| validate_create(b, limits))?;
     let reply = intent.to_json();
     drop(store);
     // The ticker may be idle; it must now wait for this intent's first step.
     shared.wake.notify_all();
-    Ok(Reply::Json(201, reply))
+    Ok(Reply::Json(created_status(replay), reply))
 }
 
 fn create_refund(shared: &Shared, device_id: &str, incoming: &Incoming) -> Result<Reply, ApiError> {
@@ -206,6 +207,7 @@ fn create_refund(shared: &Shared, device_id: &str, incoming: &Incoming) -> Resul
         now,
         pace: pace(shared),
     };
+    let replay = store.key_has_made(creation.idempotency_key);
     let refund = store.create_refund(creation, body)?;
     // The creation answer: the GET shape without the state, as the real service sends.
     let mut reply = refund.to_json();
@@ -214,7 +216,16 @@ fn create_refund(shared: &Shared, device_id: &str, incoming: &Incoming) -> Resul
     }
     drop(store);
     shared.wake.notify_all();
-    Ok(Reply::Json(201, reply))
+    Ok(Reply::Json(created_status(replay), reply))
+}
+
+/// `201 Created` for what a create made, `200 OK` for what a replay of it found.
+pub(crate) fn created_status(replay: bool) -> u16 {
+    if replay {
+        200
+    } else {
+        201
+    }
 }
 
 fn date_param(query: &[(String, String)], name: &str) -> Result<i64, ApiError> {

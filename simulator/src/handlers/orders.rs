@@ -55,6 +55,7 @@ pub(crate) fn dispatch(
             };
             let site = shared.site;
             let (mut store, now) = shared.lock_now();
+            let replay = store.key_has_made(Some(key));
             let reply = store
                 .refund_order(
                     key,
@@ -66,7 +67,7 @@ pub(crate) fn dispatch(
                 .to_json();
             drop(store);
             shared.wake.notify_all();
-            Ok(Reply::Json(201, reply))
+            Ok(Reply::Json(super::integration::created_status(replay), reply))
         }
         Route::OrderEvent { order_id } => {
             check_order_id(&order_id, "bad_request")?;
@@ -204,11 +205,12 @@ fn create_order(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiError>
         pace: pace(shared),
         site,
     };
+    let replay = store.key_has_made(Some(creation.idempotency_key));
     let reply = store
         .create_order(creation, body, |b| validate_new_order(b, site))?
         .to_json();
     drop(store);
     // The ticker may be idle; it must now wait for this order's first step.
     shared.wake.notify_all();
-    Ok(Reply::Json(201, reply))
+    Ok(Reply::Json(super::integration::created_status(replay), reply))
 }

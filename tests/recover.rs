@@ -155,7 +155,11 @@ fn one_intent_per_key_and_nothing_payable(sim: &Simulator) {
     for device in state["devices"].as_array().unwrap() {
         let intent = &device["intent"];
         if !intent.is_null() {
-            let state = IntentState::from_api(intent["state"].as_str().unwrap());
+            // An intent or refund has a state; an order a status.
+            let state = match intent["state"].as_str() {
+                Some(state) => IntentState::from_api(state),
+                None => IntentState::of_order_status(intent["status"].as_str().unwrap()),
+            };
             assert!(state.is_final(), "left payable: {intent}");
         }
     }
@@ -345,4 +349,57 @@ fn a_live_process_is_never_recovered_and_no_journal_is_refused() {
     .unwrap();
     let err = plain.recover(Duration::from_secs(1)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+}
+
+#[test]
+fn the_orders_api_recovers_the_same_way() {
+    // Killed after the create left: the order exists, OPEN; recovery finds it and cancels it.
+    let sim = manual();
+    let journal = journal_path();
+    let lost = fault(
+        &sim,
+        json!({"method":"POST","path":"/v1/orders","count":100,"kind":"drop_after_read"}),
+    );
+    let pos = Pos::start(&sim, &journal, "orders", 2200);
+    eventually(Duration::from_secs(20), || {
+        (hits(&sim, lost) >= 1).then_some(())
+    });
+    pos.kill();
+    control(&sim, "DELETE", "/faults", None);
+    // Recovering with a client of the other API: each entry is settled with its own.
+    let recovered = client(&sim.base_url(), &journal, "integration")
+        .recover(Duration::from_secs(2))
+        .unwrap();
+    let sale = only(&recovered);
+    assert_eq!(sale.resolution, "canceled", "{sale:?}");
+    assert!(sale
+        .intent_id
+        .as_deref()
+        .is_some_and(|id| id.starts_with("ORD")));
+    one_intent_per_key_and_nothing_payable(&sim);
+
+    // Killed during the wait, paid while recovering.
+    let journal = journal_path();
+    let pos = Pos::start(&sim, &journal, "orders", 2300);
+    let id = pos.line("created ");
+    control(&sim, "POST", &format!("/devices/{DEVICE}/green-key"), None);
+    pos.kill();
+    let recovered = std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(500));
+            control(
+                &sim,
+                "POST",
+                &format!("/devices/{DEVICE}/card"),
+                Some(json!({"outcome":"approved"})),
+            );
+        });
+        client(&sim.base_url(), &journal, "orders").recover(Duration::from_secs(10))
+    })
+    .unwrap();
+    let sale = only(&recovered);
+    assert_eq!(sale.intent_id.as_deref(), Some(id.as_str()));
+    assert_eq!(sale.resolution, "finished");
+    assert_eq!(sale.payment.as_ref().unwrap()["state"], "approved");
+    one_intent_per_key_and_nothing_payable(&sim);
 }

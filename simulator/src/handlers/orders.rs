@@ -67,7 +67,10 @@ pub(crate) fn dispatch(
                 .to_json();
             drop(store);
             shared.wake.notify_all();
-            Ok(Reply::Json(super::integration::created_status(replay), reply))
+            Ok(Reply::Json(
+                super::integration::created_status(replay),
+                reply,
+            ))
         }
         Route::OrderEvent { order_id } => {
             check_order_id(&order_id, "bad_request")?;
@@ -212,5 +215,8 @@ fn create_order(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiError>
     drop(store);
     // The ticker may be idle; it must now wait for this order's first step.
     shared.wake.notify_all();
-    Ok(Reply::Json(super::integration::created_status(replay), reply))
+    Ok(Reply::Json(
+        super::integration::created_status(replay),
+        reply,
+    ))
 }

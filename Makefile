@@ -2,7 +2,7 @@
 #
 #   make build     library (debug), simulator, C sample and C tests
 #   make header    regenerate include/point.h with cbindgen
-#   make demo      five sales (one refunded) through the C sample against the simulator
+#   make demo      seven sales (both APIs, two refunded) through the C sample against the simulator
 #   make test      everything CI runs
 #   make rust-test  the Rust suites without root or Chromium (says what it leaves out)
 #   make c-test    C ABI and thread tests against the simulator

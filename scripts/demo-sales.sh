@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs five sales (the last one refunded) through the C sample against a running simulator (see with-sim.sh) and
-# checks that each ended the way the simulator's amount table says it should.
+# Runs seven sales through the C sample against a running simulator (see with-sim.sh) and
+# checks that each ended the way the simulator's amount table says it should: five with the
+# Point Integration API (the last one refunded), two with the Orders API (the last refunded).
 #
 #   scripts/demo-sales.sh PATH_TO_SALE_BINARY
 set -euo pipefail
@@ -47,9 +48,11 @@ run_sale rejected "result: FINISHED" "payment state: rejected" -- 1200 demo-reje
 run_sale error "result: ERROR" "payment: none" -- 1300 demo-error
 run_sale cancelled "cancel: accepted" "result: CANCELED" "payment: none" -- --cancel 2500 demo-cancelled
 run_sale refunded "payment state: approved" "receipt amount: 30.0" "refund: FINISHED" -- --refund 3000 demo-refunded
+run_sale orders-approved "result: FINISHED" "payment state: approved" -- --api orders 1500 demo-orders-approved
+run_sale orders-refunded "payment state: approved" "receipt amount: 40.0" "refund: FINISHED" -- --api orders --refund 4000 demo-orders-refunded
 
 if [ "$failures" -ne 0 ]; then
-    echo "demo: $failures of 5 sales did not end as expected"
+    echo "demo: $failures of 7 sales did not end as expected"
     exit 1
 fi
-echo "demo: all 5 sales ended as expected"
+echo "demo: all 7 sales ended as expected"

@@ -32,7 +32,13 @@ pub struct Client {
 
 impl Client {
     /// Builds the client; fails on an unreadable `ca_file` or a bad `proxy`. Nothing is sent.
+    /// No message quotes the access token, even one pasted into another option by mistake.
     pub fn new(config: Config) -> Result<Client> {
+        let token = config.access_token.clone();
+        Client::build(config).map_err(|e| e.redact(&token))
+    }
+
+    fn build(config: Config) -> Result<Client> {
         let proxy = match &config.proxy {
             Some(url) => Some(
                 ureq::Proxy::new(url).map_err(|e| Error::invalid(format!("proxy {url:?}: {e}")))?,
@@ -364,6 +370,24 @@ fn roots_with(path: &str) -> Result<RootCerts> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// As `Config::from_json`: a token pasted into `proxy` or `ca_file` stays out of the
+    /// message of the refusal.
+    #[test]
+    fn a_misplaced_token_never_comes_back_from_new() {
+        const TOKEN: &str =
+            "APP_USR-1234567890123456-112233-abcdef0123456789abcdef0123456789-987654321";
+        for (key, value) in [
+            ("proxy", format!("ftp://{TOKEN}:1")),
+            ("ca_file", format!("/nonexistent/{TOKEN}.pem")),
+        ] {
+            let options = format!(r#"{{"access_token":"{TOKEN}","{key}":"{value}"}}"#);
+            let Err(e) = Client::new(Config::from_json(&options).unwrap()) else {
+                panic!("{options} made a client");
+            };
+            assert!(!e.message().contains(TOKEN), "{options}: {}", e.message());
+        }
+    }
 
     #[test]
     fn idempotency_keys_must_fit_a_header() {

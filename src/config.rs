@@ -217,9 +217,17 @@ fn check_base_url(url: &str) -> Result<String> {
             "base_url {url:?} must not have a query"
         )));
     }
+    // The scheme as `http` reads it, in lower case: the rest of the library tells an https
+    // service by the prefix `https://` (a TLS failure is then never retried).
+    let lower_case = |scheme: &str| match (url.get(..scheme.len()), url.get(scheme.len()..)) {
+        (Some(given), Some(rest)) if given.eq_ignore_ascii_case(scheme) => {
+            Ok(format!("{scheme}{rest}"))
+        }
+        _ => Err(Error::invalid(format!("base_url {url:?} is not a URL"))),
+    };
     match uri.scheme_str() {
-        Some("https") => Ok(url.to_owned()),
-        Some("http") if is_loopback(host) => Ok(url.to_owned()),
+        Some("https") => lower_case("https"),
+        Some("http") if is_loopback(host) => lower_case("http"),
         Some("http") => Err(Error::invalid(format!(
             "base_url {url:?} is not https; plain http is only allowed for loopback hosts (127.0.0.0/8, ::1, localhost)"
         ))),
@@ -326,6 +334,25 @@ mod tests {
         ] {
             let e = Config::from_json(&options).unwrap_err();
             assert!(!e.message().contains(TOKEN), "{options}: {}", e.message());
+        }
+    }
+
+    /// Schemes are case-insensitive, and the rest of the library tells https by the prefix
+    /// `https://` (a TLS failure is `Tls`, never retried): the scheme is kept in lower case.
+    #[test]
+    fn the_scheme_is_kept_in_lower_case() {
+        for (given, kept) in [
+            (
+                "HTTPS://api.mercadopago.com/",
+                "https://api.mercadopago.com",
+            ),
+            (
+                "Https://api.mercadopago.com/v1",
+                "https://api.mercadopago.com/v1",
+            ),
+            ("HTTP://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ] {
+            assert_eq!(check_base_url(given).unwrap(), kept);
         }
     }
 

@@ -13,6 +13,7 @@
 #   make test-windows  their export/import tables, and a sale through each under Wine
 #   make windows-check  the part of test-windows that make test runs (see below)
 #   make bench     speed and memory against libcurl and a raw socket (by hand, not in test)
+#   make hostile-test  hostile input to every export, built with ASan and UBSan
 #   make clean
 
 CARGO    ?= cargo
@@ -44,7 +45,7 @@ TEST_THREADS := $(BUILDDIR)/test_threads
 
 .PHONY: all build header demo test c-test valgrind lint clean tools cargo-build \
         bindings-test dotnet-test python-test delphi-test dist-windows test-windows \
-        windows-check bench
+        windows-check bench hostile-test
 
 all: build
 
@@ -123,6 +124,7 @@ test: tools
 	$(MAKE) --no-print-directory c-test
 	$(MAKE) --no-print-directory bindings-test
 	$(MAKE) --no-print-directory valgrind
+	$(MAKE) --no-print-directory hostile-test
 	$(MAKE) --no-print-directory windows-check
 	$(MAKE) --no-print-directory lint
 
@@ -151,6 +153,20 @@ windows-check:
 # scripts/bench.sh).
 bench:
 	scripts/bench.sh
+
+# The hostile-input test through the real exports of the shared library, under AddressSanitizer
+# (with its leak check: memory the library allocated and nobody freed fails the run) and
+# UBSan; any report ends the run with a non-zero status.
+TEST_HOSTILE := $(BUILDDIR)/test_hostile
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+$(TEST_HOSTILE): tests/c/test_hostile.c $(HEADER) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(C_WARN) -std=c99 $(SANITIZE) -Iinclude -o $@ $< $(C_LINK)
+
+hostile-test: cargo-build $(TEST_HOSTILE)
+	scripts/with-sim.sh $(TEST_STEP_MS) env $(SANITIZER_ENV) $(TEST_HOSTILE)
 
 clean:
 	rm -rf $(BUILDDIR) dist

@@ -13,6 +13,8 @@
 #   make test-windows  their export/import tables, and a sale through each under Wine
 #   make windows-check  the part of test-windows that make test runs (see below)
 #   make bench     speed and memory against libcurl and a raw socket (by hand, not in test)
+#   make fuzz      the fuzz targets of fuzz/, FUZZ_SECONDS each (by hand; make test runs
+#                  fuzz-check, FUZZ_CHECK_SECONDS each)
 #   make hostile-test  hostile input to every export, built with ASan and UBSan
 #   make clean
 
@@ -45,7 +47,7 @@ TEST_THREADS := $(BUILDDIR)/test_threads
 
 .PHONY: all build header demo test c-test valgrind lint clean tools cargo-build \
         bindings-test dotnet-test python-test delphi-test dist-windows test-windows \
-        windows-check bench hostile-test
+        windows-check bench fuzz fuzz-check hostile-test
 
 all: build
 
@@ -124,7 +126,7 @@ test: tools
 	$(MAKE) --no-print-directory c-test
 	$(MAKE) --no-print-directory bindings-test
 	$(MAKE) --no-print-directory valgrind
-	$(MAKE) --no-print-directory hostile-test
+	$(MAKE) --no-print-directory fuzz-check hostile-test
 	$(MAKE) --no-print-directory windows-check
 	$(MAKE) --no-print-directory lint
 
@@ -153,6 +155,16 @@ windows-check:
 # scripts/bench.sh).
 bench:
 	scripts/bench.sh
+
+# Fuzzing: nightly Rust and cargo-fuzz are installed by scripts/fuzz.sh on first use.
+FUZZ_SECONDS ?= 300
+FUZZ_CHECK_SECONDS ?= 6
+
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-check:
+	scripts/fuzz.sh $(FUZZ_CHECK_SECONDS)
 
 # The hostile-input test through the real exports of the shared library, under AddressSanitizer
 # (with its leak check: memory the library allocated and nobody freed fails the run) and

@@ -14,6 +14,9 @@
 #   make test-windows  their export/import tables, and a sale through each under Wine
 #   make windows-check  test-windows for all flavours (what make test runs)
 #   make bench     speed and memory against libcurl and a raw socket (by hand, not in test)
+#   make fuzz      the fuzz targets of fuzz/, FUZZ_SECONDS each (by hand; make test runs
+#                  fuzz-check, FUZZ_CHECK_SECONDS each)
+#   make hostile-test  hostile input to every export, built with ASan and UBSan
 #   make clean
 
 CARGO    ?= cargo
@@ -45,7 +48,7 @@ TEST_THREADS := $(BUILDDIR)/test_threads
 
 .PHONY: all build header demo test c-test valgrind lint clean tools cargo-build \
         bindings-test dotnet-test python-test delphi-test dist-windows test-windows \
-        windows-check bench
+        windows-check bench fuzz fuzz-check hostile-test
 
 all: build
 
@@ -144,6 +147,7 @@ test: tools
 	$(MAKE) --no-print-directory c-test
 	$(MAKE) --no-print-directory bindings-test
 	$(MAKE) --no-print-directory valgrind
+	$(MAKE) --no-print-directory fuzz-check hostile-test
 	$(MAKE) --no-print-directory windows-check
 	$(MAKE) --no-print-directory lint
 
@@ -170,6 +174,30 @@ windows-check:
 # scripts/bench.sh).
 bench:
 	scripts/bench.sh
+
+# Fuzzing: nightly Rust and cargo-fuzz are installed by scripts/fuzz.sh on first use.
+FUZZ_SECONDS ?= 300
+FUZZ_CHECK_SECONDS ?= 6
+
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-check:
+	scripts/fuzz.sh $(FUZZ_CHECK_SECONDS)
+
+# The hostile-input test through the real exports of the shared library, under AddressSanitizer
+# (with its leak check: memory the library allocated and nobody freed fails the run) and
+# UBSan; any report ends the run with a non-zero status.
+TEST_HOSTILE := $(BUILDDIR)/test_hostile
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+$(TEST_HOSTILE): tests/c/test_hostile.c $(HEADER) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(C_WARN) -std=c99 $(SANITIZE) -Iinclude -o $@ $< $(C_LINK)
+
+hostile-test: cargo-build $(TEST_HOSTILE)
+	scripts/with-sim.sh $(TEST_STEP_MS) env $(SANITIZER_ENV) $(TEST_HOSTILE)
 
 clean:
 	rm -rf $(BUILDDIR) dist

@@ -823,7 +823,8 @@ MpStatus mp_parse_notification(const char *body, MpIntentState *out_state, char 
  *   arrays as compact JSON. Freed with `mp_string_free`.
  *
  * `MP_STATUS_NOT_FOUND` if the path is not in the document; `MP_STATUS_INVALID_ARGUMENT` if
- * `json` is not JSON. Needs no client. Thread-safe.
+ * `json` is not JSON, or if the value is a string holding `\u0000` (a C string cannot).
+ * Needs no client. Thread-safe.
  */
 MpStatus mp_json_get(const char *json, const char *path, char **out_value);
 

@@ -14,9 +14,8 @@
 # non-zero: a missing tool never turns into a skipped test.
 set -euo pipefail
 
-# The nightly used for the Windows 7 DLL (tier 3 target, built with -Zbuild-std).
-# MPPOINT_NIGHTLY overrides it (e.g. a dated nightly-YYYY-MM-DD).
-NIGHTLY=${MPPOINT_NIGHTLY:-nightly}
+# The nightly for the Windows 7 DLL (tier 3 target, built with -Zbuild-std) is installed by
+# scripts/ensure-nightly.sh (MPPOINT_NIGHTLY overrides which).
 APT_OPTS=(-y --no-install-recommends -o DPkg::Lock::Timeout=600)
 
 say() { echo "ensure-windows-tools: $*" >&2; }
@@ -46,14 +45,7 @@ ensure_build() {
     stable=$(rustup show active-toolchain | awk '{print $1}')
     ensure_rust_target "$stable" x86_64-pc-windows-gnu
     ensure_rust_target "$stable" i686-pc-windows-gnu
-    if ! rustup run "$NIGHTLY" rustc --version >/dev/null 2>&1; then
-        say "installing Rust $NIGHTLY (minimal profile)"
-        rustup toolchain install "$NIGHTLY" --profile minimal || die "rustup toolchain install $NIGHTLY failed"
-    fi
-    if ! rustup component list --toolchain "$NIGHTLY" --installed 2>/dev/null | grep -q '^rust-src'; then
-        say "adding rust-src to $NIGHTLY"
-        rustup component add rust-src --toolchain "$NIGHTLY" || die "rustup component add rust-src failed"
-    fi
+    "$(dirname "${BASH_SOURCE[0]}")/ensure-nightly.sh" rust-src >/dev/null || exit 1
 }
 
 ensure_wine64() {

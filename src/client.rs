@@ -39,8 +39,15 @@ pub struct Client {
 
 impl Client {
     /// Builds the client; fails on an unreadable `ca_file`, a bad `proxy`, a header value
-    /// HTTP does not allow or a journal that cannot be opened. Nothing is sent.
+    /// HTTP does not allow or a journal that cannot be opened. Nothing is sent. No message
+    /// quotes the access token, even one pasted into another option by mistake (the token is
+    /// not yet among those `secret` knows).
     pub fn new(config: Config) -> Result<Client> {
+        let token = config.access_token.clone();
+        Client::build(config).map_err(|e| e.redact(&token))
+    }
+
+    fn build(config: Config) -> Result<Client> {
         config.check()?;
         let journal = config
             .journal_path
@@ -446,6 +453,25 @@ fn validate_idempotency_key(key: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// As `Config::from_json`: a token pasted into `proxy` or `ca_file` stays out of the
+    /// message of the refusal.
+    #[test]
+    fn a_misplaced_token_never_comes_back_from_new() {
+        const TOKEN: &str =
+            "APP_USR-1234567890123456-112233-abcdef0123456789abcdef0123456789-987654321";
+        for (key, value) in [
+            ("proxy", format!("ftp://{TOKEN}:1")),
+            ("ca_file", format!("/nonexistent/{TOKEN}.pem")),
+        ] {
+            let options = format!(r#"{{"access_token":"{TOKEN}","{key}":"{value}"}}"#);
+            // Refused by the options' checks or by the client's, never quoting the token.
+            let Err(e) = Config::from_json(&options).and_then(Client::new) else {
+                panic!("{options} made a client");
+            };
+            assert!(!e.message().contains(TOKEN), "{options}: {}", e.message());
+        }
+    }
 
     #[test]
     fn idempotency_keys_must_fit_a_header() {

@@ -138,12 +138,16 @@ impl Config {
         })
     }
 
-    /// Parses and checks the options JSON of `mp_init_with_options`.
+    /// Parses and checks the options JSON of `mp_init_with_options`. No message quotes the
+    /// access token, even one pasted into another option by mistake.
     pub fn from_json(json: &str) -> Result<Config> {
-        let options: Options = serde_json::from_str(json).map_err(|e| {
-            // serde's messages name keys and types, never values, so the token cannot leak.
-            Error::invalid(format!("options JSON: {e}"))
-        })?;
+        let options: Options =
+            serde_json::from_str(json).map_err(|e| options_json_error(json, e))?;
+        let token = options.access_token.clone();
+        Config::from_options(options).map_err(|e| e.redact(&token))
+    }
+
+    fn from_options(options: Options) -> Result<Config> {
         let mut config = Config::new(&options.access_token)?;
         if let Some(url) = options.base_url {
             config.base_url = check_base_url(&url)?;
@@ -223,6 +227,25 @@ impl Config {
     pub fn with_base_url(mut self, url: &str) -> Result<Config> {
         self.base_url = check_base_url(url)?;
         Ok(self)
+    }
+}
+
+/// serde's message for options that do not fit, without the token: its data errors quote
+/// values (`unknown variant "APP_USR-…"` for a token in `site`), so they are redacted with
+/// the token the JSON holds, and when the JSON itself is broken its syntax error is reported
+/// instead (syntax errors quote nothing, and the token may not be found in broken JSON).
+fn options_json_error(json: &str, e: serde_json::Error) -> Error {
+    let value = match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(value) => value,
+        Err(syntax) => return Error::invalid(format!("options JSON: {syntax}")),
+    };
+    let error = Error::invalid(format!("options JSON: {e}"));
+    match value
+        .get("access_token")
+        .and_then(serde_json::Value::as_str)
+    {
+        Some(token) => error.redact(token),
+        None => error,
     }
 }
 
@@ -343,9 +366,17 @@ fn check_base_url(url: &str) -> Result<String> {
             "base_url {url:?} must not have a query"
         )));
     }
+    // The scheme as `http` reads it, in lower case: the rest of the library tells an https
+    // service by the prefix `https://` (a TLS failure is then never retried).
+    let lower_case = |scheme: &str| match (url.get(..scheme.len()), url.get(scheme.len()..)) {
+        (Some(given), Some(rest)) if given.eq_ignore_ascii_case(scheme) => {
+            Ok(format!("{scheme}{rest}"))
+        }
+        _ => Err(Error::invalid(format!("base_url {url:?} is not a URL"))),
+    };
     match uri.scheme_str() {
-        Some("https") => Ok(url.to_owned()),
-        Some("http") if is_loopback(host) => Ok(url.to_owned()),
+        Some("https") => lower_case("https"),
+        Some("http") if is_loopback(host) => lower_case("http"),
         Some("http") => Err(Error::invalid(format!(
             "base_url {url:?} is not https; plain http is only allowed for loopback hosts (127.0.0.0/8, ::1, localhost)"
         ))),
@@ -448,6 +479,44 @@ mod tests {
             "http://[::2]",
         ] {
             assert!(check_base_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Hand-built options shift a field now and then: a token pasted into another option
+    /// must not come back in the message a POS logs, broken JSON around it or not.
+    #[test]
+    fn a_misplaced_token_never_comes_back_in_the_message() {
+        const TOKEN: &str =
+            "APP_USR-1234567890123456-112233-abcdef0123456789abcdef0123456789-987654321";
+        for options in [
+            format!(r#"{{"access_token":"{TOKEN}","site":"{TOKEN}"}}"#),
+            format!(r#"{{"access_token":"{TOKEN}","base_url":"{TOKEN}"}}"#),
+            format!(r#"{{"access_token":"{TOKEN}","base_url":"http://{TOKEN}.example.com"}}"#),
+            format!(r#"{{"access_token":"{TOKEN}","timeout_ms":"{TOKEN}"}}"#),
+            format!(r#"{{"access_token":"{TOKEN}","{TOKEN}":1}}"#),
+            format!(r#"{{"access_token":"{TOKEN}","site":"{TOKEN}""#),
+        ] {
+            let e = Config::from_json(&options).unwrap_err();
+            assert!(!e.message().contains(TOKEN), "{options}: {}", e.message());
+        }
+    }
+
+    /// Schemes are case-insensitive, and the rest of the library tells https by the prefix
+    /// `https://` (a TLS failure is `Tls`, never retried): the scheme is kept in lower case.
+    #[test]
+    fn the_scheme_is_kept_in_lower_case() {
+        for (given, kept) in [
+            (
+                "HTTPS://api.mercadopago.com/",
+                "https://api.mercadopago.com",
+            ),
+            (
+                "Https://api.mercadopago.com/v1",
+                "https://api.mercadopago.com/v1",
+            ),
+            ("HTTP://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ] {
+            assert_eq!(check_base_url(given).unwrap(), kept);
         }
     }
 

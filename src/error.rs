@@ -173,6 +173,16 @@ impl Error {
         unknown
     }
 
+    /// This error with `secret` (and any start of it `secret::redact` would catch) replaced:
+    /// for texts made before the client's token is known to `secret` (its configuration).
+    pub(crate) fn redact(mut self, secret: &str) -> Error {
+        self.message = secret::redact_with(&self.message, secret).into_owned();
+        self.body = self
+            .body
+            .map(|b| secret::redact_with(&b, secret).into_owned());
+        self
+    }
+
     /// Marks an answer that arrived with a success status but garbled (not the documented
     /// JSON): transient, since the next answer may well be whole.
     pub(crate) fn garbled(mut self) -> Error {

@@ -42,3 +42,24 @@ pub use webhook::{parse_notification, sign_challenge, verify_signature, Notifica
 pub fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
+
+/// Entry points for the fuzz targets under `fuzz/` into code that is not public API. Not part
+/// of this crate's interface: anything here may change or go at any time.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::error::{Error, ErrorKind, Result};
+    use crate::{IntentState, Reply};
+
+    /// How an error answer (a non-2xx status and its body) becomes the `Error` a caller sees;
+    /// `conflict` is what a 409 means for the call.
+    pub fn status_error(status: u16, body: String, conflict: ErrorKind) -> Error {
+        crate::transport::status_error(status, body, conflict)
+    }
+
+    /// The state a status read takes from a successful answer (the wait loop's fast path).
+    pub fn answer_state(reply: &Reply) -> Result<IntentState> {
+        IntentState::named_in_object_text(&reply.body)
+            .map(|(state, _)| state)
+            .ok_or_else(|| Error::new(ErrorKind::BadResponse, "not a JSON object"))
+    }
+}

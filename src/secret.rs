@@ -50,13 +50,25 @@ fn write_live() -> std::sync::RwLockWriteGuard<'static, Vec<Arc<str>>> {
 pub(crate) fn redact(text: &str) -> Cow<'_, str> {
     let live = LIVE.read().unwrap_or_else(|p| p.into_inner());
     let mut out = Cow::Borrowed(text);
-    for token in live.iter().filter(|t| !t.is_empty()) {
-        if out.contains(&**token) {
-            out = Cow::Owned(out.replace(&**token, MARK));
+    for token in live.iter() {
+        if let Cow::Owned(redacted) = redact_with(&out, token) {
+            out = Cow::Owned(redacted);
         }
-        if token.len() > MIN_PART && out.contains(&token[..MIN_PART]) {
-            out = Cow::Owned(redact_starts(&out, token));
-        }
+    }
+    out
+}
+
+/// `text` with `token`, whole or its start (at least [`MIN_PART`] characters), replaced.
+pub(crate) fn redact_with<'a>(text: &'a str, token: &str) -> Cow<'a, str> {
+    let mut out = Cow::Borrowed(text);
+    if token.is_empty() {
+        return out;
+    }
+    if out.contains(token) {
+        out = Cow::Owned(out.replace(token, MARK));
+    }
+    if token.len() > MIN_PART && out.contains(&token[..MIN_PART]) {
+        out = Cow::Owned(redact_starts(&out, token));
     }
     out
 }

@@ -5,6 +5,7 @@ use std::os::raw::c_char;
 use super::args::{opt_text, text, write_state_and_json, write_text, Out, OwnedText};
 use super::boundary::{call, Done};
 use super::types::{MpIntentState, MpStatus};
+use crate::error::Error;
 use crate::{json_get, parse_notification, sign_challenge, verify_signature};
 
 /// Answers the webhook challenge: `out_hex` receives hex(HMAC-SHA256(key = `secret`,
@@ -123,7 +124,8 @@ pub extern "C" fn mp_parse_notification(
 ///   arrays as compact JSON. Freed with `mp_string_free`.
 ///
 /// `MP_STATUS_NOT_FOUND` if the path is not in the document; `MP_STATUS_INVALID_ARGUMENT` if
-/// `json` is not JSON. Needs no client. Thread-safe.
+/// `json` is not JSON, or if the value is a string holding `\u0000` (a C string cannot).
+/// Needs no client. Thread-safe.
 #[no_mangle]
 pub extern "C" fn mp_json_get(
     json: *const c_char,
@@ -134,7 +136,16 @@ pub extern "C" fn mp_json_get(
         let json = unsafe { text(json, "json") }?;
         let path = unsafe { text(path, "path") }?;
         let out = Out::required(out_value, "out_value")?;
-        let value = OwnedText::new(json_get(json, path)?)?;
+        let value = json_get(json, path)?;
+        // The caller's own document, not an answer of the service: a value a C string
+        // cannot carry is a bad argument (OwnedText would call it a bad response).
+        if value.contains('\0') {
+            return Err(Error::invalid(format!(
+                "the value at path {path:?} contains a NUL character (\\u0000), which a C \
+                 string cannot hold"
+            )));
+        }
+        let value = OwnedText::new(value)?;
         unsafe { write_text(out, value) };
         Done::local()
     })

@@ -144,7 +144,7 @@ fn looks_like_tls(io: &io::Error, https: bool) -> bool {
 
 /// Turns an error answer into an `Error` whose message is useful at a till: the status, the
 /// service's own words, and its error code.
-pub(super) fn status_error(status: u16, body: String, conflict: ErrorKind) -> Error {
+pub(crate) fn status_error(status: u16, body: String, conflict: ErrorKind) -> Error {
     let kind = match status {
         401 | 403 => ErrorKind::Unauthorized,
         404 => ErrorKind::NotFound,

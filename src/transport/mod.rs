@@ -18,12 +18,13 @@ use ureq::{Agent, AsSendBody, Body, SendBody};
 
 pub use call::Reply;
 pub(crate) use call::{Call, Method};
+pub(crate) use classify::status_error;
 
 use crate::config::Config;
 use crate::error::Result;
 use crate::log::{LogLevel, LogSink, Logger};
 use call::FixedHeaders;
-use classify::{http_build_failure, status_error, timeout_error, transport_failure, Failure};
+use classify::{http_build_failure, timeout_error, transport_failure, Failure};
 use retry::{backoff, retry_after};
 
 /// Bodies larger than this are not Point API answers.

@@ -56,10 +56,10 @@ pub mod fuzzing {
         crate::transport::status_error(status, body, conflict)
     }
 
-    /// The state a status read takes from a successful answer (the wait loop's fast path).
+    /// The state a status read takes from a successful answer of the Point Integration API
+    /// (the wait loop's path, which reads it without building a JSON tree).
     pub fn answer_state(reply: &Reply) -> Result<IntentState> {
-        IntentState::named_in_object_text(&reply.body)
-            .map(|(state, _)| state)
-            .ok_or_else(|| Error::new(ErrorKind::BadResponse, "not a JSON object"))
+        crate::wire::integration_snapshot(reply.clone(), None, IntentState::Unknown)
+            .map(|snapshot| snapshot.state())
     }
 }

@@ -67,6 +67,7 @@ fuzz_target!(|data: &[u8]| {
         let reply = Reply {
             status,
             body: body.clone(),
+            idempotency_key: None,
         };
         match (reply.json(), object) {
             (Ok(v), Some(o)) => assert_eq!(&v, o),

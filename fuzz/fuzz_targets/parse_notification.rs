@@ -1,7 +1,9 @@
 //! `parse_notification` and the `mp_parse_notification` export. Input: the request body.
 //!
 //! What a webhook relies on (point.h, src/webhook.rs): no body crashes; a body is accepted
-//! exactly when it is a JSON object with an `id` (string or integer) and a string `state`;
+//! exactly when it is a JSON object with an `id` (string or integer) and a string `state`, or
+//! an Orders API notification (`"type":"order"`, a `data` object with an `id`, and a status in
+//! `data.status` or `action` `order.<status>`);
 //! the normalised result is a JSON object with every documented key, ids and texts as strings
 //! or null, `amount` an integer or null, `payment_state` never `""`, `kind` telling a refund
 //! from a payment intent, and the id and state of the body; the export returns that same
@@ -41,6 +43,9 @@ fuzz_target!(|data: &[u8]| {
 
     let value = serde_json::from_str::<Value>(body).ok();
     let object = value.as_ref().and_then(Value::as_object);
+    if object.is_some_and(|o| o.get("type").and_then(Value::as_str) == Some("order")) {
+        return order_notification(body, object.unwrap(), &c, c_state);
+    }
     let id = object.and_then(|o| o.get("id")).and_then(id_text);
     let state = object.and_then(|o| o.get("state")).and_then(Value::as_str);
 
@@ -100,6 +105,52 @@ fuzz_target!(|data: &[u8]| {
     let back: Value = serde_json::from_str(text).expect("the export's JSON does not parse");
     assert_eq!(back, n.normalized);
 });
+
+/// An Orders API notification: accepted exactly when `data` is an object with an id and a
+/// status (its own or the action's), read into the same normalised keys with the state its
+/// status maps to.
+fn order_notification(
+    body: &str,
+    object: &serde_json::Map<String, Value>,
+    c: &mppoint_fuzz::Outcome,
+    c_state: Option<u32>,
+) {
+    let data = object.get("data").filter(|d| d.is_object());
+    let id = data.and_then(|d| d.get("id")).and_then(id_text);
+    let status = data
+        .and_then(|d| d.get("status"))
+        .and_then(Value::as_str)
+        .or_else(|| {
+            object
+                .get("action")
+                .and_then(Value::as_str)
+                .and_then(|a| a.strip_prefix("order."))
+        });
+    match parse_notification(body) {
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+            assert!(id.is_none() || status.is_none() || data.is_none(), "refused: {}", e.message());
+            assert_eq!(c.status, status::INVALID_ARGUMENT);
+        }
+        Ok(n) => {
+            let (Some(id), Some(status)) = (id, status) else {
+                panic!("accepted an order notification without an id or a status");
+            };
+            let state = IntentState::of_order_status(status);
+            assert_eq!(n.state, state);
+            let norm = n.normalized.as_object().expect("not an object");
+            for key in TEXT_KEYS {
+                let v = norm.get(key).unwrap_or_else(|| panic!("no {key:?} key"));
+                assert!(v.is_string() || v.is_null(), "{key} is {v}");
+            }
+            assert_eq!(norm["intent_id"], Value::String(id));
+            assert_eq!(norm["state"], state.as_str());
+            assert_eq!(c.status, status::OK, "{}", c.error);
+            let position = IntentState::ALL.iter().position(|s| *s == n.state).unwrap();
+            assert_eq!(c_state, Some(position as u32));
+        }
+    }
+}
 
 /// An id as the header promises it: a string, or an integer written as one.
 fn id_text(value: &Value) -> Option<String> {

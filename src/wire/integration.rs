@@ -43,7 +43,11 @@ impl IntegrationApi {
 
 /// An intent or a refund of this API in the shared shape: its own object with `state` named
 /// as `IntentState` names it (`absent` when it has none) and the object itself under `raw`.
-fn snapshot(reply: Reply, parsed: Option<Value>, absent: IntentState) -> Result<Snapshot> {
+pub(crate) fn snapshot(
+    reply: Reply,
+    parsed: Option<Value>,
+    absent: IntentState,
+) -> Result<Snapshot> {
     let body = reply.body.trim();
     let has_state = parsed
         .as_ref()

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-pub(crate) use integration::IntegrationApi;
+pub(crate) use integration::{snapshot as integration_snapshot, IntegrationApi};
 pub(crate) use orders::OrdersApi;
 
 use crate::error::{Error, ErrorKind, Result};

@@ -1,7 +1,9 @@
 # mppoint - build, demo and test entry points (GNU make).
 #
 #   make build     library (debug), simulator, C sample and C tests
-#   make header    regenerate include/point.h with cbindgen
+#   make generate  regenerate everything made from the exports of src/ffi: include/point.h
+#                  (cbindgen), the ABI manifest include/point.abi.json and what it drives (each
+#                  binding's raw declarations, the Windows .def files); `make header` is the same
 #   make demo      five sales (one refunded) through the C sample against the simulator
 #   make test      everything CI runs
 #   make c-test    C ABI and thread tests against the simulator
@@ -42,7 +44,7 @@ SAMPLE       := $(BUILDDIR)/sale
 TEST_ABI     := $(BUILDDIR)/test_abi
 TEST_THREADS := $(BUILDDIR)/test_threads
 
-.PHONY: all build header demo test c-test valgrind lint clean tools cargo-build \
+.PHONY: all build header generate demo test c-test valgrind lint clean tools cargo-build \
         bindings-test dotnet-test python-test delphi-test dist-windows test-windows \
         windows-check bench
 
@@ -57,7 +59,9 @@ cargo-build:
 $(LIB) $(SIM): cargo-build
 	@test -f $@ || { echo "$@ was not built" >&2; exit 1; }
 
-header:
+# After adding or changing an export or an enum value in src/ffi: run this and commit what it
+# writes (cargo test fails, naming this command, while a generated file is out of date).
+generate header:
 	MPPOINT_WRITE_HEADER=1 $(CARGO) build -p mppoint
 
 $(SAMPLE): examples/c/sale.c $(HEADER) $(LIB)

@@ -10,6 +10,18 @@ use crate::manifest::{summary, Manifest, NOTICE};
 
 pub const PATH: &str = "bindings/dotnet/MpPoint.Native.cs";
 
+pub const PROPS_PATH: &str = "bindings/dotnet/MpPoint.Version.props";
+
+/// `MpPoint.Version.props`: the version, imported by `MpPoint.csproj` (the NuGet package of
+/// `make dist` takes it from the manifest too).
+pub fn version_props(m: &Manifest) -> String {
+    format!(
+        "<!-- {NOTICE} -->\n<Project>\n  <PropertyGroup>\n    <Version>{}</Version>\n  \
+         </PropertyGroup>\n</Project>\n",
+        m.version
+    )
+}
+
 /// The export that frees the handle: `MpClientHandle.ReleaseHandle` calls it with the raw
 /// pointer, so its `MpClient *` is an `IntPtr` where every other export takes the SafeHandle.
 const RELEASE_HANDLE: &str = "mp_free";

@@ -82,6 +82,7 @@ pub fn generate_files(m: &Manifest) -> Result<Vec<(String, String)>, String> {
         (MANIFEST_PATH.to_owned(), m.to_json()),
         (python::PATH.to_owned(), python::generate(m)?),
         (dotnet::PATH.to_owned(), dotnet::generate(m)?),
+        (dotnet::PROPS_PATH.to_owned(), dotnet::version_props(m)),
         (delphi::PATH.to_owned(), delphi::generate(m)?),
         (vb6::PATH.to_owned(), vb6::generate(m)?),
         (

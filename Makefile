@@ -15,6 +15,9 @@
 #   make test-windows  their export/import tables, and a sale through each under Wine
 #   make windows-check  the part of test-windows that make test runs (see below)
 #   make bench     speed and memory against libcurl and a raw socket (by hand, not in test)
+#   make install   the release library (shared with soname, static), point.h and mppoint.pc
+#                  into PREFIX (/usr/local), under DESTDIR if set; make uninstall removes them
+#   make install-test  install into a temporary prefix, build the C sample with pkg-config, sell
 #   make clean
 
 CARGO    ?= cargo
@@ -46,7 +49,7 @@ TEST_THREADS := $(BUILDDIR)/test_threads
 
 .PHONY: all build header generate demo test c-test valgrind lint clean tools cargo-build \
         bindings-test dotnet-test python-test delphi-test dist-windows test-windows \
-        windows-check bench
+        windows-check bench install uninstall install-test release-lib package-test
 
 all: build
 
@@ -128,6 +131,7 @@ test: tools
 	$(MAKE) --no-print-directory bindings-test
 	$(MAKE) --no-print-directory valgrind
 	$(MAKE) --no-print-directory windows-check
+	$(MAKE) --no-print-directory package-test
 	$(MAKE) --no-print-directory lint
 
 # Which Windows DLLs dist-windows builds and test-windows tests (e.g. WINDOWS_FLAVOURS=x64).
@@ -159,3 +163,31 @@ bench:
 clean:
 	rm -rf $(BUILDDIR) dist
 	$(CARGO) clean
+
+# ---- C/C++ install (scripts/install.sh says what goes where) --------------------------------
+PREFIX ?= /usr/local
+# libdir, includedir, bindir (GNU's names) override $(PREFIX)/lib, /include, /bin.
+INSTALL_VARS = PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" $(if $(libdir),LIBDIR="$(libdir)") \
+               $(if $(includedir),INCLUDEDIR="$(includedir)") $(if $(bindir),BINDIR="$(bindir)")
+
+# target/release/libmppoint.so (with its soname) and libmppoint.a: what install and the
+# packages ship, built once.
+release-lib:
+	scripts/release-lib.sh
+
+install:
+	$(INSTALL_VARS) scripts/install.sh install
+
+uninstall:
+	$(INSTALL_VARS) scripts/install.sh uninstall
+
+install-test: cargo-build
+	scripts/test-install.sh
+
+# What make test runs of the packages (each reuses the one release build of release-lib).
+PACKAGE_TESTS := install-test
+
+package-test: cargo-build
+	@status=0; \
+	for t in $(PACKAGE_TESTS); do $(MAKE) --no-print-directory $$t || status=1; done; \
+	exit $$status

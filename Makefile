@@ -18,6 +18,8 @@
 #   make install   the release library (shared with soname, static), point.h and mppoint.pc
 #                  into PREFIX (/usr/local), under DESTDIR if set; make uninstall removes them
 #   make install-test  install into a temporary prefix, build the C sample with pkg-config, sell
+#   make python-wheels  the Python wheels (Linux; Windows from dist-windows' DLLs) in dist/python/
+#   make python-wheel-test  check them; pip install the Linux one into a fresh venv and sell
 #   make clean
 
 CARGO    ?= cargo
@@ -49,7 +51,8 @@ TEST_THREADS := $(BUILDDIR)/test_threads
 
 .PHONY: all build header generate demo test c-test valgrind lint clean tools cargo-build \
         bindings-test dotnet-test python-test delphi-test dist-windows test-windows \
-        windows-check bench install uninstall install-test release-lib package-test
+        windows-check bench install uninstall install-test release-lib package-test \
+        python-wheels python-wheel-test
 
 all: build
 
@@ -184,8 +187,16 @@ uninstall:
 install-test: cargo-build
 	scripts/test-install.sh
 
+# ---- Python wheels (scripts/python-wheels.sh): dist/python/, Linux and Windows (the DLLs of
+# dist-windows). WHEEL_PLATFORMS=linux limits the test to the Linux wheel.
+python-wheels:
+	scripts/python-wheels.sh
+
+python-wheel-test: cargo-build
+	scripts/test-python-wheel.sh
+
 # What make test runs of the packages (each reuses the one release build of release-lib).
-PACKAGE_TESTS := install-test
+PACKAGE_TESTS := install-test python-wheel-test
 
 package-test: cargo-build
 	@status=0; \

@@ -20,6 +20,8 @@
 #   make install-test  install into a temporary prefix, build the C sample with pkg-config, sell
 #   make python-wheels  the Python wheels (Linux; Windows from dist-windows' DLLs) in dist/python/
 #   make python-wheel-test  check them; pip install the Linux one into a fresh venv and sell
+#   make nuget     the NuGet package (net462 assembly, native libraries) in dist/nuget/
+#   make nuget-test  check its layout and run the C# sample on Mono from the unpacked package
 #   make clean
 
 CARGO    ?= cargo
@@ -52,7 +54,7 @@ TEST_THREADS := $(BUILDDIR)/test_threads
 .PHONY: all build header generate demo test c-test valgrind lint clean tools cargo-build \
         bindings-test dotnet-test python-test delphi-test dist-windows test-windows \
         windows-check bench install uninstall install-test release-lib package-test \
-        python-wheels python-wheel-test
+        python-wheels python-wheel-test nuget nuget-test
 
 all: build
 
@@ -195,8 +197,16 @@ python-wheels:
 python-wheel-test: cargo-build
 	scripts/test-python-wheel.sh
 
+# ---- NuGet (scripts/nuget-pack.sh): dist/nuget/MpPoint.<version>.nupkg, with the DLLs of
+# dist-windows and the Linux library; installs Debian's mono-devel for the 4.6.2 references.
+nuget:
+	scripts/nuget-pack.sh
+
+nuget-test: cargo-build
+	scripts/test-nuget.sh
+
 # What make test runs of the packages (each reuses the one release build of release-lib).
-PACKAGE_TESTS := install-test python-wheel-test
+PACKAGE_TESTS := install-test python-wheel-test nuget-test
 
 package-test: cargo-build
 	@status=0; \

@@ -139,9 +139,22 @@ enum MpLogLevel
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+    /**
+     * A request failed for good, after its retries.
+     */
     MP_LOG_LEVEL_ERROR = 1,
+    /**
+     * A failure the library rides out: a retry, or a failed status read during a wait.
+     */
     MP_LOG_LEVEL_WARN = 2,
+    /**
+     * One line per answered request (method, path, HTTP status, duration, retries) and each
+     * state change a wait sees.
+     */
     MP_LOG_LEVEL_INFO = 3,
+    /**
+     * Each attempt, before it is sent.
+     */
     MP_LOG_LEVEL_DEBUG = 4,
 };
 #ifndef __cplusplus

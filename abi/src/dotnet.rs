@@ -57,8 +57,10 @@ pub fn generate(m: &Manifest) -> Result<String, String> {
     let _ = writeln!(
         out,
         "    public static partial class Mp\n    {{\n        \
-         /// <summary>The major.minor of the library this binding was generated for.</summary>\n        \
-         public const int BindingMajor = {};\n        public const int BindingMinor = {};\n        \
+         /// <summary>The major version of the library this binding was generated for.</summary>\n        \
+         public const int BindingMajor = {};\n        \
+         /// <summary>The minor version of the library this binding was generated for.</summary>\n        \
+         public const int BindingMinor = {};\n        \
          /// <summary>The library version this binding was generated from.</summary>\n        \
          public const string BindingVersion = \"{}\";\n    }}\n",
         m.version_major, m.version_minor, m.version

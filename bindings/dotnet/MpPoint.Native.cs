@@ -74,16 +74,21 @@ namespace MpPoint
     /// <summary>MpLogLevel in point.h: Severity of a log line passed to `MpLogCallback`.</summary>
     public enum MpLogLevel : uint
     {
+        /// <summary>A request failed for good, after its retries.</summary>
         Error = 1,
+        /// <summary>A failure the library rides out: a retry, or a failed status read during a wait.</summary>
         Warn = 2,
+        /// <summary>One line per answered request (method, path, HTTP status, duration, retries) and each state change a wait sees.</summary>
         Info = 3,
+        /// <summary>Each attempt, before it is sent.</summary>
         Debug = 4,
     }
 
     public static partial class Mp
     {
-        /// <summary>The major.minor of the library this binding was generated for.</summary>
+        /// <summary>The major version of the library this binding was generated for.</summary>
         public const int BindingMajor = 0;
+        /// <summary>The minor version of the library this binding was generated for.</summary>
         public const int BindingMinor = 2;
         /// <summary>The library version this binding was generated from.</summary>
         public const string BindingVersion = "0.2.0";

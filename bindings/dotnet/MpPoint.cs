@@ -35,6 +35,7 @@ namespace MpPoint
     /// </summary>
     public class MpPointException : Exception
     {
+        /// <summary>A failure with the library's status, the HTTP status (0 if none) and its explanation.</summary>
         public MpPointException(MpStatus status, int httpStatus, string message)
             : base(message)
         {
@@ -61,6 +62,7 @@ namespace MpPoint
     /// </summary>
     public class MpLibraryVersionException : InvalidOperationException
     {
+        /// <summary>The library reported loadedVersion; message says what to deploy.</summary>
         public MpLibraryVersionException(string loadedVersion, string message)
             : base(message)
         {

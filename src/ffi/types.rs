@@ -92,9 +92,14 @@ impl MpIntentState {
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MpLogLevel {
+    /// A request failed for good, after its retries.
     Error = 1,
+    /// A failure the library rides out: a retry, or a failed status read during a wait.
     Warn = 2,
+    /// One line per answered request (method, path, HTTP status, duration, retries) and each
+    /// state change a wait sees.
     Info = 3,
+    /// Each attempt, before it is sent.
     Debug = 4,
 }
 

@@ -163,7 +163,12 @@ class IntentState(enum.IntEnum):
 class LogLevel(enum.IntEnum):
     """MpLogLevel: Severity of a log line passed to `MpLogCallback`."""
 
+    #: A request failed for good, after its retries.
     ERROR = 1
+    #: A failure the library rides out: a retry, or a failed status read during a wait.
     WARN = 2
+    #: One line per answered request (method, path, HTTP status, duration, retries) and each
+    #: state change a wait sees.
     INFO = 3
+    #: Each attempt, before it is sent.
     DEBUG = 4

@@ -22,6 +22,9 @@
 #   make python-wheel-test  check them; pip install the Linux one into a fresh venv and sell
 #   make nuget     the NuGet package (net462 assembly, native libraries) in dist/nuget/
 #   make nuget-test  check its layout and run the C# sample on Mono from the unpacked package
+#   make dist-hosts  dist/delphi/ and dist/vb6/: the files each host ships, with a README
+#   make dist      all of the above packages (and the Windows DLLs) under dist/
+#   make package-test  what make test runs of them: install, wheel, nuget and dist-hosts tests
 #   make clean
 
 CARGO    ?= cargo
@@ -54,7 +57,8 @@ TEST_THREADS := $(BUILDDIR)/test_threads
 .PHONY: all build header generate demo test c-test valgrind lint clean tools cargo-build \
         bindings-test dotnet-test python-test delphi-test dist-windows test-windows \
         windows-check bench install uninstall install-test release-lib package-test \
-        python-wheels python-wheel-test nuget nuget-test
+        python-wheels python-wheel-test nuget nuget-test dist-hosts \
+        dist-hosts-test dist
 
 all: build
 
@@ -205,8 +209,24 @@ nuget:
 nuget-test: cargo-build
 	scripts/test-nuget.sh
 
+# ---- dist/delphi/ and dist/vb6/ (scripts/dist-hosts.sh): what each host ships, with a README.
+dist-hosts:
+	scripts/dist-hosts.sh
+
+dist-hosts-test: cargo-build
+	scripts/test-dist-hosts.sh
+
+# Everything a user installs: the Windows DLLs, the Linux libraries, the wheels, the NuGet
+# package and the Delphi/VB6 folders, under dist/.
+dist:
+	$(MAKE) --no-print-directory dist-windows
+	scripts/release-lib.sh
+	scripts/python-wheels.sh
+	scripts/nuget-pack.sh
+	scripts/dist-hosts.sh
+
 # What make test runs of the packages (each reuses the one release build of release-lib).
-PACKAGE_TESTS := install-test python-wheel-test nuget-test
+PACKAGE_TESTS := install-test python-wheel-test nuget-test dist-hosts-test
 
 package-test: cargo-build
 	@status=0; \

@@ -40,6 +40,7 @@ die() {
 }
 
 scripts/ensure-mono.sh net462 >&2
+command -v "$python" >/dev/null 2>&1 || scripts/apt-install.sh nuget-pack python3 || exit 1
 scripts/release-lib.sh >/dev/null
 version=$(sed -n 's/^#define MP_VERSION "\(.*\)"$/\1/p' include/point.h)
 for dll in dist/windows/x64/mppoint.dll dist/windows/x86-win7/mppoint.dll; do

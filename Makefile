@@ -1,7 +1,9 @@
 # mppoint - build, demo and test entry points (GNU make).
 #
 #   make build     library (debug), simulator, C sample and C tests
-#   make header    regenerate include/point.h with cbindgen
+#   make generate  regenerate everything made from the exports of src/ffi: include/point.h
+#                  (cbindgen), the ABI manifest include/point.abi.json and what it drives (each
+#                  binding's raw declarations, the Windows .def files); `make header` is the same
 #   make demo      seven sales (both APIs, two refunded) through the C sample against the simulator
 #   make test      everything CI runs
 #   make rust-test  the Rust suites without root or Chromium (says what it leaves out)
@@ -17,6 +19,16 @@
 #   make fuzz      the fuzz targets of fuzz/, FUZZ_SECONDS each (by hand; make test runs
 #                  fuzz-check, FUZZ_CHECK_SECONDS each)
 #   make hostile-test  hostile input to every export, built with ASan and UBSan
+#   make install   the release library (shared with soname, static), point.h and mppoint.pc
+#                  into PREFIX (/usr/local), under DESTDIR if set; make uninstall removes them
+#   make install-test  install into a temporary prefix, build the C sample with pkg-config, sell
+#   make python-wheels  the Python wheels (Linux; Windows from dist-windows' DLLs) in dist/python/
+#   make python-wheel-test  check them; pip install the Linux one into a fresh venv and sell
+#   make nuget     the NuGet package (net462 assembly, native libraries) in dist/nuget/
+#   make nuget-test  check its layout and run the C# sample on Mono from the unpacked package
+#   make dist-hosts  dist/delphi/ and dist/vb6/: the files each host ships, with a README
+#   make dist      all of the above packages (and the Windows DLLs) under dist/
+#   make package-test  what make test runs of them: install, wheel, nuget and dist-hosts tests
 #   make clean
 
 CARGO    ?= cargo
@@ -46,9 +58,11 @@ SAMPLE       := $(BUILDDIR)/sale
 TEST_ABI     := $(BUILDDIR)/test_abi
 TEST_THREADS := $(BUILDDIR)/test_threads
 
-.PHONY: all build header demo test c-test valgrind lint clean tools cargo-build \
+.PHONY: all build header generate demo test c-test valgrind lint clean tools cargo-build \
         bindings-test dotnet-test python-test delphi-test dist-windows test-windows \
-        windows-check bench fuzz fuzz-check hostile-test
+        windows-check bench fuzz fuzz-check hostile-test install uninstall install-test \
+        release-lib package-test python-wheels python-wheel-test nuget nuget-test dist-hosts \
+        dist-hosts-test dist
 
 all: build
 
@@ -61,7 +75,9 @@ cargo-build:
 $(LIB) $(SIM): cargo-build
 	@test -f $@ || { echo "$@ was not built" >&2; exit 1; }
 
-header:
+# After adding or changing an export or an enum value in src/ffi: run this and commit what it
+# writes (cargo test fails, naming this command, while a generated file is out of date).
+generate header:
 	MPPOINT_WRITE_HEADER=1 $(CARGO) build -p mppoint
 
 $(SAMPLE): examples/c/sale.c $(HEADER) $(LIB)
@@ -132,12 +148,16 @@ rust-test:
 	$(CARGO) test -p mppoint --lib $(RUST_TESTS:%=--test %) || status=1; \
 	$(CARGO) test -p mppoint --doc || status=1; \
 	$(CARGO) test -p point-sim || status=1; \
+	$(CARGO) test -p mppoint-abi || status=1; \
 	echo; \
 	echo "rust-test: left out (make test runs them; they need system packages, installed as root):"; \
 	echo "  tests/browser.rs, the virtual terminal page in headless Chromium (chromium, chromium-driver)"; \
 	echo "  make c-test: the C ABI and thread tests (gcc)"; \
 	echo "  make bindings-test: the .NET, Python and Delphi bindings (mono, python3-pytest, fpc)"; \
 	echo "  make valgrind: the C sample under valgrind (valgrind)"; \
+	echo "  make fuzz-check: a short run of each fuzz target (nightly Rust, cargo-fuzz)"; \
+	echo "  make hostile-test: hostile input to every export under ASan and UBSan (gcc)"; \
+	echo "  make package-test: make install with pkg-config, the wheel, the nupkg, dist/ (pkg-config, python3-venv, mono-devel)"; \
 	echo "  make windows-check: the Windows DLLs, their tables and a sale under Wine (mingw-w64, wine, nightly Rust)"; \
 	echo "  make lint: rustfmt and clippy (no root needed)"; \
 	exit $$status
@@ -149,6 +169,7 @@ test: tools
 	$(MAKE) --no-print-directory valgrind
 	$(MAKE) --no-print-directory fuzz-check hostile-test
 	$(MAKE) --no-print-directory windows-check
+	$(MAKE) --no-print-directory package-test
 	$(MAKE) --no-print-directory lint
 
 # Which Windows DLLs dist-windows builds and test-windows tests (e.g. WINDOWS_FLAVOURS=x64).
@@ -202,3 +223,63 @@ hostile-test: cargo-build $(TEST_HOSTILE)
 clean:
 	rm -rf $(BUILDDIR) dist
 	$(CARGO) clean
+
+# ---- C/C++ install (scripts/install.sh says what goes where) --------------------------------
+PREFIX ?= /usr/local
+# libdir, includedir, bindir (GNU's names) override $(PREFIX)/lib, /include, /bin.
+INSTALL_VARS = PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" $(if $(libdir),LIBDIR="$(libdir)") \
+               $(if $(includedir),INCLUDEDIR="$(includedir)") $(if $(bindir),BINDIR="$(bindir)")
+
+# target/release/libmppoint.so (with its soname) and libmppoint.a: what install and the
+# packages ship, built once.
+release-lib:
+	scripts/release-lib.sh
+
+install:
+	$(INSTALL_VARS) scripts/install.sh install
+
+uninstall:
+	$(INSTALL_VARS) scripts/install.sh uninstall
+
+install-test: cargo-build
+	scripts/test-install.sh
+
+# ---- Python wheels (scripts/python-wheels.sh): dist/python/, Linux and Windows (the DLLs of
+# dist-windows). WHEEL_PLATFORMS=linux limits the test to the Linux wheel.
+python-wheels:
+	scripts/python-wheels.sh
+
+python-wheel-test: cargo-build
+	scripts/test-python-wheel.sh
+
+# ---- NuGet (scripts/nuget-pack.sh): dist/nuget/MpPoint.<version>.nupkg, with the DLLs of
+# dist-windows and the Linux library; installs Debian's mono-devel for the 4.6.2 references.
+nuget:
+	scripts/nuget-pack.sh
+
+nuget-test: cargo-build
+	scripts/test-nuget.sh
+
+# ---- dist/delphi/ and dist/vb6/ (scripts/dist-hosts.sh): what each host ships, with a README.
+dist-hosts:
+	scripts/dist-hosts.sh
+
+dist-hosts-test: cargo-build
+	scripts/test-dist-hosts.sh
+
+# Everything a user installs: the Windows DLLs, the Linux libraries, the wheels, the NuGet
+# package and the Delphi/VB6 folders, under dist/.
+dist:
+	$(MAKE) --no-print-directory dist-windows
+	scripts/release-lib.sh
+	scripts/python-wheels.sh
+	scripts/nuget-pack.sh
+	scripts/dist-hosts.sh
+
+# What make test runs of the packages (each reuses the one release build of release-lib).
+PACKAGE_TESTS := install-test python-wheel-test nuget-test dist-hosts-test
+
+package-test: cargo-build
+	@status=0; \
+	for t in $(PACKAGE_TESTS); do $(MAKE) --no-print-directory $$t || status=1; done; \
+	exit $$status

@@ -1,15 +1,18 @@
-//! Generates the C header with cbindgen (pinned in Cargo.toml: its output changes between
-//! releases, and `tests/header.rs` compares the checked-in `include/point.h` with it).
+//! Generates, from the sources of `src/ffi`:
 //!
-//! The header is always written to `$OUT_DIR/point.h`; with `MPPOINT_WRITE_HEADER=1`
-//! (`make header`) it is also written to `include/point.h`.
+//! - the C header, with cbindgen (pinned in Cargo.toml: its output changes between releases);
+//! - with `mppoint-abi` (`abi/`): the ABI manifest `include/point.abi.json` and everything it
+//!   drives — each binding's raw declarations and enum constants, the Windows `.def` files,
+//!   the C declarations of the Rust tests — and the Rust code this crate includes: the stdcall
+//!   twins of the exports (`$OUT_DIR/stdcall/<module>.rs`, 32-bit Windows only) and the tables
+//!   of the C enums (`$OUT_DIR/ffi_enums.rs`).
 //!
-//! It also writes `$OUT_DIR/stdcall/<module>.rs` for each module of `src/ffi`: the stdcall
-//! twins of the module's exports (see `stdcall_twins`), which the module includes on 32-bit
-//! Windows only.
+//! Every checked-in file is written under `$OUT_DIR/generated/` (listed in
+//! `$OUT_DIR/generated/FILES`), where `tests/header.rs` and `tests/abi.rs` compare the checked-in
+//! copies with it. With `MPPOINT_WRITE_HEADER=1` (`make generate`) they are also written into
+//! the source tree.
 
 use std::env;
-use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -19,9 +22,36 @@ fn main() {
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=MPPOINT_WRITE_HEADER");
+    let write_tree = env::var_os("MPPOINT_WRITE_HEADER").is_some_and(|v| v == "1");
+    let version = env::var("CARGO_PKG_VERSION").expect("version");
 
-    write_stdcall_twins(&crate_dir.join("src").join("ffi"), &out_dir.join("stdcall"));
+    let generated = mppoint_abi::generate(&crate_dir, &version).unwrap_or_else(|e| fail(&e));
+    let stdcall_dir = out_dir.join("stdcall");
+    fs::create_dir_all(&stdcall_dir).expect("create $OUT_DIR/stdcall");
+    for (module, code) in &generated.stdcall_twins {
+        write(&stdcall_dir.join(format!("{module}.rs")), code);
+    }
+    write(&out_dir.join("ffi_enums.rs"), &generated.enum_tables);
 
+    let header = cbindgen_header(&crate_dir);
+    write(&out_dir.join("point.h"), &header);
+    mppoint_abi::check_against_header(&generated.manifest, &header).unwrap_or_else(|e| fail(&e));
+
+    let mut files = vec![("include/point.h".to_owned(), header)];
+    files.extend(generated.files);
+    let mut list = String::new();
+    for (path, text) in &files {
+        write(&out_dir.join("generated").join(path), text);
+        list.push_str(path);
+        list.push('\n');
+        if write_tree {
+            write(&crate_dir.join(path), text);
+        }
+    }
+    write(&out_dir.join("generated").join("FILES"), &list);
+}
+
+fn cbindgen_header(crate_dir: &Path) -> String {
     let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is readable and valid");
     // The version macros come from Cargo.toml, so they cannot drift from mp_version().
@@ -35,232 +65,30 @@ fn main() {
         version("PATCH"),
         env::var("CARGO_PKG_VERSION").expect("version"),
     ));
-
     let bindings = match cbindgen::Builder::new()
-        .with_crate(&crate_dir)
+        .with_crate(crate_dir)
         .with_config(config)
         .generate()
     {
         Ok(bindings) => bindings,
-        Err(e) => panic!("cbindgen could not generate point.h: {e}"),
+        Err(e) => fail(&format!("cbindgen could not generate point.h: {e}")),
     };
-    bindings.write_to_file(out_dir.join("point.h"));
-    if env::var_os("MPPOINT_WRITE_HEADER").is_some_and(|v| v == "1") {
-        bindings.write_to_file(crate_dir.join("include").join("point.h"));
-    }
+    let mut text = Vec::new();
+    bindings.write(&mut text);
+    String::from_utf8(text).expect("point.h is UTF-8")
 }
 
-/// Callback types of the C interface and their stdcall counterparts (in `ffi::stdcall`).
-const CALLBACK_TYPES: [(&str, &str); 2] = [
-    ("MpWaitCallback", "super::stdcall::MpWaitCallbackStd"),
-    ("MpLogCallback", "super::stdcall::MpLogCallbackStd"),
-];
-
-/// VB6's `Declare` and other stdcall-only hosts cannot call cdecl functions, so the 32-bit
-/// Windows DLL also exports every function `mp_x` as `mp_x_std`, `extern "system"`. The twins
-/// are made here from the same source text as the cdecl exports, so a new export gets its twin
-/// without anyone writing it:
-///
-/// - a function without callback parameters gets a twin that calls it;
-/// - a function with a callback parameter gets a copy of its body with the callback types
-///   replaced by their stdcall counterparts (the body is generic over the calling convention:
-///   see `ffi::callback`).
-///
-/// Each file of `src/ffi` that exports functions must include its generated file; this fails
-/// the build when one does not, and on any export whose shape it does not recognise.
-fn write_stdcall_twins(ffi_dir: &Path, out_dir: &Path) {
-    fs::create_dir_all(out_dir).expect("create $OUT_DIR/stdcall");
-    let mut files: Vec<PathBuf> = fs::read_dir(ffi_dir)
-        .expect("src/ffi is readable")
-        .map(|entry| entry.expect("src/ffi entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
-        .collect();
-    files.sort();
-    for path in files {
-        let module = path.file_stem().unwrap().to_str().unwrap().to_owned();
-        let source = fs::read_to_string(&path).expect("src/ffi file is readable");
-        let exports = parse_exports(&source, &path);
-        let include = format!("\"/stdcall/{module}.rs\"");
-        if !exports.is_empty() && !source.contains(&include) {
-            panic!(
-                "{} exports functions but does not include its stdcall twins; add at its end:\n\
-                 #[cfg(all(windows, target_arch = \"x86\"))]\n\
-                 include!(concat!(env!(\"OUT_DIR\"), {include}));",
-                path.display()
-            );
-        }
-        let mut out =
-            String::from("// Generated by build.rs from this module's exports: do not edit.\n");
-        for export in &exports {
-            out.push_str(&export.stdcall_twin());
-        }
-        fs::write(out_dir.join(format!("{module}.rs")), out).expect("write stdcall twins");
+/// Writes a file only when its text changed, so an unchanged file keeps its time stamp.
+fn write(path: &Path, text: &str) {
+    if fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return;
     }
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).unwrap_or_else(|e| fail(&format!("{}: {e}", dir.display())));
+    }
+    fs::write(path, text).unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
 }
 
-struct Export {
-    name: String,
-    params: Vec<(String, String)>,
-    ret: Option<String>,
-    /// The body's lines, without the braces of the function.
-    body: Vec<String>,
-}
-
-impl Export {
-    fn stdcall_twin(&self) -> String {
-        let mut has_callback = false;
-        let params: Vec<String> = self
-            .params
-            .iter()
-            .map(|(name, ty)| {
-                let ty = match CALLBACK_TYPES.iter().find(|(c, _)| c == ty) {
-                    Some((_, std)) => {
-                        has_callback = true;
-                        (*std).to_owned()
-                    }
-                    None => ty.clone(),
-                };
-                format!("{name}: {ty}")
-            })
-            .collect();
-        let ret = self
-            .ret
-            .as_ref()
-            .map_or(String::new(), |r| format!(" -> {r}"));
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "\n/// The stdcall twin of [`{0}`], for hosts that can only call stdcall (VB6).\n\
-             #[no_mangle]\npub extern \"system\" fn {0}_std({1}){ret} {{",
-            self.name,
-            params.join(", ")
-        );
-        if has_callback {
-            for line in &self.body {
-                let _ = writeln!(out, "{line}");
-            }
-        } else {
-            let args: Vec<&str> = self.params.iter().map(|(n, _)| n.as_str()).collect();
-            let _ = writeln!(out, "    {}({})", self.name, args.join(", "));
-        }
-        out.push_str("}\n");
-        out
-    }
-}
-
-/// The `#[no_mangle] pub extern "C" fn` items of a rustfmt-formatted source file.
-fn parse_exports(source: &str, path: &Path) -> Vec<Export> {
-    let lines: Vec<&str> = source.lines().collect();
-    let mut exports = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        if !lines[i].contains("no_mangle") {
-            i += 1;
-            continue;
-        }
-        let fail = |what: &str| -> ! {
-            panic!(
-                "{}:{}: {what} (build.rs makes the stdcall twins)",
-                path.display(),
-                i + 1
-            )
-        };
-        if lines[i] != "#[no_mangle]" {
-            fail("an export must be written `#[no_mangle]` at the start of a line");
-        }
-        // The signature runs to the first line that ends with `{`.
-        let start = i + 1;
-        let mut end = start;
-        while end < lines.len() && !lines[end].ends_with('{') {
-            end += 1;
-        }
-        if end == lines.len() || !lines[start].starts_with("pub extern \"C\" fn ") {
-            fail("expected `pub extern \"C\" fn` after #[no_mangle]");
-        }
-        let signature = lines[start..=end].join(" ");
-        let after_fn = &signature["pub extern \"C\" fn ".len()..];
-        let open = after_fn
-            .find('(')
-            .unwrap_or_else(|| fail("no parameter list"));
-        let name = after_fn[..open].trim().to_owned();
-        let mut depth = 0usize;
-        let mut close = None;
-        for (k, ch) in after_fn.char_indices().skip(open) {
-            match ch {
-                '(' | '<' | '[' => depth += 1,
-                '>' if after_fn[..k].ends_with('-') => {} // the `->` arrow
-                ')' | '>' | ']' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        close = Some(k);
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        let close = close.unwrap_or_else(|| fail("unbalanced parameter list"));
-        let params = split_top_level(&after_fn[open + 1..close])
-            .into_iter()
-            .map(|param| match param.split_once(':') {
-                Some((n, t)) if !t.starts_with(':') => (n.trim().to_owned(), t.trim().to_owned()),
-                _ => fail("a parameter is not `name: Type`"),
-            })
-            .collect();
-        let rest = after_fn[close + 1..].trim().trim_end_matches('{').trim();
-        let ret = match rest.strip_prefix("->") {
-            Some(r) => Some(r.trim().to_owned()),
-            None if rest.is_empty() => None,
-            None => fail("unexpected text after the parameter list"),
-        };
-        // The body runs to the function's closing brace at the start of a line.
-        let mut close_line = end + 1;
-        while close_line < lines.len() && lines[close_line] != "}" {
-            close_line += 1;
-        }
-        if close_line == lines.len() {
-            fail("no closing brace at the start of a line");
-        }
-        let body = lines[end + 1..close_line]
-            .iter()
-            .map(|l| l.to_string())
-            .collect();
-        exports.push(Export {
-            name,
-            params,
-            ret,
-            body,
-        });
-        i = close_line + 1;
-    }
-    exports
-}
-
-/// Splits a parameter list at its top-level commas.
-fn split_top_level(list: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut depth = 0i32;
-    let mut current = String::new();
-    let mut previous = ' ';
-    for ch in list.chars() {
-        match ch {
-            '(' | '<' | '[' => depth += 1,
-            ')' | ']' => depth -= 1,
-            '>' if previous != '-' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(std::mem::take(&mut current));
-                previous = ch;
-                continue;
-            }
-            _ => {}
-        }
-        current.push(ch);
-        previous = ch;
-    }
-    parts.push(current);
-    parts
-        .into_iter()
-        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|p| !p.is_empty())
-        .collect()
+fn fail(message: &str) -> ! {
+    panic!("\n{message}\n")
 }

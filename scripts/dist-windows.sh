@@ -9,7 +9,8 @@
 # Each folder gets mppoint.dll (cdylib only, so fat LTO applies; stripped), mppoint.def (its
 # exports, for MSVC's `lib /def:mppoint.def`) and libmppoint.dll.a (GNU import library).
 # On 32-bit every function also has its stdcall twin NAME_std; the import library declares
-# those decorated (NAME_std@N), so mingw C code can call them as __stdcall.
+# those decorated (NAME_std@N), so mingw C code can call them as __stdcall. The .def files are
+# generated from the ABI manifest (include/windows/, `make generate`).
 #
 #   scripts/dist-windows.sh [FLAVOUR...]    (default: all three)
 set -euo pipefail
@@ -19,8 +20,6 @@ NIGHTLY=${MPPOINT_NIGHTLY:-nightly}
 CARGO=${CARGO:-cargo}
 flavours=("$@")
 [ "${#flavours[@]}" -gt 0 ] || flavours=(x64 x86 x86-win7)
-
-exports=$(scripts/windows-exports.sh include/point.h)
 
 for flavour in "${flavours[@]}"; do
     toolchain=()
@@ -49,26 +48,12 @@ for flavour in "${flavours[@]}"; do
     cp "target/$target/dist/mppoint.dll" "$out/mppoint.dll"
 
     # The .def lists the exports as the DLL has them: undecorated. The import library is made
-    # from a copy with the stdcall twins decorated (-k imports them by the undecorated name).
-    {
-        echo "LIBRARY mppoint.dll"
-        echo "EXPORTS"
-        while read -r name bytes; do echo "    $name"; done <<<"$exports"
-        if [ "$prefix" = i686-w64-mingw32 ]; then
-            while read -r name bytes; do echo "    ${name}_std"; done <<<"$exports"
-        fi
-    } >"$out/mppoint.def"
+    # from the one with the stdcall twins decorated (-k imports them by the undecorated name).
     if [ "$prefix" = i686-w64-mingw32 ]; then
-        decorated=$(mktemp)
-        {
-            echo "LIBRARY mppoint.dll"
-            echo "EXPORTS"
-            while read -r name bytes; do echo "    $name"; done <<<"$exports"
-            while read -r name bytes; do echo "    ${name}_std@$bytes"; done <<<"$exports"
-        } >"$decorated"
-        "$prefix-dlltool" -k -d "$decorated" -D mppoint.dll -l "$out/libmppoint.dll.a"
-        rm -f "$decorated"
+        cp include/windows/mppoint-x86.def "$out/mppoint.def"
+        "$prefix-dlltool" -k -d include/windows/mppoint-x86-implib.def -D mppoint.dll -l "$out/libmppoint.dll.a"
     else
+        cp include/windows/mppoint-x64.def "$out/mppoint.def"
         "$prefix-dlltool" -d "$out/mppoint.def" -D mppoint.dll -l "$out/libmppoint.dll.a"
     fi
     echo "dist-windows: $out/mppoint.dll $(stat -c %s "$out/mppoint.dll") bytes ($((SECONDS - start)) s)" >&2

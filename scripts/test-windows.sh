@@ -2,7 +2,8 @@
 # Tests the Windows DLLs of dist/windows (`make test-windows` builds them first):
 #
 # 1. tables, for each flavour (no Wine needed): the export table is exactly the functions of
-#    point.h (plus their NAME_std twins on 32-bit); the import table names only Windows system
+#    the ABI manifest, as its generated .def files list them (include/windows/: the functions of
+#    point.h, plus their NAME_std twins on 32-bit); the import table names only Windows system
 #    DLLs (nothing to ship beside the DLL); the Windows 7 DLL imports no Windows 8+/10+ function;
 # 2. under Wine, with point-sim running on this Linux host: tests/windows/win_sale.c, built
 #    with mingw-w64, runs a whole sale, the 409 and cancel paths, a panic-boundary check and
@@ -39,9 +40,21 @@ fail() {
 
 # ---- 1. export and import tables -------------------------------------------------------------
 
+# The exports of a .def file, one per line, sorted.
+def_exports() { # DEF
+    awk '/^EXPORTS$/ { on = 1; next } on && /^    / { print $1 }' "$1" | LC_ALL=C sort
+}
+
 expected_exports() { # FLAVOUR
-    scripts/windows-exports.sh include/point.h | awk -v std="$([ "$1" = x64 ] || echo 1)" \
-        '{ print $1; if (std) print $1 "_std" }' | LC_ALL=C sort
+    case "$1" in
+        x64) def_exports include/windows/mppoint-x64.def ;;
+        *) def_exports include/windows/mppoint-x86.def ;;
+    esac
+}
+
+# "NAME BYTES" for every function: the stdcall byte count of its twin (from NAME_std@BYTES).
+stdcall_bytes() {
+    def_exports include/windows/mppoint-x86-implib.def | sed -n 's/^\(.*\)_std@\([0-9]*\)$/\1 \2/p'
 }
 
 dll_exports() { # DLL
@@ -67,11 +80,11 @@ check_tables() { # FLAVOUR
     fi
     diff=$(diff <(expected_exports "$flavour") <(dll_exports "$dll"))
     if [ -z "$diff" ]; then
-        pass "$flavour: exports are the $(expected_exports "$flavour" | wc -l) functions of point.h$([ "$flavour" = x64 ] || echo ' and their _std twins')"
+        pass "$flavour: exports are the $(expected_exports "$flavour" | wc -l) exports of the ABI manifest$([ "$flavour" = x64 ] || echo ', the functions and their _std twins')"
     else
-        fail "$flavour: exports differ from point.h (< missing, > extra):"$'\n'"$diff"
+        fail "$flavour: exports differ from the ABI manifest (< missing, > extra):"$'\n'"$diff"
     fi
-    diff=$(diff <(awk '/^    / { print $1 }' "dist/windows/$flavour/mppoint.def" | LC_ALL=C sort) <(dll_exports "$dll"))
+    diff=$(diff <(def_exports "dist/windows/$flavour/mppoint.def") <(dll_exports "$dll"))
     if [ -z "$diff" ]; then pass "$flavour: mppoint.def lists the DLL's exports"; else fail "$flavour: mppoint.def differs from the DLL:"$'\n'"$diff"; fi
     imports=$(dll_imports "$dll")
     for dll_name in $imports; do
@@ -100,11 +113,12 @@ check_tables() { # FLAVOUR
 
 # 32-bit only: how many bytes of arguments each export pops when it returns (the first `ret`
 # from its entry point). cdecl functions pop none; a stdcall `_std` twin pops exactly the size
-# of its C parameters, as point.h gives them, or every call from VB6 would corrupt the stack.
+# of its C parameters, as the ABI manifest gives them, or every call from VB6 would corrupt the
+# stack.
 check_stack_pops() { # FLAVOUR
     local flavour=$1 dll=dist/windows/$1/mppoint.dll table base name rva address ret want bad=0
     local -A bytes=()
-    while read -r name want; do bytes[$name]=$want; done < <(scripts/windows-exports.sh include/point.h)
+    while read -r name want; do bytes[$name]=$want; done < <(stdcall_bytes)
     table=$(i686-w64-mingw32-objdump -p "$dll")
     base=$(awk '/^ImageBase/ { print $2 }' <<<"$table")
     while read -r name rva; do
@@ -125,11 +139,12 @@ check_stack_pops() { # FLAVOUR
     [ "$bad" -eq 0 ] && pass "$flavour: cdecl exports pop no arguments, each _std twin pops its C parameters' size"
 }
 
-# bindings/vb6/MpPoint.bas declares every function of point.h through its _std twin, with
-# parameters whose stdcall sizes add up to the C ones (a wrong one would unbalance the stack).
+# bindings/vb6/MpPointApi.bas declares every function of the manifest through its _std twin,
+# with parameters whose stdcall sizes add up to the C ones (a wrong one would unbalance the
+# stack): a check of the VB6 generator's types, independent of it.
 check_vb6() {
-    local bas=bindings/vb6/MpPoint.bas diff
-    diff=$(diff <(scripts/windows-exports.sh include/point.h | awk '{ print $1 "_std", $2 }' | LC_ALL=C sort) \
+    local bas=bindings/vb6/MpPointApi.bas diff
+    diff=$(diff <(stdcall_bytes | awk '{ print $1 "_std", $2 }' | LC_ALL=C sort) \
         <(tr -d '\r' <"$bas" | awk '
             /^Public Declare (Function|Sub) .* Lib "mppoint.dll" Alias "mp_[a-z0-9_]+_std"/ {
                 name = $0; sub(/.*Alias "/, "", name); sub(/".*/, "", name)
@@ -141,9 +156,9 @@ check_vb6() {
                 print name, bytes
             }' | LC_ALL=C sort))
     if [ -z "$diff" ]; then
-        pass "vb6: MpPoint.bas declares every _std export with parameters of the right sizes"
+        pass "vb6: MpPointApi.bas declares every _std export with parameters of the right sizes"
     else
-        fail "vb6: MpPoint.bas differs from point.h (< point.h: NAME_std BYTES, > MpPoint.bas):"$'\n'"$diff"
+        fail "vb6: MpPointApi.bas differs from the manifest (< manifest: NAME_std BYTES, > MpPointApi.bas):"$'\n'"$diff"
     fi
 }
 

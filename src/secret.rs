@@ -67,8 +67,12 @@ pub(crate) fn redact_with<'a>(text: &'a str, token: &str) -> Cow<'a, str> {
     if out.contains(token) {
         out = Cow::Owned(out.replace(token, MARK));
     }
-    if token.len() > MIN_PART && out.contains(&token[..MIN_PART]) {
-        out = Cow::Owned(redact_starts(&out, token));
+    // `get`: a token that is not ASCII (refused as a token, but quoted in that refusal)
+    // may not have a character boundary there.
+    if let Some(start) = token.get(..MIN_PART).filter(|_| token.len() > MIN_PART) {
+        if out.contains(start) {
+            out = Cow::Owned(redact_starts(&out, token));
+        }
     }
     out
 }
@@ -78,6 +82,7 @@ fn redact_starts(text: &str, token: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find(&token[..MIN_PART]) {
+        // (The caller checked `token` has a character boundary at MIN_PART.)
         let run = rest[at..]
             .bytes()
             .zip(token.bytes())
@@ -130,6 +135,12 @@ mod tests {
             "a freed client's token is no longer known"
         );
         assert_eq!(redact(other), MARK);
+    }
+
+    #[test]
+    fn a_token_that_is_not_ascii_is_redacted_without_a_panic() {
+        assert_eq!(redact_with("bad token TEST-\u{e9}x", "TEST-\u{e9}x"), "bad token [REDACTED]");
+        assert_eq!(redact_with("TEST-\u{e9}", "TEST-\u{e9}x"), "TEST-\u{e9}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ fn checked_in_header_matches_cbindgen_output() {
     let checked_in = std::fs::read_to_string(path).expect("include/point.h exists");
     assert!(
         checked_in == generated,
-        "include/point.h is out of date with the sources: run `make header` and commit it"
+        "include/point.h is out of date with the sources: run `make generate` and commit it"
     );
 }
 

@@ -3,8 +3,10 @@
   reference).
 
   Two layers:
-  - the raw imports: every export of point.h, declared `cdecl; external`, with the header's
-    constants. Strings are PAnsiChar in UTF-8; every string returned through a `char **out_*`
+  - the raw imports: every export of point.h, declared `cdecl; external` (or, with
+    MPPOINT_STDCALL defined on 32-bit Windows, `stdcall` through its `_std` twin), with the
+    header's constants. They are in MpPointApi.inc, generated from the library's sources by
+    `make generate`; ship it beside this unit. Strings are PAnsiChar in UTF-8; every string returned through a `char **out_*`
     parameter must be released with mp_string_free (never FreeMem/StrDispose).
   - TMpClient and a few functions (MpJsonGet, MpSignChallenge, ...): they take and return
     native strings, convert them to and from UTF-8, free every returned string, and raise
@@ -34,148 +36,9 @@ uses
 {$ENDIF}{$ENDIF}
   SysUtils;
 
-const
-{$IFDEF MSWINDOWS}
-  MpPointLib = 'mppoint.dll';
-{$ELSE}
-  {$IFDEF DARWIN}
-  MpPointLib = 'libmppoint.dylib';
-  {$ELSE}
-    {$IFDEF MACOS}
-  MpPointLib = 'libmppoint.dylib';
-    {$ELSE}
-  MpPointLib = 'libmppoint.so';
-    {$ENDIF}
-  {$ENDIF}
-{$ENDIF}
-
-  { The version this unit was written for; the ABI guard compares major.minor with
-    mp_version() before the first client is made. }
-  MP_VERSION_MAJOR = 0;
-  MP_VERSION_MINOR = 2;
-  MP_VERSION_PATCH = 0;
-  { point.h's MP_VERSION (Pascal names ignore case: mp_version is the function). }
-  MP_VERSION_TEXT = '0.2.0';
-
-  { MpStatus }
-  MP_STATUS_OK = 0;
-  MP_STATUS_INVALID_ARGUMENT = 1;
-  MP_STATUS_NETWORK = 2;
-  MP_STATUS_TIMEOUT = 3;
-  MP_STATUS_TLS = 4;
-  MP_STATUS_UNAUTHORIZED = 5;
-  MP_STATUS_NOT_FOUND = 6;
-  MP_STATUS_DEVICE_BUSY = 7;
-  MP_STATUS_INTENT_LOCKED = 8;
-  MP_STATUS_RATE_LIMITED = 9;
-  MP_STATUS_API = 10;
-  MP_STATUS_SERVER = 11;
-  MP_STATUS_BAD_RESPONSE = 12;
-  MP_STATUS_WAIT_TIMEOUT = 13;
-  MP_STATUS_ABORTED = 14;
-  MP_STATUS_INTERNAL = 15;
-  MP_STATUS_OUTCOME_UNKNOWN = 16;
-  MP_STATUS_UNSUPPORTED = 17;
-
-  { MpLogLevel }
-  MP_LOG_LEVEL_ERROR = 1;
-  MP_LOG_LEVEL_WARN = 2;
-  MP_LOG_LEVEL_INFO = 3;
-  MP_LOG_LEVEL_DEBUG = 4;
-
-  { MpIntentState }
-  MP_INTENT_STATE_UNKNOWN = 0;
-  MP_INTENT_STATE_OPEN = 1;
-  MP_INTENT_STATE_ON_TERMINAL = 2;
-  MP_INTENT_STATE_PROCESSING = 3;
-  MP_INTENT_STATE_PROCESSED = 4;
-  MP_INTENT_STATE_FINISHED = 5;
-  MP_INTENT_STATE_CANCELED = 6;
-  MP_INTENT_STATE_ERROR = 7;
-  MP_INTENT_STATE_ABANDONED = 8;
-  MP_INTENT_STATE_CONFIRMATION_REQUIRED = 9;
-
-type
-  { The C enums are uint32_t: plain numbers, so a value from a newer library is safe. }
-  TMpStatus = Cardinal;
-  TMpLogLevel = Cardinal;
-  TMpIntentState = Cardinal;
-  PMpIntentState = ^TMpIntentState;
-
-  { Opaque MpClient*. }
-  PMpClient = type Pointer;
-  PPMpClient = ^PMpClient;
-
-  { char ** (an out-string). }
-  PMpPAnsiChar = ^PAnsiChar;
-
-  TMpLogCallback = procedure(UserData: Pointer; Level: TMpLogLevel; Msg: PAnsiChar); cdecl;
-  TMpWaitCallback = function(UserData: Pointer; State: TMpIntentState;
-    IntentJson: PAnsiChar): Integer; cdecl;
-
-{ ---- Raw imports: one per export of point.h, same names and argument order. ---- }
-
-function mp_version: PAnsiChar; cdecl; external MpPointLib;
-function mp_status_name(Status: Cardinal): PAnsiChar; cdecl; external MpPointLib;
-function mp_intent_state_name(State: Cardinal): PAnsiChar; cdecl; external MpPointLib;
-function mp_intent_state_is_final(State: Cardinal): Integer; cdecl; external MpPointLib;
-function mp_last_error: PAnsiChar; cdecl; external MpPointLib;
-function mp_last_http_status: Integer; cdecl; external MpPointLib;
-function mp_last_idempotency_key: PAnsiChar; cdecl; external MpPointLib;
-procedure mp_string_free(S: PAnsiChar); cdecl; external MpPointLib;
-function mp_init(AccessToken: PAnsiChar; OutClient: PPMpClient): TMpStatus;
-  cdecl; external MpPointLib;
-function mp_init_with_options(OptionsJson: PAnsiChar; OutClient: PPMpClient): TMpStatus;
-  cdecl; external MpPointLib;
-procedure mp_free(Client: PMpClient); cdecl; external MpPointLib;
-function mp_list_devices(Client: PMpClient; FiltersJson: PAnsiChar;
-  OutJson: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_set_operating_mode(Client: PMpClient; DeviceId, Mode: PAnsiChar;
-  OutJson: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_get_integrator(Client: PMpClient; OutJson: PMpPAnsiChar): TMpStatus;
-  cdecl; external MpPointLib;
-function mp_set_webhook(Client: PMpClient; Url: PAnsiChar): TMpStatus;
-  cdecl; external MpPointLib;
-function mp_check_webhook(Client: PMpClient): TMpStatus; cdecl; external MpPointLib;
-procedure mp_set_log_callback(Client: PMpClient; Callback: TMpLogCallback;
-  UserData: Pointer; MinLevel: Cardinal); cdecl; external MpPointLib;
-function mp_create_intent(Client: PMpClient; DeviceId, IntentJson, IdempotencyKey: PAnsiChar;
-  OutJson: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_create_intent_simple(Client: PMpClient; DeviceId: PAnsiChar; Amount: Int64;
-  ExternalReference: PAnsiChar; PrintOnTerminal: Integer;
-  OutIntentId: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_intent_status(Client: PMpClient; IntentId: PAnsiChar; OutState: PMpIntentState;
-  OutJson: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_cancel_intent(Client: PMpClient; DeviceId, IntentId: PAnsiChar;
-  OutJson: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_wait_intent(Client: PMpClient; IntentId: PAnsiChar; TimeoutMs: Cardinal;
-  Callback: TMpWaitCallback; UserData: Pointer; OutState: PMpIntentState;
-  OutJson: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_intent_last_event(Client: PMpClient; IntentId: PAnsiChar;
-  OutJson: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_list_intent_events(Client: PMpClient; StartDate, EndDate: PAnsiChar;
-  OutJson: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_create_refund(Client: PMpClient; DeviceId, PaymentId, RefundJson,
-  IdempotencyKey: PAnsiChar; OutJson: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_refund_status(Client: PMpClient; RefundId: PAnsiChar; OutState: PMpIntentState;
-  OutJson: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_wait_refund(Client: PMpClient; RefundId: PAnsiChar; TimeoutMs: Cardinal;
-  Callback: TMpWaitCallback; UserData: Pointer; OutState: PMpIntentState;
-  OutJson: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_cancel_refund(Client: PMpClient; DeviceId, RefundId: PAnsiChar;
-  OutJson: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_get_payment(Client: PMpClient; PaymentId: PAnsiChar;
-  OutJson: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_create_test_user(Client: PMpClient; SiteId: PAnsiChar;
-  OutJson: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_sign_challenge(Secret, ChallengeCode: PAnsiChar;
-  OutHex: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_verify_signature(Secret, XSignature, XRequestId, DataId: PAnsiChar;
-  ToleranceS, NowUnixS: Int64): TMpStatus; cdecl; external MpPointLib;
-function mp_parse_notification(Body: PAnsiChar; OutState: PMpIntentState;
-  OutJson: PMpPAnsiChar): TMpStatus; cdecl; external MpPointLib;
-function mp_json_get(Json, Path: PAnsiChar; OutValue: PMpPAnsiChar): TMpStatus;
-  cdecl; external MpPointLib;
+{ The constants, types and raw imports of point.h: generated from the library's sources by
+  `make generate` (cdecl; stdcall `_std` twins with MPPOINT_STDCALL defined). }
+{$I MpPointApi.inc}
 
 { ---- Object layer ---- }
 
@@ -619,7 +482,7 @@ type
 
 { No exception may cross the C frames of the library: catch it, stop the wait, keep it. }
 function WaitTrampoline(UserData: Pointer; State: TMpIntentState;
-  IntentJson: PAnsiChar): Integer; cdecl;
+  IntentJson: PAnsiChar): Integer; {$IFDEF MPPOINT_STDCALL}stdcall{$ELSE}cdecl{$ENDIF};
 var
   Ctx: PMpWaitContext;
   Stop: Boolean;
@@ -643,7 +506,8 @@ begin
     Result := 1;
 end;
 
-procedure LogTrampoline(UserData: Pointer; Level: TMpLogLevel; Msg: PAnsiChar); cdecl;
+procedure LogTrampoline(UserData: Pointer; Level: TMpLogLevel; Msg: PAnsiChar);
+  {$IFDEF MPPOINT_STDCALL}stdcall{$ELSE}cdecl{$ENDIF};
 var
   Client: TMpClient;
 begin

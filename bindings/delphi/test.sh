@@ -50,6 +50,14 @@ compile() {
 compile sale.dpr
 compile test_mppoint.dpr
 
+# MPPOINT_STDCALL binds the generated declarations to the stdcall `_std` twins, which only the
+# 32-bit Windows DLLs export: here the unit and the tests are compiled that way without linking,
+# which checks the declarations and the trampolines' calling conventions.
+echo "delphi-test: compiling test_mppoint.dpr with MPPOINT_STDCALL (no link)" >&2
+mkdir -p "$builddir/stdcall/units"
+fpc -Mdelphi -Sew -vw -l- -dMPPOINT_STDCALL -Cn -FE"$builddir/stdcall" -FU"$builddir/stdcall/units" \
+    "$src/test_mppoint.dpr"
+
 status=0
 
 # The sample: an approved sale with a non-ASCII reference and its receipt, a cancelled one,

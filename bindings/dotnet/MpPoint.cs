@@ -1,9 +1,11 @@
 // MpPoint.cs: the .NET binding of mppoint, a native library to take card payments on Mercado
 // Pago Point terminals through the cloud Point Integration API.
 //
-// One file, C# 7.3, no dependencies: add it to a .NET Framework 4.6.2+ or .NET Standard 2.0+
-// project (or build MpPoint.csproj), and ship the native library next to the program:
-// mppoint.dll on Windows (the same bitness as the process), libmppoint.so on Linux.
+// Two files, C# 7.3, no dependencies: add MpPoint.cs and MpPoint.Native.cs (the enums and the
+// DllImports, generated from the library's sources by `make generate`) to a .NET Framework
+// 4.6.2+ or .NET Standard 2.0+ project (or reference the MpPoint NuGet package, or build
+// MpPoint.csproj), and ship the native library next to the program: mppoint.dll on Windows (the
+// same bitness as the process), libmppoint.so on Linux.
 //
 // The binding follows include/point.h, whose comments are the reference for every call. What
 // it adds:
@@ -27,95 +29,19 @@ using System.Text;
 
 namespace MpPoint
 {
-    /// <summary>Result of a native call (MpStatus in point.h). Ok is 0.</summary>
-    public enum MpStatus : uint
-    {
-        /// <summary>Success.</summary>
-        Ok = 0,
-        /// <summary>A null required argument, bad JSON, an unknown option, an amount out of range, an id that cannot be part of a URL.</summary>
-        InvalidArgument = 1,
-        /// <summary>The service could not be reached (DNS, refused, reset, proxy), after retries.</summary>
-        Network = 2,
-        /// <summary>The call ran out of its timeout_ms, retries included.</summary>
-        Timeout = 3,
-        /// <summary>TLS or certificate failure. Old Windows machines: check the clock.</summary>
-        Tls = 4,
-        /// <summary>HTTP 401/403: wrong or expired access token, or a device of another account.</summary>
-        Unauthorized = 5,
-        /// <summary>HTTP 404: no such device, intent or resource.</summary>
-        NotFound = 6,
-        /// <summary>HTTP 409 on create: the device already has a queued intent.</summary>
-        DeviceBusy = 7,
-        /// <summary>HTTP 409 on cancel: the intent is already on the terminal; cancel it there.</summary>
-        IntentLocked = 8,
-        /// <summary>HTTP 429, after retries.</summary>
-        RateLimited = 9,
-        /// <summary>Any other HTTP 4xx.</summary>
-        Api = 10,
-        /// <summary>HTTP 5xx, after retries.</summary>
-        Server = 11,
-        /// <summary>The service answered success with a body that is not what it documents.</summary>
-        BadResponse = 12,
-        /// <summary>A wait ended at its timeout before a final state.</summary>
-        WaitTimeout = 13,
-        /// <summary>The wait's progress callback asked to stop.</summary>
-        Aborted = 14,
-        /// <summary>A bug in mppoint. Please report it.</summary>
-        Internal = 15,
-        /// <summary>
-        /// A create's answer was lost or unreadable: the intent or refund may exist. Send the same
-        /// create again with <see cref="MpPointException.IdempotencyKey"/>, never with a new key.
-        /// </summary>
-        OutcomeUnknown = 16,
-        /// <summary>The API the client speaks has no such call; nothing was sent.</summary>
-        Unsupported = 17,
-    }
-
-    /// <summary>State of a payment or refund intent (MpIntentState in point.h). Final states are 5 to 9.</summary>
-    public enum MpIntentState : uint
-    {
-        /// <summary>Not read yet, or a state this version does not know (not final).</summary>
-        Unknown = 0,
-        /// <summary>Created, waiting for the cashier to press the green key.</summary>
-        Open = 1,
-        /// <summary>The terminal has taken the intent; it can only be cancelled there.</summary>
-        OnTerminal = 2,
-        /// <summary>The card is being processed.</summary>
-        Processing = 3,
-        /// <summary>Processed; the final state follows.</summary>
-        Processed = 4,
-        /// <summary>Final: a payment was made; its outcome is payment.state ("approved", "rejected", ...).</summary>
-        Finished = 5,
-        /// <summary>Final: cancelled by the POS or on the terminal.</summary>
-        Canceled = 6,
-        /// <summary>Final: the transaction failed.</summary>
-        Error = 7,
-        /// <summary>Final: nobody processed the intent in time.</summary>
-        Abandoned = 8,
-        /// <summary>Final, without a payment state: look at the terminal before handing over the goods.</summary>
-        ConfirmationRequired = 9,
-    }
-
-    /// <summary>Severity of a log line (MpLogLevel in point.h).</summary>
-    public enum MpLogLevel : uint
-    {
-        Error = 1,
-        Warn = 2,
-        Info = 3,
-        Debug = 4,
-    }
-
     /// <summary>
     /// A failed mppoint call. Status is the library's status; HttpStatus the HTTP status of the
     /// last answer (0 if none, e.g. for a local check); Message the library's explanation.
     /// </summary>
     public class MpPointException : Exception
     {
+        /// <summary>A failure with the library's status, the HTTP status (0 if none) and its explanation.</summary>
         public MpPointException(MpStatus status, int httpStatus, string message)
             : this(status, httpStatus, message, "")
         {
         }
 
+        /// <summary>As the other constructor, with the idempotency key the failed create sent.</summary>
         public MpPointException(MpStatus status, int httpStatus, string message, string idempotencyKey)
             : base(message)
         {
@@ -149,6 +75,7 @@ namespace MpPoint
     /// </summary>
     public class MpLibraryVersionException : InvalidOperationException
     {
+        /// <summary>The library reported loadedVersion; message says what to deploy.</summary>
         public MpLibraryVersionException(string loadedVersion, string message)
             : base(message)
         {
@@ -613,11 +540,8 @@ namespace MpPoint
     }
 
     /// <summary>Calls that need no client, and the binding's string and version plumbing.</summary>
-    public static class Mp
+    public static partial class Mp
     {
-        /// <summary>The major.minor this binding was written for.</summary>
-        public const int BindingMajor = 0;
-        public const int BindingMinor = 2;
 
         private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
         private static volatile bool libraryChecked;
@@ -892,124 +816,5 @@ namespace MpPoint
                 NativeMethods.mp_string_free(text);
             }
         }
-    }
-
-    /// <summary>
-    /// Every export of include/point.h. Returned char* are IntPtr (a string return type would
-    /// make the marshaler free them with the wrong allocator); input strings are NUL-terminated
-    /// UTF-8 byte arrays (null passes NULL); char** out-parameters are ref IntPtr starting at
-    /// IntPtr.Zero, because the library writes them only on success.
-    /// </summary>
-    internal static class NativeMethods
-    {
-        private const string Library = "mppoint";
-
-        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-        internal delegate void LogCallback(IntPtr userData, uint level, IntPtr message);
-
-        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-        internal delegate int WaitCallback(IntPtr userData, MpIntentState state, IntPtr intentJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr mp_version();
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr mp_status_name(uint status);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr mp_intent_state_name(uint state);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int mp_intent_state_is_final(uint state);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr mp_last_error();
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int mp_last_http_status();
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr mp_last_idempotency_key();
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern void mp_string_free(IntPtr s);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_init(byte[] accessToken, ref IntPtr outClient);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_init_with_options(byte[] optionsJson, ref IntPtr outClient);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern void mp_free(IntPtr client);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_list_devices(MpClientHandle client, byte[] filtersJson, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_set_operating_mode(MpClientHandle client, byte[] deviceId, byte[] mode, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_get_integrator(MpClientHandle client, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_set_webhook(MpClientHandle client, byte[] url);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_check_webhook(MpClientHandle client);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern void mp_set_log_callback(MpClientHandle client, LogCallback callback, IntPtr userData, uint minLevel);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_create_intent(MpClientHandle client, byte[] deviceId, byte[] intentJson, byte[] idempotencyKey, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_create_intent_simple(MpClientHandle client, byte[] deviceId, long amount, byte[] externalReference, int printOnTerminal, ref IntPtr outIntentId);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_intent_status(MpClientHandle client, byte[] intentId, ref MpIntentState outState, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_cancel_intent(MpClientHandle client, byte[] deviceId, byte[] intentId, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_wait_intent(MpClientHandle client, byte[] intentId, uint timeoutMs, WaitCallback callback, IntPtr userData, ref MpIntentState outState, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_intent_last_event(MpClientHandle client, byte[] intentId, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_list_intent_events(MpClientHandle client, byte[] startDate, byte[] endDate, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_create_refund(MpClientHandle client, byte[] deviceId, byte[] paymentId, byte[] refundJson, byte[] idempotencyKey, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_refund_status(MpClientHandle client, byte[] refundId, ref MpIntentState outState, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_wait_refund(MpClientHandle client, byte[] refundId, uint timeoutMs, WaitCallback callback, IntPtr userData, ref MpIntentState outState, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_cancel_refund(MpClientHandle client, byte[] deviceId, byte[] refundId, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_get_payment(MpClientHandle client, byte[] paymentId, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_create_test_user(MpClientHandle client, byte[] siteId, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_sign_challenge(byte[] secret, byte[] challengeCode, ref IntPtr outHex);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_verify_signature(byte[] secret, byte[] xSignature, byte[] xRequestId, byte[] dataId, long toleranceS, long nowUnixS);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_parse_notification(byte[] body, ref MpIntentState outState, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_json_get(byte[] json, byte[] path, ref IntPtr outValue);
     }
 }

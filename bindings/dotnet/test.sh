@@ -37,7 +37,7 @@ mkdir -p "$out/fake-0.3"
 # mcs accepts up to C# 7.2, within the 7.3 that .NET Framework projects compile.
 MCS_FLAGS=(-langversion:7.2 -warn:4 -warnaserror -debug)
 echo "dotnet test: compiling into $out/"
-mcs "${MCS_FLAGS[@]}" -target:library -out:"$out/MpPoint.dll" "$src/MpPoint.cs"
+mcs "${MCS_FLAGS[@]}" -target:library -out:"$out/MpPoint.dll" "$src/MpPoint.cs" "$src/MpPoint.Native.cs"
 mcs "${MCS_FLAGS[@]}" -target:exe -r:"$out/MpPoint.dll" -out:"$out/Sale.exe" "$src/samples/Sale.cs"
 mcs "${MCS_FLAGS[@]}" -target:exe -r:"$out/MpPoint.dll" -out:"$out/MpPointTests.exe" "$src/tests/Tests.cs"
 "$CC" -shared -fPIC -o "$out/fake-0.3/libmppoint.so" "$src/tests/fake_version.c"

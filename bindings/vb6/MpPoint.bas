@@ -1,13 +1,14 @@
 Attribute VB_Name = "MpPoint"
 ' MpPoint.bas - mppoint for Visual Basic 6 (and VBA on 32-bit Office).
 '
-' VB6's Declare can only call stdcall functions, so this module declares the stdcall twins that
-' the 32-bit mppoint.dll exports for every function of point.h: each Declare below is named after
-' the C function and calls its `<name>_std` export (Alias). Use the 32-bit DLL: x86 for Windows
-' 10/11, x86-win7 for Windows 7 / POSReady 7. Put mppoint.dll beside the .exe (or in the folder
-' of the VB6 IDE while developing).
+' Add this module and MpPointApi.bas to the project. VB6's Declare can only call stdcall
+' functions, so MpPointApi.bas (generated from the library's sources by `make generate`) declares
+' the stdcall twins that the 32-bit mppoint.dll exports for every function of point.h: each
+' Declare is named after the C function and calls its `<name>_std` export (Alias), and it holds
+' point.h's constants. Use the 32-bit DLL: x86 for Windows 10/11, x86-win7 for Windows 7 /
+' POSReady 7. Put mppoint.dll beside the .exe (or in the folder of the VB6 IDE while developing).
 '
-' point.h is the reference for every function. Translation rules used here:
+' point.h is the reference for every function. Translation rules used by the Declares:
 '   - const char * (text in)   ByVal Long: a pointer to NUL-terminated UTF-8 bytes. Make them with
 '                              Utf8() and pass VarPtr(bytes(0)); pass 0& for NULL. Never pass a VB
 '                              String ByVal: VB converts it to the ANSI code page, not UTF-8.
@@ -23,87 +24,9 @@ Attribute VB_Name = "MpPoint"
 '   - callbacks                AddressOf a Public Function in a .bas module (VB6 procedures are
 '                              stdcall): see ExampleWaitProgress and ExampleLog below.
 '
-' The wrappers after the Declares (MpInit, MpListDevices, MpCreateIntentSimple, MpWaitIntent,
+' The wrappers below (MpInit, MpListDevices, MpCreateIntentSimple, MpWaitIntent,
 ' MpJsonGet, ...) do the conversions and return the MpStatus; text comes back in ByRef Strings.
 Option Explicit
-
-' ---- MpStatus --------------------------------------------------------------------------------
-Public Const MP_STATUS_OK As Long = 0
-Public Const MP_STATUS_INVALID_ARGUMENT As Long = 1
-Public Const MP_STATUS_NETWORK As Long = 2
-Public Const MP_STATUS_TIMEOUT As Long = 3
-Public Const MP_STATUS_TLS As Long = 4
-Public Const MP_STATUS_UNAUTHORIZED As Long = 5
-Public Const MP_STATUS_NOT_FOUND As Long = 6
-Public Const MP_STATUS_DEVICE_BUSY As Long = 7
-Public Const MP_STATUS_INTENT_LOCKED As Long = 8
-Public Const MP_STATUS_RATE_LIMITED As Long = 9
-Public Const MP_STATUS_API As Long = 10
-Public Const MP_STATUS_SERVER As Long = 11
-Public Const MP_STATUS_BAD_RESPONSE As Long = 12
-Public Const MP_STATUS_WAIT_TIMEOUT As Long = 13
-Public Const MP_STATUS_ABORTED As Long = 14
-Public Const MP_STATUS_INTERNAL As Long = 15
-Public Const MP_STATUS_OUTCOME_UNKNOWN As Long = 16
-Public Const MP_STATUS_UNSUPPORTED As Long = 17
-
-' ---- MpIntentState ---------------------------------------------------------------------------
-Public Const MP_INTENT_STATE_UNKNOWN As Long = 0
-Public Const MP_INTENT_STATE_OPEN As Long = 1
-Public Const MP_INTENT_STATE_ON_TERMINAL As Long = 2
-Public Const MP_INTENT_STATE_PROCESSING As Long = 3
-Public Const MP_INTENT_STATE_PROCESSED As Long = 4
-Public Const MP_INTENT_STATE_FINISHED As Long = 5
-Public Const MP_INTENT_STATE_CANCELED As Long = 6
-Public Const MP_INTENT_STATE_ERROR As Long = 7
-Public Const MP_INTENT_STATE_ABANDONED As Long = 8
-Public Const MP_INTENT_STATE_CONFIRMATION_REQUIRED As Long = 9
-
-' ---- MpLogLevel ------------------------------------------------------------------------------
-Public Const MP_LOG_LEVEL_ERROR As Long = 1
-Public Const MP_LOG_LEVEL_WARN As Long = 2
-Public Const MP_LOG_LEVEL_INFO As Long = 3
-Public Const MP_LOG_LEVEL_DEBUG As Long = 4
-
-' The major.minor of point.h this module was written for (compare with MpVersion()).
-Public Const MP_VERSION_MAJOR As Long = 0
-Public Const MP_VERSION_MINOR As Long = 2
-
-' ---- The functions of point.h (stdcall twins) ------------------------------------------------
-Public Declare Function mp_version Lib "mppoint.dll" Alias "mp_version_std" () As Long
-Public Declare Function mp_status_name Lib "mppoint.dll" Alias "mp_status_name_std" (ByVal status As Long) As Long
-Public Declare Function mp_intent_state_name Lib "mppoint.dll" Alias "mp_intent_state_name_std" (ByVal state As Long) As Long
-Public Declare Function mp_intent_state_is_final Lib "mppoint.dll" Alias "mp_intent_state_is_final_std" (ByVal state As Long) As Long
-Public Declare Function mp_last_error Lib "mppoint.dll" Alias "mp_last_error_std" () As Long
-Public Declare Function mp_last_http_status Lib "mppoint.dll" Alias "mp_last_http_status_std" () As Long
-Public Declare Function mp_last_idempotency_key Lib "mppoint.dll" Alias "mp_last_idempotency_key_std" () As Long
-Public Declare Sub mp_string_free Lib "mppoint.dll" Alias "mp_string_free_std" (ByVal s As Long)
-Public Declare Function mp_init Lib "mppoint.dll" Alias "mp_init_std" (ByVal accessToken As Long, ByRef outClient As Long) As Long
-Public Declare Function mp_init_with_options Lib "mppoint.dll" Alias "mp_init_with_options_std" (ByVal optionsJson As Long, ByRef outClient As Long) As Long
-Public Declare Sub mp_free Lib "mppoint.dll" Alias "mp_free_std" (ByVal client As Long)
-Public Declare Function mp_list_devices Lib "mppoint.dll" Alias "mp_list_devices_std" (ByVal client As Long, ByVal filtersJson As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_set_operating_mode Lib "mppoint.dll" Alias "mp_set_operating_mode_std" (ByVal client As Long, ByVal deviceId As Long, ByVal mode As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_get_integrator Lib "mppoint.dll" Alias "mp_get_integrator_std" (ByVal client As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_set_webhook Lib "mppoint.dll" Alias "mp_set_webhook_std" (ByVal client As Long, ByVal url As Long) As Long
-Public Declare Function mp_check_webhook Lib "mppoint.dll" Alias "mp_check_webhook_std" (ByVal client As Long) As Long
-Public Declare Sub mp_set_log_callback Lib "mppoint.dll" Alias "mp_set_log_callback_std" (ByVal client As Long, ByVal callback As Long, ByVal userData As Long, ByVal minLevel As Long)
-Public Declare Function mp_create_intent Lib "mppoint.dll" Alias "mp_create_intent_std" (ByVal client As Long, ByVal deviceId As Long, ByVal intentJson As Long, ByVal idempotencyKey As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_create_intent_simple Lib "mppoint.dll" Alias "mp_create_intent_simple_std" (ByVal client As Long, ByVal deviceId As Long, ByVal amount As Currency, ByVal externalReference As Long, ByVal printOnTerminal As Long, ByRef outIntentId As Long) As Long
-Public Declare Function mp_intent_status Lib "mppoint.dll" Alias "mp_intent_status_std" (ByVal client As Long, ByVal intentId As Long, ByRef outState As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_cancel_intent Lib "mppoint.dll" Alias "mp_cancel_intent_std" (ByVal client As Long, ByVal deviceId As Long, ByVal intentId As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_wait_intent Lib "mppoint.dll" Alias "mp_wait_intent_std" (ByVal client As Long, ByVal intentId As Long, ByVal timeoutMs As Long, ByVal callback As Long, ByVal userData As Long, ByRef outState As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_intent_last_event Lib "mppoint.dll" Alias "mp_intent_last_event_std" (ByVal client As Long, ByVal intentId As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_list_intent_events Lib "mppoint.dll" Alias "mp_list_intent_events_std" (ByVal client As Long, ByVal startDate As Long, ByVal endDate As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_create_refund Lib "mppoint.dll" Alias "mp_create_refund_std" (ByVal client As Long, ByVal deviceId As Long, ByVal paymentId As Long, ByVal refundJson As Long, ByVal idempotencyKey As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_refund_status Lib "mppoint.dll" Alias "mp_refund_status_std" (ByVal client As Long, ByVal refundId As Long, ByRef outState As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_wait_refund Lib "mppoint.dll" Alias "mp_wait_refund_std" (ByVal client As Long, ByVal refundId As Long, ByVal timeoutMs As Long, ByVal callback As Long, ByVal userData As Long, ByRef outState As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_cancel_refund Lib "mppoint.dll" Alias "mp_cancel_refund_std" (ByVal client As Long, ByVal deviceId As Long, ByVal refundId As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_get_payment Lib "mppoint.dll" Alias "mp_get_payment_std" (ByVal client As Long, ByVal paymentId As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_create_test_user Lib "mppoint.dll" Alias "mp_create_test_user_std" (ByVal client As Long, ByVal siteId As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_sign_challenge Lib "mppoint.dll" Alias "mp_sign_challenge_std" (ByVal secret As Long, ByVal challengeCode As Long, ByRef outHex As Long) As Long
-Public Declare Function mp_verify_signature Lib "mppoint.dll" Alias "mp_verify_signature_std" (ByVal secret As Long, ByVal xSignature As Long, ByVal xRequestId As Long, ByVal dataId As Long, ByVal toleranceS As Currency, ByVal nowUnixS As Currency) As Long
-Public Declare Function mp_parse_notification Lib "mppoint.dll" Alias "mp_parse_notification_std" (ByVal body As Long, ByRef outState As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_json_get Lib "mppoint.dll" Alias "mp_json_get_std" (ByVal json As Long, ByVal path As Long, ByRef outValue As Long) As Long
 
 ' ---- UTF-8 <-> VB Strings ---------------------------------------------------------------------
 Private Const CP_UTF8 As Long = 65001

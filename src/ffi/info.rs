@@ -35,7 +35,7 @@ pub extern "C" fn mp_status_name(status: u32) -> *const c_char {
     call_infallible(static_text("MP_STATUS_UNKNOWN\0"), || {
         let name = MpStatus::ALL
             .get(status as usize)
-            .map_or("MP_STATUS_UNKNOWN\0", |s| s.name());
+            .map_or("MP_STATUS_UNKNOWN\0", |s| s.c_name());
         static_text(name)
     })
 }
@@ -49,7 +49,7 @@ pub extern "C" fn mp_status_name(status: u32) -> *const c_char {
 pub extern "C" fn mp_intent_state_name(state: u32) -> *const c_char {
     call_infallible(static_text("UNKNOWN\0"), || {
         let state = MpIntentState::from_number(state).map_or(MpIntentState::Unknown, Into::into);
-        static_text(state.name())
+        static_text(state.short_name())
     })
 }
 

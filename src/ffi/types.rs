@@ -1,8 +1,14 @@
 //! The C-visible enums and the opaque client handle. Numbers are part of the ABI: they are
 //! fixed forever, new values are only ever appended.
+//!
+//! Each enum's declaration is its only list of values. build.rs generates the rest from it
+//! (`$OUT_DIR/ffi_enums.rs`, included at the end): `ALL`, `c_name()` (`"MP_STATUS_OK\0"`),
+//! `short_name()` (`"OK\0"`), and the conversion from the core enum each mirrors variant for
+//! variant (`ErrorKind`, `IntentState`, `LogLevel`; see `CORE_ENUMS` in `abi/src/rust.rs`), so
+//! a status added here without its `ErrorKind` (or the reverse) does not compile. A new value
+//! needs only its line here, with its doc comment (it becomes the API reference), and
+//! `make generate`.
 
-use crate::error::ErrorKind;
-use crate::log::LogLevel;
 use crate::model::IntentState;
 use crate::Client;
 
@@ -63,80 +69,6 @@ pub enum MpStatus {
     Journal = 18,
 }
 
-impl MpStatus {
-    pub(crate) const ALL: [MpStatus; 19] = [
-        MpStatus::Ok,
-        MpStatus::InvalidArgument,
-        MpStatus::Network,
-        MpStatus::Timeout,
-        MpStatus::Tls,
-        MpStatus::Unauthorized,
-        MpStatus::NotFound,
-        MpStatus::DeviceBusy,
-        MpStatus::IntentLocked,
-        MpStatus::RateLimited,
-        MpStatus::Api,
-        MpStatus::Server,
-        MpStatus::BadResponse,
-        MpStatus::WaitTimeout,
-        MpStatus::Aborted,
-        MpStatus::Internal,
-        MpStatus::OutcomeUnknown,
-        MpStatus::Unsupported,
-        MpStatus::Journal,
-    ];
-
-    /// NUL-terminated name, as C reads it.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            MpStatus::Ok => "MP_STATUS_OK\0",
-            MpStatus::InvalidArgument => "MP_STATUS_INVALID_ARGUMENT\0",
-            MpStatus::Network => "MP_STATUS_NETWORK\0",
-            MpStatus::Timeout => "MP_STATUS_TIMEOUT\0",
-            MpStatus::Tls => "MP_STATUS_TLS\0",
-            MpStatus::Unauthorized => "MP_STATUS_UNAUTHORIZED\0",
-            MpStatus::NotFound => "MP_STATUS_NOT_FOUND\0",
-            MpStatus::DeviceBusy => "MP_STATUS_DEVICE_BUSY\0",
-            MpStatus::IntentLocked => "MP_STATUS_INTENT_LOCKED\0",
-            MpStatus::RateLimited => "MP_STATUS_RATE_LIMITED\0",
-            MpStatus::Api => "MP_STATUS_API\0",
-            MpStatus::Server => "MP_STATUS_SERVER\0",
-            MpStatus::BadResponse => "MP_STATUS_BAD_RESPONSE\0",
-            MpStatus::WaitTimeout => "MP_STATUS_WAIT_TIMEOUT\0",
-            MpStatus::Aborted => "MP_STATUS_ABORTED\0",
-            MpStatus::Internal => "MP_STATUS_INTERNAL\0",
-            MpStatus::OutcomeUnknown => "MP_STATUS_OUTCOME_UNKNOWN\0",
-            MpStatus::Unsupported => "MP_STATUS_UNSUPPORTED\0",
-            MpStatus::Journal => "MP_STATUS_JOURNAL\0",
-        }
-    }
-}
-
-impl From<ErrorKind> for MpStatus {
-    fn from(kind: ErrorKind) -> MpStatus {
-        match kind {
-            ErrorKind::InvalidArgument => MpStatus::InvalidArgument,
-            ErrorKind::Network => MpStatus::Network,
-            ErrorKind::Timeout => MpStatus::Timeout,
-            ErrorKind::Tls => MpStatus::Tls,
-            ErrorKind::Unauthorized => MpStatus::Unauthorized,
-            ErrorKind::NotFound => MpStatus::NotFound,
-            ErrorKind::DeviceBusy => MpStatus::DeviceBusy,
-            ErrorKind::IntentLocked => MpStatus::IntentLocked,
-            ErrorKind::RateLimited => MpStatus::RateLimited,
-            ErrorKind::Api => MpStatus::Api,
-            ErrorKind::Server => MpStatus::Server,
-            ErrorKind::BadResponse => MpStatus::BadResponse,
-            ErrorKind::WaitTimeout => MpStatus::WaitTimeout,
-            ErrorKind::Aborted => MpStatus::Aborted,
-            ErrorKind::Internal => MpStatus::Internal,
-            ErrorKind::OutcomeUnknown => MpStatus::OutcomeUnknown,
-            ErrorKind::Unsupported => MpStatus::Unsupported,
-            ErrorKind::Journal => MpStatus::Journal,
-        }
-    }
-}
-
 /// State of a payment intent. Final states (the intent never changes again) are 5 to 9; see
 /// `mp_intent_state_is_final`. A state string this version does not know maps to
 /// `MP_INTENT_STATE_UNKNOWN`, which is not final.
@@ -165,43 +97,10 @@ pub enum MpIntentState {
     ConfirmationRequired = 9,
 }
 
-impl From<IntentState> for MpIntentState {
-    fn from(state: IntentState) -> MpIntentState {
-        match state {
-            IntentState::Unknown => MpIntentState::Unknown,
-            IntentState::Open => MpIntentState::Open,
-            IntentState::OnTerminal => MpIntentState::OnTerminal,
-            IntentState::Processing => MpIntentState::Processing,
-            IntentState::Processed => MpIntentState::Processed,
-            IntentState::Finished => MpIntentState::Finished,
-            IntentState::Canceled => MpIntentState::Canceled,
-            IntentState::Error => MpIntentState::Error,
-            IntentState::Abandoned => MpIntentState::Abandoned,
-            IntentState::ConfirmationRequired => MpIntentState::ConfirmationRequired,
-        }
-    }
-}
-
 impl MpIntentState {
     /// The core state for a number received from C; out-of-range numbers are `None`.
     pub(crate) fn from_number(n: u32) -> Option<IntentState> {
         IntentState::ALL.get(n as usize).copied()
-    }
-
-    /// NUL-terminated API name, as C reads it.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            MpIntentState::Unknown => "UNKNOWN\0",
-            MpIntentState::Open => "OPEN\0",
-            MpIntentState::OnTerminal => "ON_TERMINAL\0",
-            MpIntentState::Processing => "PROCESSING\0",
-            MpIntentState::Processed => "PROCESSED\0",
-            MpIntentState::Finished => "FINISHED\0",
-            MpIntentState::Canceled => "CANCELED\0",
-            MpIntentState::Error => "ERROR\0",
-            MpIntentState::Abandoned => "ABANDONED\0",
-            MpIntentState::ConfirmationRequired => "CONFIRMATION_REQUIRED\0",
-        }
     }
 }
 
@@ -209,21 +108,15 @@ impl MpIntentState {
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MpLogLevel {
+    /// A request failed for good, after its retries.
     Error = 1,
+    /// A failure the library rides out: a retry, or a failed status read during a wait.
     Warn = 2,
+    /// One line per answered request (method, path, HTTP status, duration, retries) and each
+    /// state change a wait sees.
     Info = 3,
+    /// Each attempt, before it is sent.
     Debug = 4,
-}
-
-impl From<LogLevel> for MpLogLevel {
-    fn from(level: LogLevel) -> MpLogLevel {
-        match level {
-            LogLevel::Error => MpLogLevel::Error,
-            LogLevel::Warn => MpLogLevel::Warn,
-            LogLevel::Info => MpLogLevel::Info,
-            LogLevel::Debug => MpLogLevel::Debug,
-        }
-    }
 }
 
 /// An opaque client: one access token, its configuration and a pool of kept-alive
@@ -232,6 +125,9 @@ impl From<LogLevel> for MpLogLevel {
 pub struct MpClient {
     pub(crate) inner: Client,
 }
+
+// ALL, c_name(), short_name() and the conversions from the core enums (generated by build.rs).
+include!(concat!(env!("OUT_DIR"), "/ffi_enums.rs"));
 
 #[cfg(test)]
 mod tests {
@@ -243,7 +139,7 @@ mod tests {
             let c = MpIntentState::from(*state);
             assert_eq!(c as usize, n);
             assert_eq!(MpIntentState::from_number(n as u32), Some(*state));
-            assert_eq!(c.name().trim_end_matches('\0'), state.as_str());
+            assert_eq!(c.short_name().trim_end_matches('\0'), state.as_str());
         }
         assert_eq!(MpIntentState::from_number(10), None);
     }
@@ -252,7 +148,7 @@ mod tests {
     fn status_numbers_are_their_position() {
         for (n, status) in MpStatus::ALL.iter().enumerate() {
             assert_eq!(*status as usize, n);
-            assert!(status.name().starts_with("MP_STATUS_") && status.name().ends_with('\0'));
+            assert!(status.c_name().starts_with("MP_STATUS_") && status.c_name().ends_with('\0'));
         }
     }
 }

@@ -17,20 +17,19 @@ status of the last answer and the library's message.
 
 The native library is found through the ``MPPOINT_LIBRARY`` environment variable (a path to
 the .so/.dll/.dylib), else in this package's folder or next to it, else by the system loader.
-Importing fails with ImportError if the library's version is not 0.2.x.
+Importing fails with ImportError if the library's major.minor is not this package's.
 """
 
 import ctypes
 import datetime
 import decimal
-import enum
 import json
 import signal
 import sys
 import threading
 import typing
 
-from . import _native
+from . import _abi, _native
 from ._native import lib as _lib
 
 __all__ = [
@@ -54,6 +53,9 @@ __all__ = [
     "version",
 ]
 
+#: This package's version: the library's it was generated from.
+__version__ = _abi.VERSION
+
 #: The major.minor of libmppoint this package is written for.
 ABI_VERSION = "%d.%d" % (_native.ABI_MAJOR, _native.ABI_MINOR)
 
@@ -67,61 +69,24 @@ _UINT32_MAX = 2**32 - 1
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
-class Status(enum.IntEnum):
-    """MpStatus: the result of every call that can fail."""
-
-    OK = 0
-    INVALID_ARGUMENT = 1
-    NETWORK = 2
-    TIMEOUT = 3
-    TLS = 4
-    UNAUTHORIZED = 5
-    NOT_FOUND = 6
-    DEVICE_BUSY = 7
-    INTENT_LOCKED = 8
-    RATE_LIMITED = 9
-    API = 10
-    SERVER = 11
-    BAD_RESPONSE = 12
-    WAIT_TIMEOUT = 13
-    ABORTED = 14
-    INTERNAL = 15
-    OUTCOME_UNKNOWN = 16
-    UNSUPPORTED = 17
+# The enums are generated with the prototypes (_abi.py); what IntentState adds is below.
+Status = _abi.Status
+IntentState = _abi.IntentState
+LogLevel = _abi.LogLevel
 
 
-class IntentState(enum.IntEnum):
-    """MpIntentState: the state of a payment or refund intent. 5 to 9 are final."""
-
-    UNKNOWN = 0
-    OPEN = 1
-    ON_TERMINAL = 2
-    PROCESSING = 3
-    PROCESSED = 4
-    FINISHED = 5
-    CANCELED = 6
-    ERROR = 7
-    ABANDONED = 8
-    CONFIRMATION_REQUIRED = 9
-
-    @property
-    def is_final(self):
-        """True if the intent never changes again (FINISHED, CANCELED, ERROR, ...)."""
-        return bool(_lib.mp_intent_state_is_final(self.value))
-
-    @property
-    def api_name(self):
-        """The API's name of the state, e.g. ``"ON_TERMINAL"``."""
-        return intent_state_name(self.value)
+def _is_final(self):
+    """True if the intent never changes again (FINISHED, CANCELED, ERROR, ...)."""
+    return bool(_lib.mp_intent_state_is_final(self.value))
 
 
-class LogLevel(enum.IntEnum):
-    """MpLogLevel: severity of a log line; a callback gets its level and all more severe."""
+def _api_name(self):
+    """The API's name of the state, e.g. ``"ON_TERMINAL"``."""
+    return intent_state_name(self.value)
 
-    ERROR = 1
-    WARN = 2
-    INFO = 3
-    DEBUG = 4
+
+IntentState.is_final = property(_is_final)
+IntentState.api_name = property(_api_name)
 
 
 def _status(value):

@@ -1,101 +1,23 @@
 """Loading libmppoint and declaring its C interface (include/point.h) for ctypes.
 
-Every export has its ``argtypes`` and ``restype`` set here, so ctypes checks each call's
-arguments and never guesses a type. Strings the caller must free (``char **out_*``) are
-declared as ``c_void_p`` so that the pointer survives for ``mp_string_free``; strings owned by
-the library (``mp_version``, ``mp_last_error``, the ``*_name`` helpers) are ``c_char_p``,
-which copies them.
+Every export gets the ``argtypes`` and ``restype`` of ``_abi.SIGNATURES`` (generated from the
+library's sources by ``make generate``), so ctypes checks each call's arguments and never
+guesses a type.
 """
 
 import ctypes
 import ctypes.util
 import os
 import sys
-from ctypes import (
-    CFUNCTYPE,
-    POINTER,
-    c_char_p,
-    c_int32,
-    c_int64,
-    c_uint32,
-    c_void_p,
-)
 
-#: The ABI this package is written for: mp_version() must have this major.minor.
-ABI_MAJOR = 0
-ABI_MINOR = 2
+from ._abi import ABI_MAJOR, ABI_MINOR, SIGNATURES
+from ._abi import MpLogCallback, MpWaitCallback  # noqa: F401 (the callback types, for the wrappers)
 
 #: Environment variable with the path of the library to load (takes precedence).
 LIBRARY_ENV = "MPPOINT_LIBRARY"
 
-# Typedefs of point.h. Enums are uint32_t on the C side.
-MpStatus = c_uint32
-MpIntentState = c_uint32
-MpLogLevel = c_uint32
-MpClientPtr = c_void_p  # MpClient * (opaque)
-OutString = POINTER(c_void_p)  # char **out_*: freed with mp_string_free
-OutState = POINTER(c_uint32)  # MpIntentState *out_state
-
-#: typedef void (*MpLogCallback)(void *user_data, MpLogLevel level, const char *message);
-MpLogCallback = CFUNCTYPE(None, c_void_p, MpLogLevel, c_char_p)
-#: typedef int32_t (*MpWaitCallback)(void *user_data, MpIntentState state, const char *intent_json);
-MpWaitCallback = CFUNCTYPE(c_int32, c_void_p, MpIntentState, c_char_p)
-
-# name: (restype, argtypes), in the order of point.h.
-_SIGNATURES = {
-    "mp_version": (c_char_p, []),
-    "mp_status_name": (c_char_p, [c_uint32]),
-    "mp_intent_state_name": (c_char_p, [c_uint32]),
-    "mp_intent_state_is_final": (c_int32, [c_uint32]),
-    "mp_last_error": (c_char_p, []),
-    "mp_last_http_status": (c_int32, []),
-    "mp_last_idempotency_key": (c_char_p, []),
-    "mp_string_free": (None, [c_void_p]),
-    "mp_init": (MpStatus, [c_char_p, POINTER(MpClientPtr)]),
-    "mp_init_with_options": (MpStatus, [c_char_p, POINTER(MpClientPtr)]),
-    "mp_free": (None, [MpClientPtr]),
-    "mp_list_devices": (MpStatus, [MpClientPtr, c_char_p, OutString]),
-    "mp_set_operating_mode": (MpStatus, [MpClientPtr, c_char_p, c_char_p, OutString]),
-    "mp_get_integrator": (MpStatus, [MpClientPtr, OutString]),
-    "mp_set_webhook": (MpStatus, [MpClientPtr, c_char_p]),
-    "mp_check_webhook": (MpStatus, [MpClientPtr]),
-    "mp_set_log_callback": (None, [MpClientPtr, MpLogCallback, c_void_p, MpLogLevel]),
-    "mp_create_intent": (MpStatus, [MpClientPtr, c_char_p, c_char_p, c_char_p, OutString]),
-    "mp_create_intent_simple": (
-        MpStatus,
-        [MpClientPtr, c_char_p, c_int64, c_char_p, c_int32, OutString],
-    ),
-    "mp_intent_status": (MpStatus, [MpClientPtr, c_char_p, OutState, OutString]),
-    "mp_cancel_intent": (MpStatus, [MpClientPtr, c_char_p, c_char_p, OutString]),
-    "mp_wait_intent": (
-        MpStatus,
-        [MpClientPtr, c_char_p, c_uint32, MpWaitCallback, c_void_p, OutState, OutString],
-    ),
-    "mp_intent_last_event": (MpStatus, [MpClientPtr, c_char_p, OutString]),
-    "mp_list_intent_events": (MpStatus, [MpClientPtr, c_char_p, c_char_p, OutString]),
-    "mp_create_refund": (
-        MpStatus,
-        [MpClientPtr, c_char_p, c_char_p, c_char_p, c_char_p, OutString],
-    ),
-    "mp_refund_status": (MpStatus, [MpClientPtr, c_char_p, OutState, OutString]),
-    "mp_wait_refund": (
-        MpStatus,
-        [MpClientPtr, c_char_p, c_uint32, MpWaitCallback, c_void_p, OutState, OutString],
-    ),
-    "mp_cancel_refund": (MpStatus, [MpClientPtr, c_char_p, c_char_p, OutString]),
-    "mp_get_payment": (MpStatus, [MpClientPtr, c_char_p, OutString]),
-    "mp_create_test_user": (MpStatus, [MpClientPtr, c_char_p, OutString]),
-    "mp_sign_challenge": (MpStatus, [c_char_p, c_char_p, OutString]),
-    "mp_verify_signature": (
-        MpStatus,
-        [c_char_p, c_char_p, c_char_p, c_char_p, c_int64, c_int64],
-    ),
-    "mp_parse_notification": (MpStatus, [c_char_p, OutState, OutString]),
-    "mp_json_get": (MpStatus, [c_char_p, c_char_p, OutString]),
-}
-
 #: Every function point.h exports, for tests and for anyone checking the table.
-EXPORTS = tuple(_SIGNATURES)
+EXPORTS = tuple(SIGNATURES)
 
 
 def library_file_name():
@@ -126,7 +48,7 @@ def _candidates():
 
 
 def check_abi(version):
-    """Raises ImportError unless ``version`` (mp_version()) has major.minor 0.2."""
+    """Raises ImportError unless ``version`` (mp_version()) has this package's major.minor."""
     parts = version.split(".")
     try:
         major, minor = int(parts[0]), int(parts[1])
@@ -142,7 +64,7 @@ def check_abi(version):
 
 def declare(lib):
     """Sets argtypes/restype of every export on ``lib``; AttributeError names a missing one."""
-    for name, (restype, argtypes) in _SIGNATURES.items():
+    for name, (restype, argtypes) in SIGNATURES.items():
         function = getattr(lib, name)
         function.restype = restype
         function.argtypes = argtypes

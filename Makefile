@@ -4,7 +4,8 @@
 #   make generate  regenerate everything made from the exports of src/ffi: include/point.h
 #                  (cbindgen), the ABI manifest include/point.abi.json and what it drives (each
 #                  binding's raw declarations, the Windows .def files); `make header` is the same
-#   make demo      seven sales (both APIs, two refunded) through the C sample against the simulator
+#   make demo      eight sales (both APIs, two refunded, one killed and recovered) through the C
+#                  sample against the simulator
 #   make test      everything CI runs
 #   make rust-test  the Rust suites without root or Chromium (says what it leaves out)
 #   make c-test    C ABI and thread tests against the simulator

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs seven sales through the C sample against a running simulator (see with-sim.sh) and
+# Runs eight sales through the C sample against a running simulator (see with-sim.sh) and
 # checks that each ended the way the simulator's amount table says it should: five with the
-# Point Integration API (the last one refunded), two with the Orders API (the last refunded).
+# Point Integration API (the last one refunded), two with the Orders API (the last refunded),
+# and one killed mid-sale and recovered from its journal by the next process.
 #
 #   scripts/demo-sales.sh PATH_TO_SALE_BINARY
 set -euo pipefail
@@ -51,8 +52,39 @@ run_sale refunded "payment state: approved" "receipt amount: 30.0" "refund: FINI
 run_sale orders-approved "result: FINISHED" "payment state: approved" -- --api orders 1500 demo-orders-approved
 run_sale orders-refunded "payment state: approved" "receipt amount: 40.0" "refund: FINISHED" -- --api orders --refund 4000 demo-orders-refunded
 
+# A POS killed in the middle of a sale, and the next process recovering it from the journal:
+# the sale is still OPEN (cancelled, the POS restarting voids it) or already on the terminal
+# (waited for until it ends).
+crash_and_recover() {
+    local journal
+    journal=$(mktemp -d "${TMPDIR:-/tmp}/mppoint-demo-journal.XXXXXX")
+    echo "=== crash: sale --journal J 1500 demo-crash, killed (SIGKILL) while the sale is open"
+    "$sale" --journal "$journal/j.db" 1500 demo-crash >"$journal/out" 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 100); do
+        grep -q "created" "$journal/out" && break
+        sleep 0.02
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    sed 's/^/    /' "$journal/out"
+    echo "=== crash: sale --journal J --recover"
+    local output status=0
+    output=$("$sale" --journal "$journal/j.db" --recover 2>&1) || status=$?
+    printf '%s\n' "$output" | sed 's/^/    /'
+    rm -rf "$journal"
+    if [ "$status" -ne 0 ] || ! printf '%s\n' "$output" | grep -qxF "recovered 1 sale" ||
+        ! printf '%s\n' "$output" | grep -qE '^  resolution: (canceled|finished)$'; then
+        echo "=== crash: FAILED (expected one sale, cancelled or finished)"
+        failures=$((failures + 1))
+        return
+    fi
+    echo "=== crash: ok"
+}
+crash_and_recover
+
 if [ "$failures" -ne 0 ]; then
-    echo "demo: $failures of 7 sales did not end as expected"
+    echo "demo: $failures of 8 sales did not end as expected"
     exit 1
 fi
-echo "demo: all 7 sales ended as expected"
+echo "demo: all 8 sales ended as expected"

@@ -1,13 +1,17 @@
 /*
  * sale.c - take one card payment on a Mercado Pago Point terminal with mppoint.
  *
- *   sale [--api integration|orders] [--device DEVICE_ID] [--cancel] [--refund] AMOUNT [EXTERNAL_REFERENCE]
+ *   sale [--api integration|orders] [--journal PATH] [--device DEVICE_ID] [--cancel] [--refund]
+ *        AMOUNT [EXTERNAL_REFERENCE]
+ *   sale [--api integration|orders] --journal PATH --recover
  *
  * After an approved payment it prints the receipt's card data (mp_get_payment); with --refund
  * it then refunds the payment on the same terminal, as a POS does for a returned item.
  * --api picks Mercado Pago's API: "integration" (the Point Integration API, the default) or
  * "orders" (the Orders API, which new integrations must use); the calls are the same, and
  * only a refund names its sale differently (the payment's number, or the order's id).
+ * --journal records every step of the sale in PATH, so that after a crash `--recover` (what a
+ * POS runs at start-up, before new sales) settles what the ended process left in flight.
  * AMOUNT is in minor units (1500 = 15.00). Environment:
  *   MP_ACCESS_TOKEN      required; the seller's access token
  *   MP_BASE_URL          optional; another API address (for example the point-sim simulator)
@@ -46,8 +50,9 @@ static void on_interrupt(int signo)
 static void usage(const char *argv0)
 {
     fprintf(stderr,
-            "usage: %s [--api integration|orders] [--device DEVICE_ID] [--cancel] [--refund] AMOUNT\n"
-            "          [EXTERNAL_REFERENCE]\n"
+            "usage: %s [--api integration|orders] [--journal PATH] [--device DEVICE_ID] [--cancel]\n"
+            "          [--refund] AMOUNT [EXTERNAL_REFERENCE]\n"
+            "       sale [--api integration|orders] --journal PATH --recover\n"
             "  AMOUNT in minor units (1500 = 15.00)\n"
             "  environment: MP_ACCESS_TOKEN (required), MP_BASE_URL, MP_POLL_INTERVAL_MS, MP_DEBUG\n",
             argv0);
@@ -100,8 +105,8 @@ static int parse_positive(const char *text, long long max, long long *out)
 }
 
 /* Returns EXIT_FINAL with *out_client set, or another exit code after printing why. `api` is
- * NULL for the default API, else "integration" or "orders". */
-static int open_client(MpClient **out_client, const char *api)
+ * NULL for the default API, else "integration" or "orders"; `journal` NULL for no journal. */
+static int open_client(MpClient **out_client, const char *api, const char *journal)
 {
     const char *token = getenv("MP_ACCESS_TOKEN");
     const char *base_url = getenv("MP_BASE_URL");
@@ -109,6 +114,7 @@ static int open_client(MpClient **out_client, const char *api)
     char poll_option[48] = "";
     char api_option[48] = "";
     char base_option[1100] = "";
+    char journal_option[1100] = "";
     char options[4096];
     long long poll_ms;
     int length;
@@ -118,7 +124,7 @@ static int open_client(MpClient **out_client, const char *api)
         fprintf(stderr, "sale: set MP_ACCESS_TOKEN to the seller's access token\n");
         return EXIT_USAGE;
     }
-    if ((base_url == NULL || *base_url == '\0') && api == NULL) {
+    if ((base_url == NULL || *base_url == '\0') && api == NULL && journal == NULL) {
         status = mp_init(token, out_client);
     } else {
         if (!json_safe(token) || (base_url != NULL && !json_safe(base_url))) {
@@ -127,6 +133,13 @@ static int open_client(MpClient **out_client, const char *api)
         }
         if (api != NULL)
             snprintf(api_option, sizeof api_option, ",\"api\":\"%s\"", api);
+        if (journal != NULL) {
+            if (!json_safe(journal) || strlen(journal) >= sizeof journal_option - 20) {
+                fprintf(stderr, "sale: the journal path is too long or has a quote, backslash or control character\n");
+                return EXIT_USAGE;
+            }
+            snprintf(journal_option, sizeof journal_option, ",\"journal_path\":\"%s\"", journal);
+        }
         if (base_url != NULL && *base_url != '\0') {
             if (strlen(base_url) >= sizeof base_option - 16) {
                 fprintf(stderr, "sale: MP_BASE_URL is too long\n");
@@ -141,8 +154,8 @@ static int open_client(MpClient **out_client, const char *api)
             }
             snprintf(poll_option, sizeof poll_option, ",\"poll_interval_ms\":%lld", poll_ms);
         }
-        length = snprintf(options, sizeof options, "{\"access_token\":\"%s\"%s%s%s}", token,
-                          api_option, base_option, poll_option);
+        length = snprintf(options, sizeof options, "{\"access_token\":\"%s\"%s%s%s%s}", token,
+                          api_option, base_option, journal_option, poll_option);
         if (length < 0 || (size_t)length >= sizeof options) {
             fprintf(stderr, "sale: MP_ACCESS_TOKEN or MP_BASE_URL is too long\n");
             return EXIT_USAGE;
@@ -257,6 +270,42 @@ static void print_receipt(MpClient *client, const char *payment_id)
         mp_string_free(value);
     }
     mp_string_free(payment);
+}
+
+/* After a crash: settles every sale the journal holds for a process that ended, and prints
+ * what became of each. A POS runs this at start-up, before it takes new sales. */
+static int recover(MpClient *client)
+{
+    char *json = NULL;
+    char path[64];
+    int i;
+    MpStatus status = mp_recover(client, WAIT_TIMEOUT_MS, &json);
+    if (status != MP_STATUS_OK) {
+        report_failure("recovering", status);
+        return EXIT_LIBRARY;
+    }
+    for (i = 0;; i++) {
+        static const char *const fields[] = {"idempotency_key", "intent_id", "kind", "amount",
+                                             "external_reference", "state", "payment.state",
+                                             "resolution"};
+        char *key = NULL;
+        size_t f;
+        snprintf(path, sizeof path, "sales.%d.idempotency_key", i);
+        if (mp_json_get(json, path, &key) != MP_STATUS_OK)
+            break;
+        mp_string_free(key);
+        printf("sale %d:\n", i + 1);
+        for (f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+            char *value = NULL;
+            snprintf(path, sizeof path, "sales.%d.%s", i, fields[f]);
+            if (mp_json_get(json, path, &value) == MP_STATUS_OK && strcmp(value, "null") != 0)
+                printf("  %s: %s\n", fields[f], value);
+            mp_string_free(value);
+        }
+    }
+    printf("recovered %d sale%s\n", i, i == 1 ? "" : "s");
+    mp_string_free(json);
+    return EXIT_FINAL;
 }
 
 /* How many times a create whose answer was lost is sent again before giving up. */
@@ -375,6 +424,8 @@ int main(int argc, char **argv)
 {
     const char *device_arg = NULL;
     const char *api = NULL;
+    const char *journal = NULL;
+    int want_recover = 0;
     const char *external_reference = NULL;
     long long amount = 0;
     int want_cancel = 0;
@@ -395,6 +446,10 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--api") == 0 && i + 1 < argc &&
                    (strcmp(argv[i + 1], "integration") == 0 || strcmp(argv[i + 1], "orders") == 0)) {
             api = argv[++i];
+        } else if (strcmp(argv[i], "--journal") == 0 && i + 1 < argc) {
+            journal = argv[++i];
+        } else if (strcmp(argv[i], "--recover") == 0) {
+            want_recover = 1;
         } else if (strcmp(argv[i], "--cancel") == 0) {
             want_cancel = 1;
         } else if (strcmp(argv[i], "--refund") == 0) {
@@ -404,11 +459,16 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (argc - i < 1 || argc - i > 2 || !parse_positive(argv[i], 999999999999LL, &amount)) {
+    if (want_recover && (journal == NULL || argc - i != 0)) {
         usage(argv[0]);
         return EXIT_USAGE;
     }
-    if (argc - i == 2)
+    if (!want_recover &&
+        (argc - i < 1 || argc - i > 2 || !parse_positive(argv[i], 999999999999LL, &amount))) {
+        usage(argv[0]);
+        return EXIT_USAGE;
+    }
+    if (!want_recover && argc - i == 2)
         external_reference = argv[i + 1];
 
     /* Catch a header/library mismatch before touching any money: a program built against
@@ -423,11 +483,15 @@ int main(int argc, char **argv)
     }
     printf("mppoint %s\n", mp_version());
 
-    exit_code = open_client(&client, api);
+    exit_code = open_client(&client, api, journal);
     if (exit_code != EXIT_FINAL)
         return exit_code;
     if (getenv("MP_DEBUG") != NULL)
         mp_set_log_callback(client, log_to_stderr, NULL, MP_LOG_LEVEL_DEBUG);
+    if (want_recover) {
+        exit_code = recover(client);
+        goto done;
+    }
 
     exit_code = list_devices(client, &device);
     if (exit_code != EXIT_FINAL)

@@ -139,7 +139,10 @@ mod tests {
 
     #[test]
     fn a_token_that_is_not_ascii_is_redacted_without_a_panic() {
-        assert_eq!(redact_with("bad token TEST-\u{e9}x", "TEST-\u{e9}x"), "bad token [REDACTED]");
+        assert_eq!(
+            redact_with("bad token TEST-\u{e9}x", "TEST-\u{e9}x"),
+            "bad token [REDACTED]"
+        );
         assert_eq!(redact_with("TEST-\u{e9}", "TEST-\u{e9}x"), "TEST-\u{e9}");
     }
 

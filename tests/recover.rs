@@ -43,11 +43,12 @@ fn recovery_child() {
     let base_url = std::env::var("MP_BASE_URL").unwrap();
     let journal = std::env::var("MPPOINT_JOURNAL").unwrap();
     let amount: i64 = std::env::var("MPPOINT_AMOUNT").unwrap().parse().unwrap();
+    let device = std::env::var("MPPOINT_DEVICE").unwrap_or_else(|_| DEVICE.to_owned());
     let c = client(&base_url, &journal, &api);
     let reference = format!("kill-{amount}");
     let sale = c
         .create_intent(
-            DEVICE,
+            &device,
             &NewSale::simple(amount, Some(&reference), true),
             None,
         )
@@ -71,6 +72,10 @@ struct Pos {
 
 impl Pos {
     fn start(sim: &Simulator, journal: &str, api: &str, amount: i64) -> Pos {
+        Pos::start_on(sim, journal, api, amount, DEVICE)
+    }
+
+    fn start_on(sim: &Simulator, journal: &str, api: &str, amount: i64, device: &str) -> Pos {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
                 "recovery_child",
@@ -82,6 +87,7 @@ impl Pos {
             .env("MP_BASE_URL", sim.base_url())
             .env("MPPOINT_JOURNAL", journal)
             .env("MPPOINT_AMOUNT", amount.to_string())
+            .env("MPPOINT_DEVICE", device)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -402,4 +408,78 @@ fn the_orders_api_recovers_the_same_way() {
     assert_eq!(sale.resolution, "finished");
     assert_eq!(sale.payment.as_ref().unwrap()["state"], "approved");
     one_intent_per_key_and_nothing_payable(&sim);
+}
+
+#[test]
+fn several_processes_share_one_journal() {
+    let sim = Simulator::start(SimConfig {
+        step_ms: 100,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let journal = journal_path();
+    let devices = [
+        "PAX_A910__SMARTPOS1495357742",
+        "GERTEC_MP35P__8701012051267097",
+        "INGENICO_MOVE2500__ING-ARG-14886780",
+    ];
+    let shops: Vec<Pos> = devices
+        .iter()
+        .enumerate()
+        .map(|(i, device)| Pos::start_on(&sim, &journal, "integration", 2400 + i as i64, device))
+        .collect();
+    for pos in &shops {
+        assert_eq!(pos.line("final "), "FINISHED");
+    }
+    for pos in shops {
+        pos.kill();
+    }
+    let recovered = client(&sim.base_url(), &journal, "integration")
+        .recover(Duration::from_secs(1))
+        .unwrap();
+    assert_eq!(recovered.len(), 3, "{recovered:?}");
+    assert!(
+        recovered.iter().all(|s| s.resolution == "finished"),
+        "{recovered:?}"
+    );
+    let mut amounts: Vec<_> = recovered.iter().map(|s| s.amount.unwrap()).collect();
+    amounts.sort();
+    assert_eq!(amounts, [2400, 2401, 2402]);
+}
+
+#[test]
+fn several_threads_share_one_client_and_its_journal() {
+    let sim = Simulator::start(SimConfig {
+        step_ms: 50,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let journal = journal_path();
+    let c = client(&sim.base_url(), &journal, "integration");
+    let devices = [
+        "PAX_A910__SMARTPOS1495357742",
+        "GERTEC_MP35P__8701012051267097",
+        "INGENICO_MOVE2500__ING-ARG-14886780",
+    ];
+    std::thread::scope(|s| {
+        for (i, device) in devices.iter().enumerate() {
+            let c = &c;
+            s.spawn(move || {
+                let sale = c
+                    .create_intent(device, &NewSale::simple(2500 + i as i64, None, true), None)
+                    .unwrap();
+                let outcome = c
+                    .wait_intent(&sale.id(), Duration::from_secs(10), &mut |_, _| {
+                        Progress::Continue
+                    })
+                    .unwrap();
+                assert_eq!(outcome.state, IntentState::Finished);
+            });
+        }
+    });
+    let entries = c.journal_entries().unwrap();
+    assert_eq!(entries.len(), 3);
+    assert!(entries.iter().all(|e| e.state == IntentState::Finished
+        && e.final_at_ms.is_some()
+        && e.payment.is_some()));
 }

@@ -56,6 +56,24 @@ pub(crate) fn from_decimal(text: &str, site: Option<Site>) -> Option<i64> {
     whole.checked_mul(scale)?.checked_add(cents)
 }
 
+/// An amount typed by a person (`"15.00"`, `"15.5"`, `"15"`; `"1500"` on `MLC`) in minor
+/// units, exactly: a command line or a form takes decimals, the library minor units.
+pub fn parse_amount(text: &str, site: Option<Site>) -> crate::Result<i64> {
+    from_decimal(text, site).ok_or_else(|| {
+        let places = if scale(site) == 1 {
+            "whole pesos, no decimals, on MLC"
+        } else {
+            "at most two decimals, with a point: 15.00"
+        };
+        crate::Error::invalid(format!("amount {text:?} is not a plain amount ({places})"))
+    })
+}
+
+/// `1500` as a person reads it: `"15.00"` (`"1500"` on `MLC`).
+pub fn format_amount(minor: i64, site: Option<Site>) -> String {
+    to_decimal(minor, site)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -236,22 +236,8 @@ impl Journal {
 
     /// Every entry, newest first.
     pub(crate) fn entries(&self) -> Result<Vec<JournalEntry>> {
-        let rows = self.with("reading entries", |c| {
-            let mut statement = c.prepare(&format!(
-                "SELECT {COLUMNS} FROM sales ORDER BY created_at DESC, idempotency_key"
-            ))?;
-            let rows = statement
-                .query_map([], entry_of)?
-                .collect::<rusqlite::Result<Vec<_>>>();
-            rows
-        })?;
-        Ok(rows
-            .into_iter()
-            .map(|mut e| {
-                e.owner_alive = owner::is_alive(&self.owners, &e.owner);
-                e
-            })
-            .collect())
+        let rows = self.with("reading entries", all_rows)?;
+        Ok(with_owners(rows, &self.owners))
     }
 
     /// The entries of processes that have ended: those still unfinished, and those created
@@ -307,6 +293,61 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Sale => "sale",
         Kind::Refund => "refund",
     }
+}
+
+/// Every entry of the journal at `path`, newest first, read without changing the file: no
+/// migration, no retention, no owner of its own. What a support tool lists while a POS may be
+/// using the journal (opening it as a client would drop entries older than the client's
+/// retention, which may be shorter than the POS's).
+pub fn read_entries(path: &str) -> Result<Vec<JournalEntry>> {
+    if !std::path::Path::new(path).is_file() {
+        return Err(Error::journal(format!(
+            "journal: there is no journal at {path:?}"
+        )));
+    }
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| failed(&format!("opening {path:?}"), e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| failed("setting its busy timeout", e))?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| failed(&format!("{path:?} is not a journal"), e))?;
+    if version != schema::VERSION {
+        return Err(Error::journal(format!(
+            "journal: {path:?} has schema version {version}, not this library's {}: {}",
+            schema::VERSION,
+            if version > schema::VERSION {
+                "read it with the library that wrote it"
+            } else {
+                "it is not a journal, or one no client has opened yet"
+            }
+        )));
+    }
+    let rows = all_rows(&conn).map_err(|e| failed("reading entries", e))?;
+    Ok(with_owners(
+        rows,
+        &owner::folder_of(std::path::Path::new(path)),
+    ))
+}
+
+fn all_rows(conn: &Connection) -> rusqlite::Result<Vec<JournalEntry>> {
+    let mut statement = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM sales ORDER BY created_at DESC, idempotency_key"
+    ))?;
+    let rows = statement
+        .query_map([], entry_of)?
+        .collect::<rusqlite::Result<Vec<_>>>();
+    rows
+}
+
+/// The rows with `owner_alive` filled in from the owner files of `owners`.
+fn with_owners(rows: Vec<JournalEntry>, owners: &std::path::Path) -> Vec<JournalEntry> {
+    rows.into_iter()
+        .map(|mut e| {
+            e.owner_alive = owner::is_alive(owners, &e.owner);
+            e
+        })
+        .collect()
 }
 
 fn entry_of(row: &Row<'_>) -> rusqlite::Result<JournalEntry> {

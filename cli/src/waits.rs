@@ -1,0 +1,212 @@
+//! `sale` and `refund`: create, then wait for the customer with a live line, Ctrl-C
+//! cancelling while the terminal has not taken it.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use mppoint::{ErrorKind, IntentState, Kind, NewRefund, NewSale, Progress, WaitEnd};
+use serde_json::Value;
+
+use crate::output::{Exit, Failure, Outcome};
+use crate::progress::Line;
+use crate::{commands, text, Context};
+
+/// Ctrl-C presses since the handler was installed. The first asks for a cancel, the second
+/// to stop waiting.
+static PRESSES: AtomicU32 = AtomicU32::new(0);
+
+fn watch_ctrl_c() -> Outcome<()> {
+    ctrlc::set_handler(|| {
+        PRESSES.fetch_add(1, Ordering::SeqCst);
+    })
+    .map_err(|e| Failure {
+        status: "INTERNAL".into(),
+        message: format!("cannot watch for Ctrl-C: {e}"),
+        exit: Exit::Failure,
+        details: Default::default(),
+    })
+}
+
+pub struct SaleArgs<'a> {
+    pub amount: &'a str,
+    pub device: Option<&'a str>,
+    pub reference: Option<&'a str>,
+    pub key: Option<&'a str>,
+    pub wait: Duration,
+}
+
+pub fn sale(ctx: &Context, args: SaleArgs<'_>) -> Outcome<Exit> {
+    let amount = mppoint::parse_amount(args.amount, ctx.site)?;
+    let mut sale = NewSale::new(amount);
+    sale.external_reference = args.reference.map(str::to_owned);
+    let device = commands::device(ctx, args.device)?;
+    // Before the create: a Ctrl-C while it is on its way cancels it as soon as it is made.
+    watch_ctrl_c()?;
+    let line = Line::start(format!("sale of {}", text::amount(Some(amount), ctx.site)));
+    let created = ctx
+        .client
+        .create_intent(&device, &sale, args.key)
+        .map_err(|e| created_failure(e, "sale"))?;
+    let id = created.id();
+    line.note(&format!(
+        "sale {id} sent to {device} (idempotency key {})",
+        created.idempotency_key().unwrap_or_default()
+    ));
+    let sale = follow(ctx, Kind::Sale, &device, &id, args.wait, &line)?;
+    line.finish();
+    let approved = text::field(&sale, "state") == "FINISHED"
+        && text::field(&sale, "payment.state") == "approved";
+    let verdict = if approved {
+        "approved: hand over the goods"
+    } else {
+        "not paid: do not hand over the goods"
+    };
+    ctx.out.result(
+        &sale,
+        &format!("sale {id}: {}\n{verdict}", text::sale_line(&sale, ctx.site)),
+    );
+    Ok(if approved {
+        Exit::Ok
+    } else {
+        Exit::NotApproved
+    })
+}
+
+pub struct RefundArgs<'a> {
+    pub payment: &'a str,
+    pub device: Option<&'a str>,
+    pub amount: Option<&'a str>,
+    pub key: Option<&'a str>,
+    pub wait: Duration,
+}
+
+pub fn refund(ctx: &Context, args: RefundArgs<'_>) -> Outcome<Exit> {
+    let mut refund = NewRefund::of(args.payment);
+    refund.amount = args
+        .amount
+        .map(|a| mppoint::parse_amount(a, ctx.site))
+        .transpose()?;
+    let device = commands::device(ctx, args.device)?;
+    watch_ctrl_c()?;
+    let line = Line::start(format!("refund of {}", args.payment));
+    let created = ctx
+        .client
+        .create_refund(&device, &refund, args.key)
+        .map_err(|e| created_failure(e, "refund"))?;
+    let id = created.id();
+    line.note(&format!(
+        "refund {id} sent to {device} (idempotency key {})",
+        created.idempotency_key().unwrap_or_default()
+    ));
+    let refund = follow(ctx, Kind::Refund, &device, &id, args.wait, &line)?;
+    line.finish();
+    let state = text::field(&refund, "state");
+    let done = state == "FINISHED";
+    ctx.out.result(
+        &refund,
+        &format!(
+            "refund {id}: {state}\n{}",
+            if done { "refunded" } else { "not refunded" }
+        ),
+    );
+    Ok(if done { Exit::Ok } else { Exit::NotApproved })
+}
+
+/// A create that failed: an unknown outcome gets what to do about it.
+fn created_failure(e: mppoint::Error, noun: &str) -> Failure {
+    let unknown = e.kind() == ErrorKind::OutcomeUnknown;
+    let key = e.idempotency_key().unwrap_or_default().to_owned();
+    let failure = Failure::from(e);
+    if unknown {
+        failure.advise(&format!(
+            "run the same command again with --key {key}: it returns the {noun} if it was made, \
+             and makes it once if not (or `mppoint recover` on the POS's journal)"
+        ))
+    } else {
+        failure
+    }
+}
+
+/// Waits for `id` until it is final, the wait runs out, or Ctrl-C: the first press cancels
+/// it if the terminal has not taken it, the second stops waiting. Returns the final read.
+fn follow(
+    ctx: &Context,
+    kind: Kind,
+    device: &str,
+    id: &str,
+    wait: Duration,
+    line: &Line,
+) -> Outcome<Value> {
+    let deadline = Instant::now() + wait;
+    let mut handled = 0;
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let hint = if handled == 0 {
+            "Ctrl-C cancels"
+        } else {
+            "Ctrl-C again stops waiting"
+        };
+        let mut progress = |state: IntentState, _: &str| {
+            line.show(state.as_str(), hint);
+            if PRESSES.load(Ordering::SeqCst) > handled {
+                Progress::Stop
+            } else {
+                Progress::Continue
+            }
+        };
+        let outcome = match kind {
+            Kind::Sale => ctx.client.wait_intent(id, remaining, &mut progress),
+            Kind::Refund => ctx.client.wait_refund(id, remaining, &mut progress),
+        }
+        .map_err(|e| Failure::from(e).with("intent_id", id))?;
+        let stop = |failure: Failure| {
+            failure
+                .with("intent_id", id)
+                .with("state", outcome.state.as_str())
+        };
+        match outcome.end {
+            WaitEnd::Final => {
+                let json = outcome.json.as_deref().unwrap_or("{}");
+                return Ok(serde_json::from_str(json).unwrap_or(Value::Null));
+            }
+            WaitEnd::TimedOut => {
+                let failure = Failure::from(outcome.not_final().expect("not final"));
+                return Err(stop(failure).advise(&format!(
+                    "it stays on the terminal: check it with `mppoint status {id}`"
+                )));
+            }
+            WaitEnd::Aborted => {
+                handled = PRESSES.load(Ordering::SeqCst);
+                if handled >= 2 {
+                    let mut failure = Failure::from(outcome.not_final().expect("not final"));
+                    failure.message = format!(
+                        "stopped waiting for {id}, {}: it may still be paid on the terminal; \
+                         check it with `mppoint status {id}`",
+                        outcome.state.as_str()
+                    );
+                    return Err(stop(failure));
+                }
+                cancel(ctx, kind, device, id, line);
+            }
+        }
+    }
+}
+
+/// The first Ctrl-C: cancel, or say why it cannot be.
+fn cancel(ctx: &Context, kind: Kind, device: &str, id: &str, line: &Line) {
+    let cancelled = match kind {
+        Kind::Sale => ctx.client.cancel_intent(device, id),
+        Kind::Refund => ctx.client.cancel_refund(device, id),
+    };
+    match cancelled {
+        Ok(_) => line.note("cancelling"),
+        Err(e) if e.kind() == ErrorKind::IntentLocked => line.note(
+            "the terminal has taken it: cancel it on the terminal, or press Ctrl-C again to \
+             stop waiting (it stays there)",
+        ),
+        Err(e) => line.note(&format!(
+            "cannot cancel: {}; press Ctrl-C again to stop waiting",
+            e.message()
+        )),
+    }
+}

@@ -150,6 +150,7 @@ rust-test:
 	$(CARGO) test -p mppoint --doc || status=1; \
 	$(CARGO) test -p point-sim || status=1; \
 	$(CARGO) test -p mppoint-abi || status=1; \
+	$(CARGO) test -p mppoint-cli || status=1; \
 	echo; \
 	echo "rust-test: left out (make test runs them; they need system packages, installed as root):"; \
 	echo "  tests/browser.rs, the virtual terminal page in headless Chromium (chromium, chromium-driver)"; \

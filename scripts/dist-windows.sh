@@ -7,7 +7,8 @@
 #                                     (tier 3: nightly, -Zbuild-std)
 #
 # Each folder gets mppoint.dll (cdylib only, so fat LTO applies; stripped), mppoint.def (its
-# exports, for MSVC's `lib /def:mppoint.def`) and libmppoint.dll.a (GNU import library).
+# exports, for MSVC's `lib /def:mppoint.def`), libmppoint.dll.a (GNU import library) and
+# mppoint.exe, the technician tool (built on the Rust core: it does not need the DLL).
 # On 32-bit every function also has its stdcall twin NAME_std; the import library declares
 # those decorated (NAME_std@N), so mingw C code can call them as __stdcall. The .def files are
 # generated from the ABI manifest (include/windows/, `make generate`).
@@ -56,7 +57,10 @@ for flavour in "${flavours[@]}"; do
         cp include/windows/mppoint-x64.def "$out/mppoint.def"
         "$prefix-dlltool" -d "$out/mppoint.def" -D mppoint.dll -l "$out/libmppoint.dll.a"
     fi
-    echo "dist-windows: $out/mppoint.dll $(stat -c %s "$out/mppoint.dll") bytes ($((SECONDS - start)) s)" >&2
+    "$CARGO" "${toolchain[@]}" build -p mppoint-cli --bin mppoint --profile dist \
+        --target "$target" "${extra[@]}"
+    cp "target/$target/dist/mppoint.exe" "$out/mppoint.exe"
+    echo "dist-windows: $out/mppoint.dll $(stat -c %s "$out/mppoint.dll") bytes, mppoint.exe $(stat -c %s "$out/mppoint.exe") bytes ($((SECONDS - start)) s)" >&2
 done
 mkdir -p dist/windows
 cp include/point.h dist/windows/point.h

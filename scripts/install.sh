@@ -17,9 +17,7 @@
 #                                         cflags, or <mppoint/point.h>)
 #   $LIBDIR/pkgconfig/mppoint.pc          Version is the crate's; Libs.private what the static
 #                                         library needs
-#   $BINDIR/mppoint                       the technician tool, if the workspace has it: any
-#                                         binary target named `mppoint` (cargo metadata) is built
-#                                         with `cargo build --release --bin mppoint`
+#   $BINDIR/mppoint                       the technician tool (cli/, `mppoint --help`)
 #
 # uninstall removes exactly those files (and the mppoint include folder once empty).
 set -euo pipefail
@@ -54,12 +52,6 @@ under_prefix() {
     esac
 }
 
-# True if the workspace has a binary target named mppoint (the technician tool).
-has_tool() {
-    "$CARGO" metadata --no-deps --format-version 1 |
-        grep -q '"kind":\["bin"\],"crate_types":\["bin"\],"name":"mppoint"'
-}
-
 install_all() {
     scripts/release-lib.sh >/dev/null
     local out=target/release
@@ -84,14 +76,10 @@ install_all() {
     } >"$lib/pkgconfig/mppoint.pc"
     chmod 644 "$lib/pkgconfig/mppoint.pc"
     say "libmppoint $version (soname libmppoint.so.$soversion) into $lib, point.h into $inc"
-    if has_tool; then
-        "$CARGO" build --release --bin mppoint
-        install -d "$bin"
-        install -m 755 target/release/mppoint "$bin/mppoint"
-        say "the mppoint tool into $bin"
-    else
-        say "no mppoint tool in this workspace yet: nothing installed into $bin"
-    fi
+    "$CARGO" build --release -p mppoint-cli --bin mppoint
+    install -d "$bin"
+    install -m 755 target/release/mppoint "$bin/mppoint"
+    say "the mppoint tool into $bin"
 }
 
 uninstall_all() {

@@ -50,12 +50,12 @@ if ! make --no-print-directory install DESTDIR="$stage" PREFIX=/opt/mppoint >"$w
 fi
 lib=$stage/opt/mppoint/lib
 missing=""
-for f in "lib/libmppoint.so.$version" lib/libmppoint.a include/mppoint/point.h lib/pkgconfig/mppoint.pc; do
+for f in "lib/libmppoint.so.$version" lib/libmppoint.a include/mppoint/point.h lib/pkgconfig/mppoint.pc bin/mppoint; do
     [ -f "$stage/opt/mppoint/$f" ] || missing+=" $f"
 done
 if [ -z "$missing" ] && [ "$(readlink "$lib/libmppoint.so")" = "libmppoint.so.$soversion" ] &&
     [ "$(readlink "$lib/libmppoint.so.$soversion")" = "libmppoint.so.$version" ]; then
-    pass "staged install: libmppoint.so -> .so.$soversion -> .so.$version, libmppoint.a, mppoint/point.h, mppoint.pc"
+    pass "staged install: libmppoint.so -> .so.$soversion -> .so.$version, libmppoint.a, mppoint/point.h, mppoint.pc, bin/mppoint"
 else
     fail "staged install: missing:$missing; symlinks: $(ls -l "$lib" 2>&1 | tr '\n' ' ')"
 fi
@@ -81,6 +81,15 @@ make --no-print-directory install PREFIX="$prefix" >"$work/install.log" 2>&1 || 
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 modversion=$(pkg-config --modversion mppoint)
 if [ "$modversion" = "$version" ]; then pass "pkg-config --modversion mppoint is $version"; else fail "pkg-config --modversion mppoint is '$modversion', not $version"; fi
+
+# The technician tool, installed beside the library, reads as its own manual.
+if "$prefix/bin/mppoint" --help >"$work/tool-help.log" 2>&1 && grep -q "^Exit codes:" "$work/tool-help.log" &&
+    [ "$("$prefix/bin/mppoint" --version)" = "mppoint $version" ]; then
+    pass "\$BINDIR/mppoint --help documents its commands and exit codes; --version is $version"
+else
+    sed 's/^/    /' "$work/tool-help.log"
+    fail "\$BINDIR/mppoint --help or --version failed"
+fi
 
 # run_sale NAME EXE [env...]: an approved sale and its receipt against a fresh simulator.
 run_sale() {

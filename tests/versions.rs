@@ -134,3 +134,9 @@ fn the_changelog_describes_the_crate_version() {
          (or bump Cargo.toml)"
     );
 }
+
+#[test]
+fn the_tool_has_the_library_version() {
+    // `mppoint --version` is the library's version: the tool and the library ship together.
+    assert_lines("cli/Cargo.toml", &[format!("version = \"{VERSION}\"")]);
+}

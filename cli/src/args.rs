@@ -7,6 +7,7 @@ const AFTER_HELP: &str = "\
 Environment:
   MP_ACCESS_TOKEN  the account's access token (required except for `journal`); it is never
                    printed, not even in an error that quotes the service
+  MP_BASE_URL      the service's address when --base-url is not given
   MP_DEVICE_ID     the terminal to use when --device is not given (with neither, the account's
                    only terminal)
 
@@ -43,7 +44,7 @@ pub struct Global {
     pub api: ApiName,
     /// The service's address: the real one by default, or a simulator's
     /// (http://127.0.0.1:8080).
-    #[arg(long, value_name = "URL", global = true)]
+    #[arg(long, value_name = "URL", env = "MP_BASE_URL", global = true)]
     pub base_url: Option<String>,
     /// The account's site: its amount limits, and whole pesos on MLC.
     #[arg(long, value_enum, global = true)]

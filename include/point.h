@@ -43,9 +43,9 @@
 
 /* The version this header belongs to; compare with mp_version() at run time. */
 #define MP_VERSION_MAJOR 0
-#define MP_VERSION_MINOR 2
+#define MP_VERSION_MINOR 3
 #define MP_VERSION_PATCH 0
-#define MP_VERSION "0.2.0"
+#define MP_VERSION "0.3.0"
 
 /**
  * Result of every call that can fail. `MP_STATUS_OK` is 0; any other value means the call
@@ -247,6 +247,12 @@ typedef uint32_t MpIntentState;
 #endif // __cplusplus
 
 /**
+ * The category of a failure. The C layer maps each kind to one fixed `MpStatus` number, so
+ * the set only grows; a kind is never renumbered or removed.
+ */
+typedef struct ErrorKind ErrorKind;
+
+/**
  * An opaque client: one access token, its configuration and a pool of kept-alive
  * connections. Create it with `mp_init` or `mp_init_with_options`, free it with `mp_free`.
  * Thread-safe: any number of threads may use one client at once.
@@ -268,6 +274,8 @@ typedef void (*MpLogCallback)(void *user_data, MpLogLevel level, const char *mes
  * functions, but not `mp_free` on the client.
  */
 typedef int32_t (*MpWaitCallback)(void *user_data, MpIntentState state, const char *intent_json);
+
+
 
 
 

@@ -95,9 +95,9 @@ namespace MpPoint
         /// <summary>The major version of the library this binding was generated for.</summary>
         public const int BindingMajor = 0;
         /// <summary>The minor version of the library this binding was generated for.</summary>
-        public const int BindingMinor = 2;
+        public const int BindingMinor = 3;
         /// <summary>The library version this binding was generated from.</summary>
-        public const string BindingVersion = "0.2.0";
+        public const string BindingVersion = "0.3.0";
     }
 
     internal static partial class NativeMethods

@@ -230,7 +230,7 @@ def main(argv=None):
     parser.add_argument("external_reference", nargs="?", help="your own reference for the sale")
     args = parser.parse_args(argv)
 
-    print("mppoint %s" % mppoint.version())  # the import already checked it is 0.2.x
+    print("mppoint %s" % mppoint.version())  # the import already checked it is the version it is for
     try:
         client = open_client()
     except MpPointError as error:

@@ -231,7 +231,7 @@ def _check(status, function):
 
 
 def version():
-    """The loaded library's version, e.g. ``"0.2.0"``."""
+    """The loaded library's version, e.g. ``"0.3.0"``."""
     return _lib.mp_version().decode("ascii")
 
 
@@ -388,10 +388,13 @@ class Client:
     """One access token, its options and a pool of connections (an MpClient).
 
     ``Client(access_token)`` talks to the production service with the default options. Any
-    option of ``mp_init_with_options`` may be given as a keyword: ``base_url``, ``site``,
-    ``timeout_ms``, ``connect_timeout_ms``, ``max_retries``, ``poll_interval_ms``,
-    ``test_scope``, ``proxy``, ``ca_file``, ``user_agent``; an unknown one raises
-    MpPointError (INVALID_ARGUMENT). Use it as a context manager, or call :meth:`close`.
+    option of ``mp_init_with_options`` may be given as a keyword: ``api`` (``"integration"``,
+    the default, or ``"orders"``), ``base_url``, ``site``, ``timeout_ms``,
+    ``connect_timeout_ms``, ``max_retries``, ``poll_interval_ms``, ``test_scope``, ``proxy``,
+    ``ca_file``, ``user_agent``, ``journal_path`` (the file that lets :meth:`recover` settle,
+    after a crash, the sales that were in flight) and ``journal_retention_days``; an unknown
+    one raises MpPointError (INVALID_ARGUMENT). Use it as a context manager, or call
+    :meth:`close`.
 
     Several threads may use one client at once; :meth:`close` must not race them.
     """
@@ -656,6 +659,22 @@ class Client:
     def get_payment(self, payment_id):
         """The payment from the Payments API (what a receipt needs). Amounts are Decimal."""
         return self._json_call("mp_get_payment", _text_arg(payment_id, "payment_id"))
+
+    # After a crash
+
+    def recover(self, timeout_ms=DEFAULT_WAIT_MS):
+        """Settles every sale and refund the journal (``journal_path``) holds from a process
+        that has ended, waiting up to ``timeout_ms`` in all for those still on a terminal.
+        Call it at start-up, before new sales.
+
+        Returns the list of ``{"idempotency_key", "intent_id", "kind", "device_id", "amount",
+        "external_reference", "state", "payment", "resolution"}``, oldest first; ``resolution``
+        is ``"finished"`` (read ``state`` and ``payment``), ``"canceled"`` (it was still OPEN:
+        the sale is void), ``"never_created"`` or ``"pending"`` (call again). Calling it twice
+        gives the same answer. MpPointError INVALID_ARGUMENT on a client without a journal.
+        """
+        timeout_ms = _int_arg(timeout_ms, "timeout_ms", 0, _UINT32_MAX)
+        return self._json_call("mp_recover", ctypes.c_uint32(timeout_ms))["sales"]
 
     def create_test_user(self, site_id):
         """Creates a test account for ``site_id`` (``"MLA"``, ``"MLB"``, ``"MLM"``)."""

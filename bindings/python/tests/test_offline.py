@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import mppoint
-from mppoint import _native
+from mppoint import _abi, _native
 from mppoint import IntentState, LogLevel, MpPointError, Status
 
 from conftest import HEADER, LIBRARY
@@ -86,19 +86,29 @@ def test_names_and_finality_come_from_the_library():
     assert not mppoint.intent_state_is_final(77)
 
 
+# The ABI this package is for, from the generated declarations (the crate's version).
+MAJOR, MINOR = _abi.ABI_MAJOR, _abi.ABI_MINOR
+ABI = "%d.%d" % (MAJOR, MINOR)
+OTHER = "%d.%d.1" % (MAJOR, MINOR + 1)
+
+
 def test_version_is_the_abi_this_package_is_for():
-    assert re.fullmatch(r"0\.2\.\d+", mppoint.version())
-    assert mppoint.ABI_VERSION == "0.2"
+    assert re.fullmatch(re.escape(ABI) + r"\.\d+", mppoint.version())
+    assert mppoint.ABI_VERSION == ABI
+    assert mppoint.version() == _abi.VERSION
 
 
-@pytest.mark.parametrize("version", ["0.3.0", "1.2.0", "0.1.9", "", "garbage", "0"])
+@pytest.mark.parametrize(
+    "version",
+    [OTHER, "%d.%d.0" % (MAJOR + 1, MINOR), "%d.%d.9" % (MAJOR, MINOR - 1), ABI + "0.0", "", "garbage", "0"],
+)
 def test_abi_guard_rejects_other_versions(version):
-    with pytest.raises(ImportError, match="needs libmppoint 0.2.x"):
+    with pytest.raises(ImportError, match=re.escape("needs libmppoint %s.x" % ABI)):
         _native.check_abi(version)
 
 
-@pytest.mark.parametrize("version", ["0.2.0", "0.2.17", "0.2.1-rc1"])
-def test_abi_guard_accepts_0_2(version):
+@pytest.mark.parametrize("version", [ABI + ".0", ABI + ".17", ABI + ".1-rc1"])
+def test_abi_guard_accepts_its_minor_version(version):
     _native.check_abi(version)
 
 
@@ -134,10 +144,10 @@ def test_import_refuses_a_library_of_another_version(tmp_path):
     compiler = shutil.which("cc") or shutil.which("gcc")
     if compiler is None:
         pytest.skip("no C compiler to build a stand-in library")
-    # Every export exists (as a dummy), but mp_version says 0.3.1.
+    # Every export exists (as a dummy), but mp_version says another minor version.
     source = "".join(
         "void %s(void) {}\n" % name for name in _native.EXPORTS if name != "mp_version"
-    ) + 'const char *mp_version(void) { return "0.3.1"; }\n'
+    ) + 'const char *mp_version(void) { return "%s"; }\n' % OTHER
     (tmp_path / "other.c").write_text(source)
     library = tmp_path / "libmppoint.so"
     subprocess.run(
@@ -146,15 +156,15 @@ def test_import_refuses_a_library_of_another_version(tmp_path):
     result = run_import({"MPPOINT_LIBRARY": str(library)})
     assert result.returncode != 0
     assert "ImportError" in result.stderr
-    assert "needs libmppoint 0.2.x" in result.stderr
-    assert "0.3.1" in result.stderr
+    assert "needs libmppoint %s.x" % ABI in result.stderr
+    assert OTHER in result.stderr
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="uses the C library of Linux")
 def test_import_refuses_a_library_that_is_not_mppoint():
     result = run_import({"MPPOINT_LIBRARY": "libc.so.6"})
     assert result.returncode != 0
-    assert "is not a libmppoint 0.2 library" in result.stderr
+    assert "is not a libmppoint %s library" % ABI in result.stderr
 
 
 def test_sign_challenge_rfc4231_case_2():

@@ -10,6 +10,7 @@ import venv
 import pytest
 
 from conftest import LIBRARY
+from mppoint import _abi
 
 PACKAGE_DIR = pathlib.Path(__file__).resolve().parents[1]
 PROBE = "import mppoint, sys; print(mppoint.__file__); print(mppoint.library_path); print(mppoint.version())"
@@ -59,7 +60,7 @@ def test_pip_install_gives_an_importable_package(installed):
     module, library, version = probe(python, root, MPPOINT_LIBRARY=LIBRARY)
     assert root / "venv" in pathlib.Path(module).parents
     assert library == LIBRARY
-    assert version.startswith("0.2.")
+    assert version == _abi.VERSION
 
 
 def test_installed_package_finds_a_library_in_its_folder(installed):
@@ -70,7 +71,7 @@ def test_installed_package_finds_a_library_in_its_folder(installed):
     try:
         _, library, version = probe(python, root, MPPOINT_LIBRARY=None, LD_LIBRARY_PATH=None)
         assert library == str(bundled)
-        assert version.startswith("0.2.")
+        assert version == _abi.VERSION
     finally:
         bundled.unlink()
 
@@ -82,7 +83,7 @@ def test_installed_package_falls_back_to_the_system_loader(installed):
         python, root, MPPOINT_LIBRARY=None, LD_LIBRARY_PATH=str(pathlib.Path(LIBRARY).parent)
     )
     assert library == "libmppoint.so"
-    assert version.startswith("0.2.")
+    assert version == _abi.VERSION
 
 
 def test_installed_package_without_any_library_says_how_to_fix_it(installed):

@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+import mppoint
+
 PACKAGE_DIR = pathlib.Path(__file__).resolve().parents[1]
 SAMPLE = PACKAGE_DIR / "sale.py"
 
@@ -31,7 +33,7 @@ def test_sample_approved_sale(sim_url):
     result = run_sale(sim_url, "--device", "INGENICO_MOVE2500__ING-ARG-14886780", "1500", "Pedido ñandú 42")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "mppoint 0.2." in out
+    assert "mppoint %s" % mppoint._abi.VERSION in out
     assert "PAX_A910__SMARTPOS1495357742 (PDV)" in out
     assert "using device INGENICO_MOVE2500__ING-ARG-14886780" in out
     assert "  state: OPEN\n" in out or "  state: ON_TERMINAL\n" in out

@@ -18,7 +18,8 @@
 // - Strings cross as UTF-8 both ways; every string the library returns is copied and freed
 //   with mp_string_free at once. A string with a NUL character or a lone surrogate is refused
 //   with MpStatus.InvalidArgument before anything is sent.
-// - Before the first call the binding checks that the loaded library is version 0.2.x and
+// - Before the first call the binding checks that the loaded library has the major.minor
+//   version of this binding (NativeMethods.BindingVersion, generated) and
 //   throws MpLibraryVersionException if not: a DLL of another major.minor may have another ABI.
 // - Money is a long in minor units (1500 is 15.00), never a float.
 
@@ -70,7 +71,7 @@ namespace MpPoint
     }
 
     /// <summary>
-    /// The loaded native library is not the 0.2.x this binding was written for: deploy the
+    /// The loaded native library is not the major.minor version this binding was written for: deploy the
     /// mppoint.dll / libmppoint.so that came with this file.
     /// </summary>
     public class MpLibraryVersionException : InvalidOperationException
@@ -148,6 +149,12 @@ namespace MpPoint
         public string CaFile { get; set; }
         /// <summary>Default "mppoint/&lt;version&gt;".</summary>
         public string UserAgent { get; set; }
+        /// <summary>"integration" (the default: the Point Integration API) or "orders" (the Orders API); the same calls either way.</summary>
+        public string Api { get; set; }
+        /// <summary>A file (created if missing) where every step of every sale is recorded, so that Recover settles after a crash what was in flight.</summary>
+        public string JournalPath { get; set; }
+        /// <summary>How long final journal entries are kept (default 30 days, 1 to 3650).</summary>
+        public int JournalRetentionDays { get; set; }
 
         /// <summary>The options as the JSON object mp_init_with_options reads.</summary>
         public string ToJson()
@@ -165,6 +172,9 @@ namespace MpPoint
             AddString(json, "proxy", Proxy);
             AddString(json, "ca_file", CaFile);
             AddString(json, "user_agent", UserAgent);
+            AddString(json, "api", Api);
+            AddString(json, "journal_path", JournalPath);
+            AddNumber(json, "journal_retention_days", JournalRetentionDays);
             return json.Append('}').ToString();
         }
 
@@ -445,6 +455,23 @@ namespace MpPoint
             return Mp.TakeString(json);
         }
 
+        /// <summary>
+        /// Settles, after a crash, every sale and refund of the journal (MpOptions.JournalPath)
+        /// whose process has ended, waiting up to timeoutMs in all for those still on a
+        /// terminal; call it at start-up, before new sales. Returns
+        /// {"sales":[{"idempotency_key","intent_id","kind","device_id","amount",
+        /// "external_reference","state","payment","resolution"}]}, resolution "finished" (read
+        /// state and payment), "canceled" (it was still OPEN: the sale is void),
+        /// "never_created" or "pending" (call again). Twice gives the same answer. Throws
+        /// MpPointException InvalidArgument on a client without a journal.
+        /// </summary>
+        public string Recover(uint timeoutMs)
+        {
+            IntPtr json = IntPtr.Zero;
+            Check(NativeMethods.mp_recover(Handle(), timeoutMs, ref json), "mp_recover");
+            return Mp.TakeString(json);
+        }
+
         /// <summary>Creates a test account for a site ("MLA", "MLB", "MLM"): {"id","nickname","password","site_status","email"}.</summary>
         public string CreateTestUser(string siteId)
         {
@@ -546,7 +573,7 @@ namespace MpPoint
         private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
         private static volatile bool libraryChecked;
 
-        /// <summary>The loaded library's version, e.g. "0.2.0". Not subject to the version check.</summary>
+        /// <summary>The loaded library's version, e.g. "0.3.0". Not subject to the version check.</summary>
         public static string Version
         {
             get { return PeekString(NativeMethods.mp_version()); }
@@ -708,7 +735,7 @@ namespace MpPoint
         }
 
         /// <summary>
-        /// Checks once that the loaded library is 0.2.x. Every call except the version and name
+        /// Checks once that the loaded library has this binding's major.minor version. Every call except the version and name
         /// helpers goes through it. A missing library throws DllNotFoundException, one of the
         /// wrong bitness BadImageFormatException, both saying what to deploy.
         /// </summary>

@@ -33,14 +33,18 @@ if ! command -v "$CC" >/dev/null 2>&1; then
     exit 1
 fi
 
-mkdir -p "$out/fake-0.3"
+# The stand-in reports the next minor version of the real one (from the header).
+major=$(sed -n 's/^#define MP_VERSION_MAJOR \([0-9]*\)$/\1/p' "$root/include/point.h")
+minor=$(sed -n 's/^#define MP_VERSION_MINOR \([0-9]*\)$/\1/p' "$root/include/point.h")
+fake_version=$major.$((minor + 1)).0
+mkdir -p "$out/fake-next"
 # mcs accepts up to C# 7.2, within the 7.3 that .NET Framework projects compile.
 MCS_FLAGS=(-langversion:7.2 -warn:4 -warnaserror -debug)
 echo "dotnet test: compiling into $out/"
 mcs "${MCS_FLAGS[@]}" -target:library -out:"$out/MpPoint.dll" "$src/MpPoint.cs" "$src/MpPoint.Native.cs"
 mcs "${MCS_FLAGS[@]}" -target:exe -r:"$out/MpPoint.dll" -out:"$out/Sale.exe" "$src/samples/Sale.cs"
 mcs "${MCS_FLAGS[@]}" -target:exe -r:"$out/MpPoint.dll" -out:"$out/MpPointTests.exe" "$src/tests/Tests.cs"
-"$CC" -shared -fPIC -o "$out/fake-0.3/libmppoint.so" "$src/tests/fake_version.c"
+"$CC" -shared -fPIC -DFAKE_VERSION="\"$fake_version\"" -o "$out/fake-next/libmppoint.so" "$src/tests/fake_version.c"
 
 # Mono looks for libmppoint.so next to the .exe first, then on LD_LIBRARY_PATH. It is not
 # copied next to the .exe, so the version-guard test can put its stand-in first.
@@ -91,7 +95,7 @@ fi
 run_sample usage 2 15.00 || true
 
 echo "dotnet test: tests"
-scripts/with-sim.sh "$TEST_STEP_MS" env MPPOINT_FAKE_LIBDIR="$root/$out/fake-0.3" MPPOINT_HEADER="$root/include/point.h" \
+scripts/with-sim.sh "$TEST_STEP_MS" env MPPOINT_FAKE_LIBDIR="$root/$out/fake-next" MPPOINT_HEADER="$root/include/point.h" \
     mono --debug "$out/MpPointTests.exe" || status=1
 
 if [ "$status" -ne 0 ]; then

@@ -55,7 +55,7 @@ internal static class Sale
 
         try
         {
-            // The first call checks that the loaded library is the 0.2.x this binding expects.
+            // The first call checks that the loaded library has the major.minor version this binding expects.
             using (MpClient client = OpenClient(token))
             {
                 Console.WriteLine("mppoint " + Mp.Version);

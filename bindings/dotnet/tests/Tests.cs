@@ -39,6 +39,8 @@ internal static class Tests
             return VersionGuardChild();
         if (args.Length == 1 && args[0] == "--missing-library-child")
             return MissingLibraryChild();
+        if (args.Length == 2 && args[0] == "--ended-pos-child")
+            return EndedPosChild(args[1]);
 
         Run("every export declared", TestEveryExport);
         Run("names", TestNames);
@@ -69,6 +71,8 @@ internal static class Tests
             Run("events and settings", TestEventsAndSettings);
             Run("log callback", TestLogCallback);
             Run("threads", TestThreads);
+            Run("orders api", TestOrdersApi);
+            Run("recover", TestRecover);
         }
 
         Console.WriteLine("{0} passed, {1} failed", passed, failed);
@@ -278,7 +282,7 @@ internal static class Tests
     {
         string version = Mp.Version;
         Check(version != null && version.StartsWith(Mp.BindingMajor + "." + Mp.BindingMinor + ".", StringComparison.Ordinal),
-              "mp_version() is 0.2.x: " + version);
+              "mp_version() is " + Mp.BindingMajor + "." + Mp.BindingMinor + ".x: " + version);
 
         string fakeDir = Environment.GetEnvironmentVariable("MPPOINT_FAKE_LIBDIR");
         if (string.IsNullOrEmpty(fakeDir))
@@ -286,12 +290,15 @@ internal static class Tests
             Fail("MPPOINT_FAKE_LIBDIR is not set: build fake_version.c into a libmppoint.so there (test.sh does)");
             return;
         }
-        // A child process of this program loads the fake 0.3.0 library instead of the real one.
+        // A child process of this program loads the fake library of the next minor version
+        // instead of the real one.
+        string other = NextMinorVersion();
         string libraryPath = Environment.GetEnvironmentVariable("LD_LIBRARY_PATH");
         string output;
         int exit = RunChild("--version-guard-child", fakeDir + (string.IsNullOrEmpty(libraryPath) ? "" : ":" + libraryPath), out output);
-        Check(exit == 0, "the version guard refuses library 0.3.0 (child exit " + exit + "): " + output);
-        Check(output.Contains("0.2.x") && output.Contains("0.3.0"), "the guard's message names both versions: " + output);
+        Check(exit == 0, "the version guard refuses library " + other + " (child exit " + exit + "): " + output);
+        Check(output.Contains(Mp.BindingMajor + "." + Mp.BindingMinor + ".x") && output.Contains(other),
+              "the guard's message names both versions: " + output);
 
         // And one that finds no library at all (the fake folder holds no libmppoint.so).
         exit = RunChild("--missing-library-child", Path.Combine(fakeDir, "empty"), out output);
@@ -334,7 +341,13 @@ internal static class Tests
         }
     }
 
-    /// <summary>In a process whose libmppoint.so says 0.3.0: every first use must throw MpLibraryVersionException.</summary>
+    /// <summary>The version of the fake library: the next minor version of this binding's.</summary>
+    private static string NextMinorVersion()
+    {
+        return Mp.BindingMajor + "." + (Mp.BindingMinor + 1) + ".0";
+    }
+
+    /// <summary>In a process whose libmppoint.so says the next minor version: every first use must throw MpLibraryVersionException.</summary>
     private static int VersionGuardChild()
     {
         string message = null;
@@ -353,7 +366,7 @@ internal static class Tests
             }
             catch (MpLibraryVersionException e)
             {
-                if (e.LoadedVersion == "0.3.0")
+                if (e.LoadedVersion == NextMinorVersion())
                     refused++;
                 message = e.Message;
             }
@@ -587,6 +600,76 @@ internal static class Tests
             Equal(MpIntentState.Finished, again.State, "IntentStatus after the wait");
             Equal("dotnet-sale", Mp.JsonGet(again.Json, "additional_info.external_reference"), "external reference");
         }
+    }
+
+    private static void TestOrdersApi()
+    {
+        using (MpClient client = new MpClient(new MpOptions
+        {
+            AccessToken = Environment.GetEnvironmentVariable("MP_ACCESS_TOKEN"),
+            BaseUrl = Environment.GetEnvironmentVariable("MP_BASE_URL"),
+            PollIntervalMs = 50,
+            Api = "orders",
+        }))
+        {
+            string id = client.CreateIntentSimple(Devices[1], 2490, "dotnet-orders", false);
+            Check(id.StartsWith("ORD", StringComparison.Ordinal), "an order id: " + id);
+            MpIntentResult result = WaitFinal(client, id);
+            Equal(MpIntentState.Finished, result.State, "final state");
+            Equal("2490", Mp.JsonGet(result.Json, "amount"), "amount in minor units");
+            Equal("approved", Mp.JsonGet(result.Json, "payment.state"), "payment state");
+            Throws(MpStatus.Unsupported, null, "the Orders API has no integrator webhook", () => client.GetIntegrator());
+        }
+    }
+
+    /// <summary>A POS process that sends a sale with its journal and ends before waiting for it.</summary>
+    private static int EndedPosChild(string journal)
+    {
+        var client = new MpClient(new MpOptions
+        {
+            AccessToken = Environment.GetEnvironmentVariable("MP_ACCESS_TOKEN"),
+            BaseUrl = Environment.GetEnvironmentVariable("MP_BASE_URL"),
+            JournalPath = journal,
+        });
+        Console.WriteLine(client.CreateIntentSimple(Devices[2], 1500, "dotnet-crash", false));
+        Environment.Exit(0); // gone mid-sale, without Dispose, as a crash leaves it
+        return 1;
+    }
+
+    private static void TestRecover()
+    {
+        string journal = Path.Combine(Path.GetTempPath(), "mppoint-dotnet-" + Guid.NewGuid().ToString("N") + ".journal");
+        string output;
+        int exit = RunChild("--ended-pos-child " + journal, Environment.GetEnvironmentVariable("LD_LIBRARY_PATH"), out output);
+        Equal(0, exit, "the POS child ran: " + output);
+        string intentId = output.Trim();
+        using (MpClient client = new MpClient(new MpOptions
+        {
+            AccessToken = Environment.GetEnvironmentVariable("MP_ACCESS_TOKEN"),
+            BaseUrl = Environment.GetEnvironmentVariable("MP_BASE_URL"),
+            PollIntervalMs = 50,
+            JournalPath = journal,
+        }))
+        {
+            string report = client.Recover(30000);
+            string second;
+            Check(!Mp.TryJsonGet(report, "sales.1", out second), "one sale recovered: " + report);
+            Equal(intentId, Mp.JsonGet(report, "sales.0.intent_id"), "the child's sale");
+            Equal("1500", Mp.JsonGet(report, "sales.0.amount"), "its amount");
+            Equal("dotnet-crash", Mp.JsonGet(report, "sales.0.external_reference"), "its reference");
+            string resolution = Mp.JsonGet(report, "sales.0.resolution");
+            // Still OPEN: cancelled; already on the terminal: waited for to its end.
+            Check(resolution == "canceled" || resolution == "finished", "settled: " + report);
+            Check(client.IntentStatus(intentId).IsFinal, "nothing left payable");
+            Equal(report, client.Recover(0), "recovering twice gives the same answer");
+        }
+        using (MpClient client = SimClient())
+        {
+            MpPointException e = Throws(MpStatus.InvalidArgument, null, "Recover without a journal", () => client.Recover(0));
+            Check(e != null && e.Message.Contains("journal"), "the message names the journal");
+        }
+        foreach (string file in new[] { journal, journal + "-wal", journal + "-shm" })
+            File.Delete(file);
     }
 
     private static void TestNonAsciiReference()

@@ -5,11 +5,12 @@
  * binding refuses a library of another major.minor before calling anything else. It exports
  * only mp_version: the guard must throw before the binding touches any other function.
  *
- * Build: cc -shared -fPIC -o <dir>/libmppoint.so fake_version.c
+ * Build: cc -shared -fPIC -DFAKE_VERSION='"X.Y.Z"' -o <dir>/libmppoint.so fake_version.c
+ * (test.sh passes the next minor version of the real library's).
  */
 const char *mp_version(void);
 
 const char *mp_version(void)
 {
-    return "0.3.0";
+    return FAKE_VERSION;
 }

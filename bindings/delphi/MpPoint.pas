@@ -66,7 +66,7 @@ type
     property FunctionName: string read FFunctionName;
   end;
 
-  { The loaded library is not the 0.2 this unit was written for. }
+  { The loaded library is not the major.minor version this unit was written for. }
   EMpPointVersionError = class(Exception);
 
   TMpClient = class;
@@ -143,17 +143,29 @@ type
     function GetPayment(const PaymentId: string): string;
     function CreateTestUser(const SiteId: string): string;
 
+    { After a crash (needs "journal_path" in the options): settles every sale and refund of
+      the journal whose process has ended, waiting up to TimeoutMs in all for those still on
+      a terminal; call it at start-up, before new sales. Returns the JSON object whose
+      "sales" array holds one object per sale: "idempotency_key", "intent_id", "kind",
+      "device_id", "amount", "external_reference", "state", "payment" and "resolution":
+      "finished" (read
+      state and payment), "canceled" (it was still OPEN: the sale is void), "never_created"
+      or "pending" (call again). Twice gives the same answer. EMpPointError with
+      MP_STATUS_INVALID_ARGUMENT on a client without a journal. }
+    function Recover(TimeoutMs: Cardinal): string;
+
     { The MpClient* for the raw imports; owned by this object. }
     property Handle: PMpClient read FHandle;
   end;
 
 { Helpers that need no client. }
 
-{ mp_version() of the loaded library, e.g. '0.2.0'. }
+{ mp_version() of the loaded library, e.g. '0.3.0'. }
 function MpVersion: string;
-{ True if Version ('0.2.0') has the major.minor this unit was written for. }
+{ True if Version ('0.3.0') has the major.minor this unit was written for
+  (MP_VERSION_MAJOR, MP_VERSION_MINOR of MpPointApi.inc). }
 function MpVersionCompatible(const Version: string): Boolean;
-{ Raises EMpPointVersionError unless the loaded library is 0.2.x. TMpClient's constructors
+{ Raises EMpPointVersionError unless the loaded library is MP_VERSION_MAJOR.MP_VERSION_MINOR.x. TMpClient's constructors
   and the helpers below call it; it checks once. }
 procedure MpCheckVersion;
 function MpStatusName(Status: TMpStatus): string;
@@ -841,6 +853,15 @@ begin
   UId := MpToUtf8(PaymentId);
   P := nil;
   Check(mp_get_payment(FHandle, PAnsiChar(UId), @P), 'mp_get_payment');
+  Result := MpTakeString(P);
+end;
+
+function TMpClient.Recover(TimeoutMs: Cardinal): string;
+var
+  P: PAnsiChar;
+begin
+  P := nil;
+  Check(mp_recover(FHandle, TimeoutMs, @P), 'mp_recover');
   Result := MpTakeString(P);
 end;
 

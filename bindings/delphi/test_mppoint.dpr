@@ -169,18 +169,26 @@ end;
 { ---- Tests without the simulator ---- }
 
 procedure TestVersion;
+var
+  Ours, Next: string;
 begin
   Section('version and ABI guard');
   CheckEq(MpVersion, MP_VERSION_TEXT, 'MpVersion');
   Check(MpVersionCompatible(MpVersion), 'the loaded library is compatible');
-  Check(MpVersionCompatible('0.2.0'), '0.2.0 is compatible');
-  Check(MpVersionCompatible('0.2'), '0.2 is compatible');
-  Check(MpVersionCompatible('0.2.17-rc.1'), '0.2.17-rc.1 is compatible');
-  Check(not MpVersionCompatible('0.3.0'), '0.3.0 is not compatible');
-  Check(not MpVersionCompatible('0.1.9'), '0.1.9 is not compatible');
-  Check(not MpVersionCompatible('1.2.0'), '1.2.0 is not compatible');
-  Check(not MpVersionCompatible('0.20.0'), '0.20.0 is not compatible');
-  Check(not MpVersionCompatible('0.2x'), '0.2x is not compatible');
+  { The versions around this unit's own (MP_VERSION_MAJOR.MP_VERSION_MINOR, generated). }
+  Ours := IntToStr(MP_VERSION_MAJOR) + '.' + IntToStr(MP_VERSION_MINOR);
+  Check(MpVersionCompatible(Ours + '.0'), Ours + '.0 is compatible');
+  Check(MpVersionCompatible(Ours), Ours + ' is compatible');
+  Check(MpVersionCompatible(Ours + '.17-rc.1'), Ours + '.17-rc.1 is compatible');
+  Next := IntToStr(MP_VERSION_MAJOR) + '.' + IntToStr(MP_VERSION_MINOR + 1) + '.0';
+  Check(not MpVersionCompatible(Next), Next + ' is not compatible');
+  Check(not MpVersionCompatible(IntToStr(MP_VERSION_MAJOR + 1) + '.' +
+    IntToStr(MP_VERSION_MINOR) + '.0'), 'the next major version is not compatible');
+  if MP_VERSION_MINOR > 0 then
+    Check(not MpVersionCompatible(IntToStr(MP_VERSION_MAJOR) + '.' +
+      IntToStr(MP_VERSION_MINOR - 1) + '.9'), 'the previous minor version is not compatible');
+  Check(not MpVersionCompatible(Ours + '0.0'), Ours + '0.0 is not compatible');
+  Check(not MpVersionCompatible(Ours + 'x'), Ours + 'x is not compatible');
   Check(not MpVersionCompatible(''), 'an empty version is not compatible');
   Check(not MpVersionCompatible('x.y.z'), 'x.y.z is not compatible');
   try
@@ -545,6 +553,91 @@ begin
   end;
 end;
 
+{ A POS process (this program, run with --ended-pos JOURNAL) that sends a sale with its
+  journal and ends before waiting for it, as a crash leaves it; the id goes to JOURNAL.id. }
+procedure EndedPos(const Journal: string);
+var
+  Client: TMpClient;
+  Id: string;
+  F: TextFile;
+begin
+  Client := TMpClient.CreateWithOptions('{"access_token":' + JsonQuote(Token) +
+    ',"base_url":' + JsonQuote(BaseUrl) + ',"journal_path":' + JsonQuote(Journal) + '}');
+  Id := Client.CreateIntentSimple(DEVICE3, 1500, 'delphi-crash');
+  AssignFile(F, Journal + '.id');
+  Rewrite(F);
+  WriteLn(F, Id);
+  CloseFile(F);
+  Halt(0); { without Free }
+end;
+
+procedure TestRecover(Client: TMpClient);
+var
+  Journal, Id, Report, Resolution, Ignored: string;
+  Recovering: TMpClient;
+  F: TextFile;
+  State: TMpIntentState;
+begin
+  Section('recover after a crash');
+  Randomize;
+  Journal := GetTempDir + 'mppoint-delphi-' + IntToStr(Random(1000000000)) + '.journal';
+  CheckInt(ExecuteProcess(ParamStr(0), ['--ended-pos', Journal]), 0, 'the POS child ran');
+  AssignFile(F, Journal + '.id');
+  Reset(F);
+  ReadLn(F, Id);
+  CloseFile(F);
+  Recovering := TMpClient.CreateWithOptions('{"access_token":' + JsonQuote(Token) +
+    ',"base_url":' + JsonQuote(BaseUrl) + ',"poll_interval_ms":50,"journal_path":' +
+    JsonQuote(Journal) + '}');
+  try
+    Report := Recovering.Recover(WAIT_MS);
+    CheckEq(MpJsonGet(Report, 'sales.0.intent_id'), Id, 'the child''s sale is recovered');
+    Check(not MpJsonTryGet(Report, 'sales.1', Ignored), 'one sale: ' + Report);
+    CheckEq(MpJsonGet(Report, 'sales.0.amount'), '1500', 'its amount');
+    CheckEq(MpJsonGet(Report, 'sales.0.external_reference'), 'delphi-crash', 'its reference');
+    Resolution := MpJsonGet(Report, 'sales.0.resolution');
+    { Still OPEN: cancelled; already on the terminal: waited for to its end. }
+    Check((Resolution = 'canceled') or (Resolution = 'finished'), 'settled: ' + Report);
+    Recovering.IntentStatus(Id, State);
+    Check(MpIntentStateIsFinal(State), 'nothing left payable');
+    CheckEq(Recovering.Recover(0), Report, 'recovering twice gives the same answer');
+  finally
+    Recovering.Free;
+  end;
+  try
+    Client.Recover(0);
+    NotRaised('Recover without a journal');
+  except
+    on E: Exception do
+      CheckError(E, MP_STATUS_INVALID_ARGUMENT, 0, 'Recover without a journal');
+  end;
+  DeleteFile(Journal);
+  DeleteFile(Journal + '-wal');
+  DeleteFile(Journal + '-shm');
+  DeleteFile(Journal + '.id');
+end;
+
+procedure TestOrders;
+var
+  Orders: TMpClient;
+  Id, Json: string;
+  State: TMpIntentState;
+begin
+  Section('orders api');
+  Orders := TMpClient.CreateWithOptions('{"access_token":' + JsonQuote(Token) +
+    ',"base_url":' + JsonQuote(BaseUrl) + ',"poll_interval_ms":50,"api":"orders"}');
+  try
+    Id := Orders.CreateIntentSimple(DEVICE2, 2490, 'delphi-orders');
+    CheckEq(Copy(Id, 1, 3), 'ORD', 'an order id');
+    Orders.WaitIntent(Id, WAIT_MS, nil, State, Json);
+    CheckEq(MpIntentStateName(State), 'FINISHED', 'the order''s final state');
+    CheckEq(MpJsonGet(Json, 'amount'), '2490', 'amount in minor units');
+    CheckEq(MpJsonGet(Json, 'payment.state'), 'approved', 'payment state');
+  finally
+    Orders.Free;
+  end;
+end;
+
 procedure TestWaitEndings(Client: TMpClient);
 var
   Id, Json: string;
@@ -780,6 +873,8 @@ begin
     TestCancelAndNotFound(Client);
     TestWaitEndings(Client);
     TestLogAndIntegrator(Client);
+    TestRecover(Client);
+    TestOrders;
   finally
     Client.Free;
   end;
@@ -793,6 +888,8 @@ begin
   LogSink := TRecorder.Create;
   Token := GetEnvironmentVariable('MP_ACCESS_TOKEN');
   BaseUrl := GetEnvironmentVariable('MP_BASE_URL');
+  if (ParamCount = 2) and (ParamStr(1) = '--ended-pos') then
+    EndedPos(ParamStr(2));
   try
     RunAll;
   except

@@ -170,6 +170,19 @@ Public Function MpGetPayment(ByVal client As Long, ByVal paymentId As String, By
     If MpGetPayment = MP_STATUS_OK Then json = TakeString(p)
 End Function
 
+' After a crash: settles every sale and refund of the journal (journal_path in the
+' options of MpInitWithOptions) whose process has ended, waiting up to timeoutMs in all for
+' those still on a terminal. Call it at start-up, before new sales. json gets
+' {sales:[{intent_id,amount,external_reference,state,payment,resolution,...}]}:
+' resolution finished (hand over the goods only on payment.state approved),
+' canceled (it was still OPEN: the sale is void), never_created or pending (call
+' again). MP_STATUS_INVALID_ARGUMENT on a client without a journal.
+Public Function MpRecover(ByVal client As Long, ByVal timeoutMs As Long, ByRef json As String) As Long
+    Dim p As Long
+    MpRecover = mp_recover(client, timeoutMs, p)
+    If MpRecover = MP_STATUS_OK Then json = TakeString(p)
+End Function
+
 ' refundJson and idempotencyKey: vbNullString for none.
 Public Function MpCreateRefund(ByVal client As Long, ByVal deviceId As String, ByVal paymentId As String, ByVal refundJson As String, ByVal idempotencyKey As String, ByRef json As String) As Long
     Dim d() As Byte

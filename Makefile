@@ -20,7 +20,8 @@
 #   make fuzz      the fuzz targets of fuzz/, FUZZ_SECONDS each (by hand; make test runs
 #                  fuzz-check, FUZZ_CHECK_SECONDS each)
 #   make hostile-test  hostile input to every export, built with ASan and UBSan
-#   make install   the release library (shared with soname, static), point.h and mppoint.pc
+#   make install   the release library (shared with soname, static), point.h, mppoint.pc and
+#                  the mppoint tool
 #                  into PREFIX (/usr/local), under DESTDIR if set; make uninstall removes them
 #   make install-test  install into a temporary prefix, build the C sample with pkg-config, sell
 #   make python-wheels  the Python wheels (Linux; Windows from dist-windows' DLLs) in dist/python/

@@ -58,6 +58,8 @@ pub fn sale(ctx: &Context, args: SaleArgs<'_>) -> Outcome<Exit> {
         && text::field(&sale, "payment.state") == "approved";
     let verdict = if approved {
         "approved: hand over the goods"
+    } else if text::field(&sale, "state") == "CONFIRMATION_REQUIRED" {
+        "look at the terminal: hand over the goods only if it shows the payment approved"
     } else {
         "not paid: do not hand over the goods"
     };

@@ -293,6 +293,25 @@ fn a_sale_that_is_not_paid_exits_1() {
     let run = mppoint(&sim, &["--json", "sale", "12.00", "--device", DEVICE]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(run.json()["payment"]["state"], "rejected");
+    let text = mppoint(&sim, &["sale", "12.00", "--device", DEVICE]);
+    assert!(
+        text.stdout.contains("not paid: do not hand over the goods"),
+        "{}",
+        text.stdout
+    );
+    // 18.00 ends CONFIRMATION_REQUIRED: only the terminal knows whether it was paid.
+    let check = mppoint(&sim, &["sale", "18.00", "--device", DEVICE]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(
+        check.stdout.contains("CONFIRMATION_REQUIRED"),
+        "{}",
+        check.stdout
+    );
+    assert!(
+        check.stdout.contains("look at the terminal"),
+        "{}",
+        check.stdout
+    );
 }
 
 #[test]

@@ -284,7 +284,7 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The library's version, e.g. `"0.2.0"`: compare it with `MP_VERSION_MAJOR`/`MINOR` to
+ * The library's version, e.g. `"0.3.0"`: compare it with `MP_VERSION_MAJOR`/`MINOR` to
  * check at run time that the loaded library is the one the program was built against.
  *
  * The string is static: never free it. Thread-safe. Does not change `mp_last_error()`.

@@ -63,7 +63,7 @@ cat >"$v/README.md" <<MD
 | file | where it goes |
 |---|---|
 | \`MpPointApi.bas\` | add to the project (Project > Add Module): point.h's constants and a \`Declare\` per function (never edit it) |
-| \`MpPoint.bas\` | add to the project too: UTF-8 conversions and wrappers (\`MpInit\`, \`MpCreateIntentSimple\`, \`MpWaitIntent\`, ...) |
+| \`MpPoint.bas\` | add to the project too: UTF-8 conversions and wrappers (\`MpInit\`, \`MpCreateIntentSimple\`, \`MpWaitIntent\`, \`MpRecover\`, ...) |
 | \`x86/mppoint.dll\` | next to the program's \`.exe\` on Windows 10 or 11 (while developing: in the VB6 IDE's folder) |
 | \`x86-win7/mppoint.dll\` | instead of \`x86/\`, when the program must also run on Windows 7 SP1, POSReady 7, 8 or 8.1 (it runs on 10 and 11 too) |
 
@@ -72,6 +72,31 @@ exactly one \`mppoint.dll\` next to the program; it imports only Windows system 
 Declares call the DLL's stdcall exports \`<name>_std\` (VB6 can call nothing else); callbacks are
 \`AddressOf\` a \`Public\` procedure of a \`.bas\` module. Compare \`MpVersion()\` with
 \`MP_VERSION_MAJOR\`/\`MP_VERSION_MINOR\` at start-up. The API reference is \`point.h\`.
+
+Options go to \`MpInitWithOptions\` as JSON (\`MpJsonQuote\` quotes a value): \`"api":"orders"\`
+speaks the Orders API (which new integrations must use; the default is \`"integration"\`), and
+\`"journal_path"\` records every step of every sale in a file (\`"journal_retention_days"\`, 30 by
+default, is how long settled entries stay), so that after a crash or a power cut the next start
+settles what was in flight with \`MpRecover\`, before taking new sales:
+
+\`\`\`vb
+opts = "{""access_token"":" & MpJsonQuote(token) & ",""api"":""orders"""
+opts = opts & ",""journal_path"":" & MpJsonQuote(App.Path & "\mppoint-journal.db") & "}"
+If MpInitWithOptions(opts, client) <> MP_STATUS_OK Then MsgBox MpLastError(): Exit Sub
+If MpRecover(client, 60000, report) = MP_STATUS_OK Then
+    i = 0
+    Do While MpJsonGet(report, "sales." & i & ".resolution", resolution) = MP_STATUS_OK
+        ' "finished" (paid only if "sales.N.payment.state" is "approved"), "canceled" (voided
+        ' while still OPEN), "never_created", or "pending" (call MpRecover again later)
+        i = i + 1
+    Loop
+End If
+\`\`\`
+
+\`report\` is \`{"sales":[{"idempotency_key","intent_id","kind","device_id","amount",
+"external_reference","state","payment","resolution"}]}\`, oldest first; a second call gives the
+same answer. Without a journal \`MpRecover\` returns \`MP_STATUS_INVALID_ARGUMENT\`; a journal that
+cannot be read or written is \`MP_STATUS_JOURNAL\`.
 MD
 echo "$d"
 echo "$v"

@@ -8,7 +8,7 @@
 #   scripts/release-lib.sh            builds, then prints the version and the soname
 #
 # The soname follows the bindings' ABI guard: a library is compatible within one major.minor
-# while the major is 0 (libmppoint.so.0.2), within one major from 1.0 on (libmppoint.so.1).
+# while the major is 0 (libmppoint.so.0.3 for 0.3.x), within one major from 1.0 on (libmppoint.so.1).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"

@@ -168,16 +168,6 @@ check_vb6() {
     else
         fail "vb6: MpPointApi.bas differs from the manifest (< manifest: NAME_std BYTES, > MpPointApi.bas):"$'\n'"$diff"
     fi
-    # VB6 cannot run here: at least every mp_ function the wrappers of MpPoint.bas call must be
-    # one MpPointApi.bas declares (a misspelt or removed one would fail only on the till).
-    local undeclared
-    undeclared=$(comm -23 <(grep -o '\bmp_[a-z0-9_]*(' bindings/vb6/MpPoint.bas | tr -d '(' | LC_ALL=C sort -u) \
-        <(tr -d '\r' <"$bas" | sed -n 's/^Public Declare \(Function\|Sub\) \(mp_[a-z0-9_]*\) .*/\2/p' | LC_ALL=C sort -u))
-    if [ -z "$undeclared" ]; then
-        pass "vb6: MpPoint.bas calls only functions MpPointApi.bas declares"
-    else
-        fail "vb6: MpPoint.bas calls undeclared functions: $(echo $undeclared)"
-    fi
 }
 
 # ---- 2. the sale under Wine --------------------------------------------------------------------

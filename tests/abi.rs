@@ -88,3 +88,177 @@ fn the_manifest_lists_the_exports_the_library_has() {
         assert_eq!(name.to_str().unwrap(), value["name"].as_str().unwrap());
     }
 }
+
+/// A VB6 declaration of MpPointApi.bas: a Function (has a value) or a Sub, and its parameters.
+struct VbDeclare {
+    function: bool,
+    parameters: usize,
+}
+
+/// `text` without its comment (from a `'` outside a string literal) and with every string
+/// literal emptied, so neither can hold a name or a comma.
+fn vb_code(line: &str) -> String {
+    let mut code = String::new();
+    let mut in_string = false;
+    for c in line.chars() {
+        match (c, in_string) {
+            ('"', _) => {
+                in_string = !in_string;
+                code.push('"');
+            }
+            ('\'', false) => break,
+            (_, true) => {}
+            (c, false) => code.push(c),
+        }
+    }
+    code
+}
+
+/// How many arguments a call passes: `rest` follows the called name (`(a, f(b, c))` or, for a
+/// statement without parentheses, ` a, b`); commas inside parentheses are not counted.
+fn vb_arguments(rest: &str, statement: bool) -> usize {
+    let rest = rest.trim_start();
+    let args = if let Some(inside) = rest.strip_prefix('(') {
+        let mut depth = 1;
+        let end = inside
+            .char_indices()
+            .find(|&(_, c)| {
+                depth += match c {
+                    '(' => 1,
+                    ')' => -1,
+                    _ => 0,
+                };
+                depth == 0
+            })
+            .map(|(i, _)| i)
+            .expect("a closing parenthesis");
+        &inside[..end]
+    } else if statement {
+        rest
+    } else {
+        ""
+    };
+    if args.trim().is_empty() {
+        return 0;
+    }
+    let mut depth = 0;
+    1 + args
+        .chars()
+        .filter(|&c| {
+            depth += match c {
+                '(' => 1,
+                ')' => -1,
+                _ => 0,
+            };
+            c == ',' && depth == 0
+        })
+        .count()
+}
+
+#[test]
+fn the_vb6_wrappers_call_what_the_generated_module_declares() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("bindings/vb6");
+    let read = |name: &str| {
+        let bytes = std::fs::read(root.join(name)).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        // VB6 reads CRLF modules; a bare LF makes the IDE see one long line.
+        assert!(
+            text.matches('\n').count() == text.matches("\r\n").count(),
+            "bindings/vb6/{name} has a line without CRLF"
+        );
+        text.replace("\r\n", "\n")
+    };
+    let api = read("MpPointApi.bas");
+    let wrappers = read("MpPoint.bas");
+
+    let mut declares = std::collections::HashMap::new();
+    let mut constants = std::collections::HashSet::new();
+    for line in api.lines() {
+        if let Some(rest) = line.strip_prefix("Public Declare ") {
+            let function = rest.starts_with("Function ");
+            let name = rest.split_whitespace().nth(1).unwrap().to_owned();
+            let params = &rest[rest.find("\" (").expect("a parameter list") + 3..];
+            let params = &params[..params.find(')').unwrap()];
+            let parameters = if params.is_empty() {
+                0
+            } else {
+                params.split(", ").count()
+            };
+            declares.insert(
+                name,
+                VbDeclare {
+                    function,
+                    parameters,
+                },
+            );
+        } else if let Some(rest) = line.strip_prefix("Public Const ") {
+            constants.insert(rest.split_whitespace().next().unwrap().to_owned());
+        }
+    }
+    assert!(declares.len() >= 30, "MpPointApi.bas not parsed");
+
+    let mut called = std::collections::HashSet::new();
+    let mut problems = Vec::new();
+    for (number, line) in wrappers.lines().enumerate() {
+        let code = vb_code(line);
+        let statement_start = code.trim_start();
+        let bytes = code.as_bytes();
+        let mut at = 0;
+        while let Some(found) = code[at..].find(['m', 'M']) {
+            let start = at + found;
+            let end = code[start..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(code.len(), |n| start + n);
+            at = end.max(start + 1);
+            let word = &code[start..end];
+            let after_identifier =
+                start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_');
+            if after_identifier {
+                continue;
+            }
+            let line = number + 1;
+            if word.starts_with("MP_") && !constants.contains(word) {
+                problems.push(format!(
+                    "line {line}: {word} is not a constant of MpPointApi.bas"
+                ));
+            }
+            if !word.starts_with("mp_") {
+                continue;
+            }
+            let Some(declare) = declares.get(word) else {
+                problems.push(format!(
+                    "line {line}: {word} is not declared in MpPointApi.bas"
+                ));
+                continue;
+            };
+            called.insert(word.to_owned());
+            let statement = statement_start.starts_with(word);
+            if !statement && !declare.function {
+                problems.push(format!("line {line}: Sub {word} is used as a value"));
+            }
+            let passed = vb_arguments(&code[end..], statement);
+            if passed != declare.parameters {
+                problems.push(format!(
+                    "line {line}: {word} gets {passed} arguments, MpPointApi.bas declares {}",
+                    declare.parameters
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "bindings/vb6/MpPoint.bas does not match MpPointApi.bas (run `make generate` if the \
+         latter is stale):\n{}",
+        problems.join("\n")
+    );
+    for export in [
+        "mp_recover",
+        "mp_last_idempotency_key",
+        "mp_init_with_options",
+    ] {
+        assert!(
+            called.contains(export),
+            "MpPoint.bas has no wrapper calling {export}"
+        );
+    }
+}

@@ -187,6 +187,9 @@ function MpVerifySignature(const Secret, XSignature, XRequestId, DataId: string;
   ToleranceS: Int64 = 300; NowUnixS: Int64 = 0): Boolean; overload;
 { The normalised notification JSON; State receives the intent's or refund's state. }
 function MpParseNotification(const Body: string; out State: TMpIntentState): string;
+{ S as a JSON string literal (quotes, backslashes and control characters escaped), for
+  building options and bodies: '"C:\\POS\\journal.db"' from 'C:\POS\journal.db'. }
+function MpJsonQuote(const S: string): string;
 
 { String conversions used by this unit, for code that calls the raw imports. }
 function MpToUtf8(const S: string): UTF8String;
@@ -479,6 +482,29 @@ begin
   Check(mp_parse_notification(PAnsiChar(UBody), @S, @P), 'mp_parse_notification');
   State := S;
   Result := MpTakeString(P);
+end;
+
+function MpJsonQuote(const S: string): string;
+const
+  Hex: array[0..15] of Char = ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b',
+    'c', 'd', 'e', 'f');
+var
+  I: Integer;
+begin
+  Result := '"';
+  for I := 1 to Length(S) do
+    case S[I] of
+      '"': Result := Result + '\"';
+      '\': Result := Result + '\\';
+      #10: Result := Result + '\n';
+      #13: Result := Result + '\r';
+      #9: Result := Result + '\t';
+      #0..#8, #11, #12, #14..#31, #127:
+        Result := Result + '\u00' + Hex[Ord(S[I]) shr 4] + Hex[Ord(S[I]) and 15];
+    else
+      Result := Result + S[I];
+    end;
+  Result := Result + '"';
 end;
 
 { ---- Callbacks ---- }

@@ -579,6 +579,7 @@ var
   State: TMpIntentState;
 begin
   Section('recover after a crash');
+  CheckEq(MpJsonQuote('C:\POS\a"b' + #10), '"C:\\POS\\a\"b\n"', 'MpJsonQuote escapes a Windows path');
   Randomize;
   Journal := GetTempDir + 'mppoint-delphi-' + IntToStr(Random(1000000000)) + '.journal';
   CheckInt(ExecuteProcess(ParamStr(0), ['--ended-pos', Journal]), 0, 'the POS child ran');
@@ -588,7 +589,7 @@ begin
   CloseFile(F);
   Recovering := TMpClient.CreateWithOptions('{"access_token":' + JsonQuote(Token) +
     ',"base_url":' + JsonQuote(BaseUrl) + ',"poll_interval_ms":50,"journal_path":' +
-    JsonQuote(Journal) + '}');
+    MpJsonQuote(Journal) + '}');
   try
     Report := Recovering.Recover(WAIT_MS);
     CheckEq(MpJsonGet(Report, 'sales.0.intent_id'), Id, 'the child''s sale is recovered');

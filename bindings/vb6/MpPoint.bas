@@ -24,7 +24,7 @@ Attribute VB_Name = "MpPoint"
 '   - callbacks                AddressOf a Public Function in a .bas module (VB6 procedures are
 '                              stdcall): see ExampleWaitProgress and ExampleLog below.
 '
-' The wrappers below (MpInit, MpListDevices, MpCreateIntentSimple, MpWaitIntent,
+' The wrappers below (MpInit, MpListDevices, MpCreateIntentSimple, MpWaitIntent, MpRecover,
 ' MpJsonGet, ...) do the conversions and return the MpStatus; text comes back in ByRef Strings.
 Option Explicit
 
@@ -107,6 +107,12 @@ Public Function MpInit(ByVal accessToken As String, ByRef client As Long) As Lon
 End Function
 
 ' optionsJson as in mp_init_with_options, e.g. {"access_token":"TEST-...","timeout_ms":30000}.
+' Among its keys: "api" ("integration", the default, or "orders": the Orders API, which new
+' integrations must use), "journal_path" (a file recording every step of every sale, so that
+' MpRecover settles after a crash what was in flight) and "journal_retention_days" (30). Quote
+' text values with MpJsonQuote, e.g. for a journal on the POS's disk:
+'   opts = "{""access_token"":" & MpJsonQuote(token) & ",""api"":""orders"""
+'   opts = opts & ",""journal_path"":" & MpJsonQuote("C:\POS\mppoint-journal.db") & "}"
 Public Function MpInitWithOptions(ByVal optionsJson As String, ByRef client As Long) As Long
     Dim o() As Byte
     o = Utf8(optionsJson)
@@ -162,25 +168,28 @@ Public Function MpWaitIntent(ByVal client As Long, ByVal intentId As String, ByV
     json = TakeString(p)
 End Function
 
+' After a crash, at start-up and before taking new sales: settles every sale and refund of the
+' journal (the client's "journal_path") whose process has ended, and returns in json what became
+' of each, oldest first: {"sales":[{"idempotency_key","intent_id","kind","device_id","amount",
+' "external_reference","state","payment","resolution"}]}. Read them with MpJsonGet, e.g.
+' "sales.0.resolution": "finished" (final by itself: hand over the goods only on
+' "sales.0.payment.state" "approved"), "canceled" (it was still OPEN and was voided),
+' "never_created", or "pending" (still on a terminal: call MpRecover again later). timeoutMs: how
+' long it may wait, in all, for sales still on a terminal (0 reads each once). Calling it twice
+' gives the same answer. MP_STATUS_INVALID_ARGUMENT without a journal, MP_STATUS_JOURNAL if the
+' journal cannot be read or written.
+Public Function MpRecover(ByVal client As Long, ByVal timeoutMs As Long, ByRef json As String) As Long
+    Dim p As Long
+    MpRecover = mp_recover(client, timeoutMs, p)
+    If MpRecover = MP_STATUS_OK Then json = TakeString(p)
+End Function
+
 Public Function MpGetPayment(ByVal client As Long, ByVal paymentId As String, ByRef json As String) As Long
     Dim i() As Byte
     Dim p As Long
     i = Utf8(paymentId)
     MpGetPayment = mp_get_payment(client, VarPtr(i(0)), p)
     If MpGetPayment = MP_STATUS_OK Then json = TakeString(p)
-End Function
-
-' After a crash: settles every sale and refund of the journal (journal_path in the
-' options of MpInitWithOptions) whose process has ended, waiting up to timeoutMs in all for
-' those still on a terminal. Call it at start-up, before new sales. json gets
-' {sales:[{intent_id,amount,external_reference,state,payment,resolution,...}]}:
-' resolution finished (hand over the goods only on payment.state approved),
-' canceled (it was still OPEN: the sale is void), never_created or pending (call
-' again). MP_STATUS_INVALID_ARGUMENT on a client without a journal.
-Public Function MpRecover(ByVal client As Long, ByVal timeoutMs As Long, ByRef json As String) As Long
-    Dim p As Long
-    MpRecover = mp_recover(client, timeoutMs, p)
-    If MpRecover = MP_STATUS_OK Then json = TakeString(p)
 End Function
 
 ' refundJson and idempotencyKey: vbNullString for none.
@@ -224,6 +233,28 @@ Public Function MpJsonGet(ByVal json As String, ByVal path As String, ByRef valu
     k = Utf8(path)
     MpJsonGet = mp_json_get(VarPtr(j(0)), VarPtr(k(0)), p)
     If MpJsonGet = MP_STATUS_OK Then value = TakeString(p)
+End Function
+
+' text as a JSON string literal, quotes included, with quotes, backslashes and control characters
+' escaped: for the values of the options and bodies you build, e.g. a Windows path.
+Public Function MpJsonQuote(ByVal text As String) As String
+    Dim i As Long
+    Dim c As Long
+    Dim s As String
+    s = Chr$(34)
+    For i = 1 To Len(text)
+        c = AscW(Mid$(text, i, 1))
+        Select Case c
+        Case 34: s = s & "\"""
+        Case 92: s = s & "\\"
+        Case 10: s = s & "\n"
+        Case 13: s = s & "\r"
+        Case 9: s = s & "\t"
+        Case 0 To 31, 127: s = s & "\u00" & Right$("0" & Hex$(c), 2)
+        Case Else: s = s & Mid$(text, i, 1)
+        End Select
+    Next i
+    MpJsonQuote = s & Chr$(34)
 End Function
 
 Public Function MpSignChallenge(ByVal secret As String, ByVal challengeCode As String, ByRef hexDigest As String) As Long

@@ -98,16 +98,20 @@ fn control(sim: &Simulator, method: &str, path: &str, body: Option<Value>) -> Va
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
-/// The state of the device's current intent or order in the simulator.
-fn device_state(sim: &Simulator) -> String {
-    let state = control(sim, "GET", "/state", None);
-    let device = state["devices"]
+/// DEVICE's entry in a `{"devices":[…]}` document (the simulator's state, or `devices`).
+fn our_device(list: &Value) -> Value {
+    list["devices"]
         .as_array()
         .unwrap()
         .iter()
         .find(|d| d["id"] == DEVICE)
         .unwrap()
-        .clone();
+        .clone()
+}
+
+/// The state of the device's current intent or order in the simulator.
+fn device_state(sim: &Simulator) -> String {
+    let device = our_device(&control(sim, "GET", "/state", None));
     let intent = &device["intent"];
     intent["state"]
         .as_str()
@@ -564,14 +568,7 @@ fn mode_switches_a_terminal() {
     let run = mppoint(&sim, &["--json", "mode", DEVICE, "STANDALONE"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["operating_mode"], "STANDALONE");
-    let listed = mppoint(&sim, &["--json", "devices"]).json();
-    let device = listed["devices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["id"] == DEVICE)
-        .unwrap()
-        .clone();
+    let device = our_device(&mppoint(&sim, &["--json", "devices"]).json());
     assert_eq!(device["operating_mode"], "STANDALONE");
     let back = mppoint(&sim, &["mode", DEVICE, "pdv"]);
     assert_eq!(back.code, 0);

@@ -247,12 +247,6 @@ typedef uint32_t MpIntentState;
 #endif // __cplusplus
 
 /**
- * The category of a failure. The C layer maps each kind to one fixed `MpStatus` number, so
- * the set only grows; a kind is never renumbered or removed.
- */
-typedef struct ErrorKind ErrorKind;
-
-/**
  * An opaque client: one access token, its configuration and a pool of kept-alive
  * connections. Create it with `mp_init` or `mp_init_with_options`, free it with `mp_free`.
  * Thread-safe: any number of threads may use one client at once.
@@ -274,8 +268,6 @@ typedef void (*MpLogCallback)(void *user_data, MpLogLevel level, const char *mes
  * functions, but not `mp_free` on the client.
  */
 typedef int32_t (*MpWaitCallback)(void *user_data, MpIntentState state, const char *intent_json);
-
-
 
 
 

@@ -56,54 +56,8 @@ pub enum ErrorKind {
     Journal,
 }
 
-impl ErrorKind {
-    /// Every kind, in the order of their `MpStatus` numbers (1 to 18).
-    pub const ALL: [ErrorKind; 18] = [
-        ErrorKind::InvalidArgument,
-        ErrorKind::Network,
-        ErrorKind::Timeout,
-        ErrorKind::Tls,
-        ErrorKind::Unauthorized,
-        ErrorKind::NotFound,
-        ErrorKind::DeviceBusy,
-        ErrorKind::IntentLocked,
-        ErrorKind::RateLimited,
-        ErrorKind::Api,
-        ErrorKind::Server,
-        ErrorKind::BadResponse,
-        ErrorKind::WaitTimeout,
-        ErrorKind::Aborted,
-        ErrorKind::Internal,
-        ErrorKind::OutcomeUnknown,
-        ErrorKind::Unsupported,
-        ErrorKind::Journal,
-    ];
-
-    /// The kind's name as scripts see it: its `MpStatus` name without `MP_STATUS_`
-    /// (`"OUTCOME_UNKNOWN"`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
-            ErrorKind::Network => "NETWORK",
-            ErrorKind::Timeout => "TIMEOUT",
-            ErrorKind::Tls => "TLS",
-            ErrorKind::Unauthorized => "UNAUTHORIZED",
-            ErrorKind::NotFound => "NOT_FOUND",
-            ErrorKind::DeviceBusy => "DEVICE_BUSY",
-            ErrorKind::IntentLocked => "INTENT_LOCKED",
-            ErrorKind::RateLimited => "RATE_LIMITED",
-            ErrorKind::Api => "API",
-            ErrorKind::Server => "SERVER",
-            ErrorKind::BadResponse => "BAD_RESPONSE",
-            ErrorKind::WaitTimeout => "WAIT_TIMEOUT",
-            ErrorKind::Aborted => "ABORTED",
-            ErrorKind::Internal => "INTERNAL",
-            ErrorKind::OutcomeUnknown => "OUTCOME_UNKNOWN",
-            ErrorKind::Unsupported => "UNSUPPORTED",
-            ErrorKind::Journal => "JOURNAL",
-        }
-    }
-}
+// `ErrorKind::as_str()`, each kind's `MpStatus` name without `MP_STATUS_`, is generated
+// with the C enums' tables from `src/ffi/types.rs` (`abi/src/rust.rs`), the one list of names.
 
 /// A failed operation.
 #[derive(Debug, Clone, PartialEq, Eq)]

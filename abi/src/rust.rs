@@ -10,11 +10,14 @@ use crate::parse::{has_no_mangle, Ffi};
 
 /// The C enums that mirror a core enum variant for variant, by name: build.rs writes
 /// `From<core> for C` with one arm per variant, so a variant added to one side and not the
-/// other fails to compile. `c_only` lists the C variants with no core counterpart.
+/// other fails to compile. `c_only` lists the C variants with no core counterpart; `names`,
+/// when set, is a public method of the core enum that build.rs writes too, giving each
+/// variant its C name without the enum's prefix (so the core has no list of its own).
 struct CoreEnum {
     c: &'static str,
     core: &'static str,
     c_only: &'static [&'static str],
+    names: Option<&'static str>,
 }
 
 const CORE_ENUMS: [CoreEnum; 3] = [
@@ -22,16 +25,19 @@ const CORE_ENUMS: [CoreEnum; 3] = [
         c: "MpStatus",
         core: "crate::error::ErrorKind",
         c_only: &["Ok"],
+        names: Some("as_str"),
     },
     CoreEnum {
         c: "MpIntentState",
         core: "crate::model::IntentState",
         c_only: &[],
+        names: None,
     },
     CoreEnum {
         c: "MpLogLevel",
         core: "crate::log::LogLevel",
         c_only: &[],
+        names: None,
     },
 ];
 
@@ -79,6 +85,30 @@ pub fn enum_tables(ffi: &Ffi) -> Result<String, String> {
             );
         }
         out.push_str("        }\n    }\n}\n");
+        if let Some(method) = core.names {
+            let _ = writeln!(
+                out,
+                "\nimpl {core} {{\n    /// The name scripts see: the `{c}` name without its prefix \
+                 (`\"OUTCOME_UNKNOWN\"`).\n    pub fn {method}(self) -> &'static str {{\n        \
+                 match self {{",
+                core = core.core,
+                c = core.c
+            );
+            for v in e
+                .values
+                .iter()
+                .filter(|v| !core.c_only.contains(&v.rust.as_str()))
+            {
+                let _ = writeln!(
+                    out,
+                    "            {}::{} => \"{}\",",
+                    core.core,
+                    v.rust,
+                    v.short_name(e)
+                );
+            }
+            out.push_str("        }\n    }\n}\n");
+        }
     }
     Ok(out)
 }

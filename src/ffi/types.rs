@@ -145,15 +145,6 @@ mod tests {
     }
 
     #[test]
-    fn error_kind_names_are_the_status_names() {
-        for (n, kind) in crate::ErrorKind::ALL.iter().enumerate() {
-            let status = MpStatus::from(*kind);
-            assert_eq!(status as usize, n + 1);
-            assert_eq!(status.c_name(), format!("MP_STATUS_{}\0", kind.as_str()));
-        }
-    }
-
-    #[test]
     fn status_numbers_are_their_position() {
         for (n, status) in MpStatus::ALL.iter().enumerate() {
             assert_eq!(*status as usize, n);

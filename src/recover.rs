@@ -54,7 +54,7 @@ impl Recovered {
         json!({
             "idempotency_key": self.idempotency_key,
             "intent_id": self.intent_id,
-            "kind": match self.kind { Kind::Sale => "sale", Kind::Refund => "refund" },
+            "kind": self.kind.as_str(),
             "device_id": self.device_id,
             "amount": self.amount,
             "external_reference": self.external_reference,

@@ -317,6 +317,14 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// `"sale"` or `"refund"`, as recovery reports and the journal records it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Sale => "sale",
+            Kind::Refund => "refund",
+        }
+    }
+
     pub(crate) fn noun(self) -> &'static str {
         match self {
             Kind::Sale => "payment intent",

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use mppoint::{JournalEntry, Kind, Recovered};
+use mppoint::{JournalEntry, Recovered};
 use serde_json::{json, Value};
 
 use crate::args::Global;
@@ -39,7 +39,7 @@ fn recovered_text(settled: &[Recovered], ctx: &Context) -> String {
                 format!("{} {}", text::field(p, "id"), text::field(p, "state"))
             });
             vec![
-                kind_name(r.kind).to_owned(),
+                r.kind.as_str().to_owned(),
                 r.intent_id.clone().unwrap_or_else(|| "-".into()),
                 text::amount(r.amount, ctx.site),
                 r.state.as_str().to_owned(),
@@ -85,7 +85,7 @@ pub fn list(global: &Global, pending_only: bool, out: Output) -> Outcome<Exit> {
         .map(|e| {
             vec![
                 time(e.created_at_ms),
-                kind_name(e.kind).to_owned(),
+                e.kind.as_str().to_owned(),
                 e.api.as_str().to_owned(),
                 e.object_id.clone().unwrap_or_else(|| "-".into()),
                 text::amount(e.amount, site),
@@ -128,7 +128,7 @@ pub fn list(global: &Global, pending_only: bool, out: Output) -> Outcome<Exit> {
 fn entry_json(e: &JournalEntry) -> Value {
     json!({
         "idempotency_key": e.idempotency_key,
-        "kind": kind_name(e.kind),
+        "kind": e.kind.as_str(),
         "api": e.api.as_str(),
         "device_id": e.device_id,
         "amount": e.amount,
@@ -142,13 +142,6 @@ fn entry_json(e: &JournalEntry) -> Value {
         "final_at": e.final_at_ms.map(time),
         "process_running": e.owner_alive,
     })
-}
-
-fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Sale => "sale",
-        Kind::Refund => "refund",
-    }
 }
 
 /// Unix milliseconds as RFC 3339 in UTC, to the second.

@@ -141,7 +141,7 @@ impl Journal {
                  updated_at = excluded.updated_at",
                 params![
                     key,
-                    kind_name(kind),
+                    kind.as_str(),
                     api.as_str(),
                     device_id,
                     amount,
@@ -208,7 +208,7 @@ impl Journal {
                     "UPDATE sales SET state = ?3, payment = COALESCE(?4, payment), updated_at = ?5, \
                      final_at = COALESCE(final_at, ?6) \
                      WHERE object_id = ?1 AND kind = ?2 AND (state != ?3 OR final_at IS NULL AND ?6 IS NOT NULL)",
-                    params![id, kind_name(kind.unwrap_or(Kind::Sale)), state.as_str(), payment, now, final_at],
+                    params![id, kind.unwrap_or(Kind::Sale).as_str(), state.as_str(), payment, now, final_at],
                 )
                 .map(drop),
         })
@@ -285,13 +285,6 @@ impl Journal {
             }
         }
         Ok(())
-    }
-}
-
-fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Sale => "sale",
-        Kind::Refund => "refund",
     }
 }
 

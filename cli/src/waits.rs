@@ -4,7 +4,9 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use mppoint::{ErrorKind, IntentState, Kind, NewRefund, NewSale, Progress, WaitEnd};
+use mppoint::{
+    ErrorKind, IntentState, Kind, NewRefund, NewSale, Progress, Refund, Sale, Snapshot, WaitEnd,
+};
 use serde_json::Value;
 
 use crate::output::{Exit, Failure, Outcome};
@@ -46,14 +48,8 @@ pub fn sale(ctx: &Context, args: SaleArgs<'_>) -> Outcome<Exit> {
     let created = ctx
         .client
         .create_intent(&device, &sale, args.key)
-        .map_err(|e| created_failure(e, "sale"))?;
-    let id = created.id();
-    line.note(&format!(
-        "sale {id} sent to {device} (idempotency key {})",
-        created.idempotency_key().unwrap_or_default()
-    ));
-    let sale = follow(ctx, Kind::Sale, &device, &id, args.wait, &line)?;
-    line.finish();
+        .map(Sale::into_snapshot);
+    let (id, sale) = follow_created(ctx, Kind::Sale, &device, args.wait, &line, created)?;
     let approved = text::field(&sale, "state") == "FINISHED"
         && text::field(&sale, "payment.state") == "approved";
     let verdict = if approved {
@@ -94,14 +90,8 @@ pub fn refund(ctx: &Context, args: RefundArgs<'_>) -> Outcome<Exit> {
     let created = ctx
         .client
         .create_refund(&device, &refund, args.key)
-        .map_err(|e| created_failure(e, "refund"))?;
-    let id = created.id();
-    line.note(&format!(
-        "refund {id} sent to {device} (idempotency key {})",
-        created.idempotency_key().unwrap_or_default()
-    ));
-    let refund = follow(ctx, Kind::Refund, &device, &id, args.wait, &line)?;
-    line.finish();
+        .map(Refund::into_snapshot);
+    let (id, refund) = follow_created(ctx, Kind::Refund, &device, args.wait, &line, created)?;
     let state = text::field(&refund, "state");
     let done = state == "FINISHED";
     ctx.out.result(
@@ -112,6 +102,28 @@ pub fn refund(ctx: &Context, args: RefundArgs<'_>) -> Outcome<Exit> {
         ),
     );
     Ok(if done { Exit::Ok } else { Exit::NotApproved })
+}
+
+/// What `sale` and `refund` share after the create: its failure explained, or its id
+/// announced and followed to the end. Returns the id and the final read.
+fn follow_created(
+    ctx: &Context,
+    kind: Kind,
+    device: &str,
+    wait: Duration,
+    line: &Line,
+    created: mppoint::Result<Snapshot>,
+) -> Outcome<(String, Value)> {
+    let noun = kind.as_str();
+    let created = created.map_err(|e| created_failure(e, noun))?;
+    let id = created.id();
+    line.note(&format!(
+        "{noun} {id} sent to {device} (idempotency key {})",
+        created.idempotency_key().unwrap_or_default()
+    ));
+    let read = follow(ctx, kind, device, &id, wait, line)?;
+    line.finish();
+    Ok((id, read))
 }
 
 /// A create that failed: an unknown outcome gets what to do about it.

@@ -66,12 +66,21 @@ fn body(reply: &Reply) -> Outcome<Value> {
     Ok(reply.json()?)
 }
 
-fn devices(ctx: &Context) -> Outcome<Exit> {
-    let list = body(&ctx.client.list_devices(&DeviceFilters::default())?)?;
-    let rows: Vec<Vec<String>> = list["devices"]
+/// The account's terminals: the whole answer (for --json) and, from it, `devices_of`.
+fn account_devices(ctx: &Context) -> Outcome<Value> {
+    body(&ctx.client.list_devices(&DeviceFilters::default())?)
+}
+
+fn devices_of(list: &Value) -> &[Value] {
+    list["devices"]
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default()
+}
+
+fn devices(ctx: &Context) -> Outcome<Exit> {
+    let list = account_devices(ctx)?;
+    let rows: Vec<Vec<String>> = devices_of(&list)
         .iter()
         .map(|d| {
             [
@@ -100,11 +109,7 @@ pub fn device(ctx: &Context, given: Option<&str>) -> Outcome<String> {
     if let Some(device) = given {
         return Ok(device.to_owned());
     }
-    let list = body(&ctx.client.list_devices(&DeviceFilters::default())?)?;
-    let ids: Vec<String> = list["devices"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+    let ids: Vec<String> = devices_of(&account_devices(ctx)?)
         .iter()
         .map(|d| text::field(d, "id"))
         .collect();

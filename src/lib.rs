@@ -8,6 +8,7 @@
 
 mod client;
 mod config;
+mod engine;
 mod error;
 mod journal;
 mod json_path;
@@ -18,7 +19,6 @@ mod recover;
 mod sale;
 mod secret;
 mod transport;
-
 mod wait;
 mod webhook;
 mod wire;

@@ -1,12 +1,8 @@
-//! The API's vocabulary: intent states, sites and their amount limits, operating modes, and
-//! the request bodies this library builds. Response bodies are passed through as the service
-//! sent them (see `Reply`), so a field the service adds tomorrow reaches the caller untouched.
+//! The vocabulary both APIs share: intent states, sites and their amount limits, operating
+//! modes, device filters, and the checks of the identifiers and dates a request carries. How
+//! each API spells these on the wire is its backend's (`wire`).
 
-use std::result::Result as StdResult;
-
-use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::error::{Error, Result};
 
@@ -40,7 +36,8 @@ impl IntentState {
         IntentState::ConfirmationRequired,
     ];
 
-    /// Maps the API's state string; anything unrecognised is `Unknown`.
+    /// The state a name of [`IntentState::as_str`] names (and `"CANCELLED"`, a spelling the
+    /// Point Integration API also sends); anything unrecognised is `Unknown`.
     pub fn from_api(s: &str) -> IntentState {
         match s {
             "OPEN" => IntentState::Open,
@@ -56,21 +53,8 @@ impl IntentState {
         }
     }
 
-    /// The state of an Orders API order's `status` (see `wire::orders` for the table);
-    /// anything unrecognised is `Unknown`.
-    pub fn of_order_status(status: &str) -> IntentState {
-        match status {
-            "created" => IntentState::Open,
-            "at_terminal" => IntentState::OnTerminal,
-            "processed" | "failed" | "refunded" => IntentState::Finished,
-            "canceled" => IntentState::Canceled,
-            "expired" => IntentState::Abandoned,
-            "action_required" => IntentState::ConfirmationRequired,
-            _ => IntentState::Unknown,
-        }
-    }
-
-    /// The API's spelling of the state (`"ON_TERMINAL"`).
+    /// The state's name (`"ON_TERMINAL"`), as the C ABI, the normalised JSON and the journal
+    /// spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             IntentState::Unknown => "UNKNOWN",
@@ -96,127 +80,6 @@ impl IntentState {
                 | IntentState::Abandoned
                 | IntentState::ConfirmationRequired
         )
-    }
-
-    /// Reads the `state` field of an intent (or refund) object; `Unknown` when absent.
-    pub fn of_json(value: &Value) -> IntentState {
-        value
-            .get("state")
-            .and_then(Value::as_str)
-            .map_or(IntentState::Unknown, IntentState::from_api)
-    }
-
-    /// `named_in_object_text`'s state alone (what the tests compare with `of_json`).
-    #[cfg(test)]
-    fn of_object_text(text: &str) -> Option<IntentState> {
-        IntentState::named_in_object_text(text).map(|(state, _)| state)
-    }
-
-    /// As [`IntentState::of_json`], straight from the text of an answer (`None` when it is not
-    /// a JSON object), and whether the object spells its state as [`IntentState::as_str`]
-    /// names it. A status read is the call a POS makes most, so this reads the one field it
-    /// needs without building the JSON tree (the whole text is still checked) (no `state` at all counts as naming `Unknown`;
-    /// `"CANCELLED"` or a state this version does not know does not).
-    pub(crate) fn named_in_object_text(text: &str) -> Option<(IntentState, bool)> {
-        serde_json::from_str::<StateOfObject>(text)
-            .ok()
-            .map(|found| (found.0, found.1))
-    }
-}
-
-/// An object's `state` while the rest of it is only checked: as with [`IntentState::of_json`],
-/// the last `state` key counts and one that is not a string is `Unknown`.
-struct StateOfObject(IntentState, bool);
-
-impl<'de> Deserialize<'de> for StateOfObject {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> StdResult<Self, D::Error> {
-        struct ObjectVisitor;
-        impl<'de> Visitor<'de> for ObjectVisitor {
-            type Value = StateOfObject;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> StdResult<StateOfObject, A::Error> {
-                let mut state = IntentState::Unknown;
-                let mut named = true;
-                while let Some(StateKey(is_state)) = map.next_key()? {
-                    if is_state {
-                        let value = map.next_value::<StateValue>()?;
-                        state = value.0;
-                        named = value.1;
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-                Ok(StateOfObject(state, named))
-            }
-        }
-        deserializer.deserialize_map(ObjectVisitor)
-    }
-}
-
-/// An object key, read without copying it: whether it is `state`.
-struct StateKey(bool);
-
-impl<'de> Deserialize<'de> for StateKey {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> StdResult<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = StateKey;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object key")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> StdResult<StateKey, E> {
-                Ok(StateKey(v == "state"))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
-/// The value of a `state` key: its state when it is a string, `Unknown` for any other value.
-struct StateValue(IntentState, bool);
-
-impl<'de> Deserialize<'de> for StateValue {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> StdResult<Self, D::Error> {
-        struct ValueVisitor;
-        impl<'de> Visitor<'de> for ValueVisitor {
-            type Value = StateValue;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> StdResult<StateValue, E> {
-                let state = IntentState::from_api(v);
-                Ok(StateValue(state, state.as_str() == v))
-            }
-            fn visit_bool<E: serde::de::Error>(self, _: bool) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::Unknown, false))
-            }
-            fn visit_i64<E: serde::de::Error>(self, _: i64) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::Unknown, false))
-            }
-            fn visit_u64<E: serde::de::Error>(self, _: u64) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::Unknown, false))
-            }
-            fn visit_f64<E: serde::de::Error>(self, _: f64) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::Unknown, false))
-            }
-            fn visit_unit<E: serde::de::Error>(self) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::Unknown, false))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> StdResult<StateValue, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(StateValue(IntentState::Unknown, false))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> StdResult<StateValue, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(StateValue(IntentState::Unknown, false))
-            }
-        }
-        deserializer.deserialize_any(ValueVisitor)
     }
 }
 
@@ -386,6 +249,41 @@ pub fn validate_date(what: &str, date: &str) -> Result<()> {
     Ok(())
 }
 
+/// Longest span `endDate - startDate` of the events query, in days, as the service enforces.
+const MAX_EVENT_RANGE_DAYS: i64 = 30;
+
+/// Checks the date range of the events query: two dates, in order, at most 30 days apart.
+pub(crate) fn validate_date_range(start_date: &str, end_date: &str) -> Result<()> {
+    validate_date("start date", start_date)?;
+    validate_date("end date", end_date)?;
+    if end_date < start_date {
+        return Err(Error::invalid(format!(
+            "end date {end_date} is before start date {start_date}"
+        )));
+    }
+    let span = day_number(end_date) - day_number(start_date);
+    if span > MAX_EVENT_RANGE_DAYS {
+        return Err(Error::invalid(format!(
+            "{start_date} to {end_date} spans {span} days; the service allows at most \
+             {MAX_EVENT_RANGE_DAYS}: ask for the range in parts"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a webhook URL before it is registered: http or https, no spaces.
+pub(crate) fn validate_webhook_url(url: &str) -> Result<()> {
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://"))
+        || url.chars().any(|c| c.is_control() || c == ' ')
+    {
+        return Err(Error::invalid(format!(
+            "webhook URL {url:?} must be an http:// or https:// URL without spaces"
+        )));
+    }
+    Ok(())
+}
+
 /// Days from 1970-01-01 to a date already checked by [`validate_date`] (the proleptic
 /// Gregorian calendar, as the service counts), so two dates can be subtracted.
 pub(crate) fn day_number(date: &str) -> i64 {
@@ -415,43 +313,6 @@ mod tests {
         assert!(!IntentState::Unknown.is_final());
         assert!(!IntentState::Processed.is_final());
         assert!(IntentState::ConfirmationRequired.is_final());
-    }
-
-    #[test]
-    fn the_state_read_from_text_agrees_with_the_json_tree() {
-        for text in [
-            r#"{"id":"a","state":"ON_TERMINAL","amount":1500}"#,
-            r#"{"payment":{"state":"approved"},"state":"FINISHED","n":1.50e3}"#,
-            r#"{"state":"OPEN","state":"CANCELED"}"#,
-            r#"{"state":7}"#,
-            r#"{"state":null}"#,
-            r#"{"state":{"a":[1,2]}}"#,
-            r#"{"state":["FINISHED"]}"#,
-            r#"{"state":"FIN\u0049SHED"}"#,
-            r#"{}"#,
-            r#"{"STATE":"OPEN"}"#,
-        ] {
-            let tree: Value = serde_json::from_str(text).unwrap();
-            assert_eq!(
-                IntentState::of_object_text(text),
-                Some(IntentState::of_json(&tree)),
-                "{text}"
-            );
-        }
-        for not_an_object in [
-            "[]",
-            "\"OPEN\"",
-            "",
-            "{\"state\":\"OPEN\"",
-            "{} x",
-            "<html>",
-        ] {
-            assert_eq!(
-                IntentState::of_object_text(not_an_object),
-                None,
-                "{not_an_object}"
-            );
-        }
     }
 
     #[test]

@@ -20,13 +20,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::config::Api;
-use crate::error::{ErrorKind, Result};
+use crate::engine::Engine;
+use crate::error::{Error, ErrorKind, Result};
 use crate::journal::JournalEntry;
 use crate::model::IntentState;
-use crate::sale::{Kind, NewRefund, NewSale, Snapshot};
-use crate::wait::Progress;
-use crate::Client;
+use crate::sale::{Kind, Snapshot};
+use crate::wait::{self, Progress};
 
 /// Final entries created this recently are reported too: their process may have ended
 /// between reading the final state and recording it.
@@ -85,11 +84,9 @@ pub fn to_json(recovered: &[Recovered]) -> String {
 }
 
 /// Settles every entry of ended processes within `timeout` (see the module's rules).
-pub(crate) fn recover(client: &Client, timeout: Duration) -> Result<Vec<Recovered>> {
-    let journal = client.journal().ok_or_else(|| {
-        crate::error::Error::invalid(
-            "mp_recover needs a journal: pass journal_path to mp_init_with_options",
-        )
+pub(crate) fn recover(engine: &Engine, timeout: Duration) -> Result<Vec<Recovered>> {
+    let journal = engine.journal().ok_or_else(|| {
+        Error::invalid("mp_recover needs a journal: pass journal_path to mp_init_with_options")
     })?;
     let deadline = Instant::now() + timeout;
     let mut out = Vec::new();
@@ -102,7 +99,7 @@ pub(crate) fn recover(client: &Client, timeout: Duration) -> Result<Vec<Recovere
             out.push(Recovered::of(&entry, &resolution));
             continue;
         }
-        let settled = settle(client, &entry, deadline)?;
+        let settled = settle(engine, &entry, deadline)?;
         if entry.object_id.is_none() {
             if let Some(snapshot) = &settled.snapshot {
                 journal.created(&entry.idempotency_key, snapshot)?;
@@ -142,11 +139,11 @@ fn pending(state: IntentState, snapshot: Option<Snapshot>) -> Settled {
     }
 }
 
-fn settle(client: &Client, entry: &JournalEntry, deadline: Instant) -> Result<Settled> {
+fn settle(engine: &Engine, entry: &JournalEntry, deadline: Instant) -> Result<Settled> {
     let api = entry.api;
     let mut made_anew = false;
     let snapshot = match &entry.object_id {
-        Some(id) => match client.read_as(api, entry.kind, id, None) {
+        Some(id) => match engine.read(api, entry.kind, id, None) {
             Ok(snapshot) => snapshot,
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 return Ok(Settled {
@@ -157,7 +154,7 @@ fn settle(client: &Client, entry: &JournalEntry, deadline: Instant) -> Result<Se
             }
             Err(_) => return Ok(pending(entry.state, None)),
         },
-        None => match resend(client, entry) {
+        None => match resend(engine, entry) {
             Ok((snapshot, anew)) => {
                 made_anew = anew;
                 snapshot
@@ -186,8 +183,8 @@ fn settle(client: &Client, entry: &JournalEntry, deadline: Instant) -> Result<Se
     }
     if snapshot.state == IntentState::Open {
         // Whatever the cancel answers (it may have just been taken), the read says.
-        let _ = client.cancel_as(api, entry.kind, &entry.device_id, &id);
-        let after = client.read_as(api, entry.kind, &id, None).ok();
+        let _ = engine.cancel(api, entry.kind, &entry.device_id, &id);
+        let after = engine.read(api, entry.kind, &id, None).ok();
         let state = after.as_ref().map_or(snapshot.state, |s| s.state);
         if state == IntentState::Canceled {
             return Ok(Settled {
@@ -210,7 +207,9 @@ fn settle(client: &Client, entry: &JournalEntry, deadline: Instant) -> Result<Se
     }
     // On the terminal: the customer may be paying. Wait for what is left of the timeout.
     let left = deadline.saturating_duration_since(Instant::now());
-    let outcome = client.wait_as(api, entry.kind, &id, left, &mut |_, _| Progress::Continue);
+    let outcome = wait::wait(engine, api, entry.kind, &id, left, &mut |_, _| {
+        Progress::Continue
+    });
     match outcome {
         Ok(outcome) if outcome.state.is_final() => {
             let last = outcome.json.map(|json| Snapshot {
@@ -232,67 +231,11 @@ fn settle(client: &Client, entry: &JournalEntry, deadline: Instant) -> Result<Se
 
 /// Sends the entry's create again with its key: the sale the service has for it, and whether
 /// this request made it (a `201 Created` answer; a replay of an earlier one answers `200`, or
-/// shows an order created before recovery began).
-fn resend(client: &Client, entry: &JournalEntry) -> Result<(Snapshot, bool)> {
-    let key = &entry.idempotency_key;
+/// shows an object made before recovery began).
+fn resend(engine: &Engine, entry: &JournalEntry) -> Result<(Snapshot, bool)> {
     let started = std::time::SystemTime::now();
-    let snapshot = match entry.kind {
-        Kind::Sale => {
-            let sale: NewSale = serde_json::from_str(&entry.request).map_err(|e| {
-                crate::error::Error::journal(format!("journal: the create of {key}: {e}"))
-            })?;
-            client.resend_sale(entry.api, &entry.device_id, &sale, key)?
-        }
-        Kind::Refund => {
-            let refund: NewRefund = serde_json::from_str(&entry.request).map_err(|e| {
-                crate::error::Error::journal(format!("journal: the refund of {key}: {e}"))
-            })?;
-            client.resend_refund(entry.api, &entry.device_id, &refund, key)?
-        }
-    };
-    let older = entry.api == Api::Orders
-        && snapshot
-            .field("raw.created_date")
-            .and_then(|d| created_before(&d, started))
-            .unwrap_or(false);
-    let anew = snapshot.http_status == 201 && !older;
+    let snapshot = engine.resend(entry)?;
+    let older = engine.wire_of(entry.api).made_before(&snapshot, started);
+    let anew = snapshot.http_status() == 201 && !older;
     Ok((snapshot, anew))
-}
-
-/// Whether an RFC 3339 UTC date (`2026-12-03T10:00:00.000Z`) is more than a second before
-/// `instant`. `None` when it cannot be read.
-fn created_before(date: &str, instant: std::time::SystemTime) -> Option<bool> {
-    let b = date.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[10] != b'T' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| date.get(r)?.parse::<i64>().ok();
-    let days = crate::model::day_number(date.get(0..10)?);
-    let seconds = days * 86_400 + num(11..13)? * 3600 + num(14..16)? * 60 + num(17..19)?;
-    let then = instant
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_secs() as i64;
-    Some(seconds + 1 < then)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_of_orders_are_compared_with_the_clock() {
-        let epoch = std::time::UNIX_EPOCH;
-        let at = |s: u64| epoch + Duration::from_secs(s);
-        // 2026-12-03T10:00:00Z is 1796292000.
-        assert_eq!(
-            created_before("2026-12-03T10:00:00.000Z", at(1_796_292_010)),
-            Some(true)
-        );
-        assert_eq!(
-            created_before("2026-12-03T10:00:00.000Z", at(1_796_292_000)),
-            Some(false)
-        );
-        assert_eq!(created_before("yesterday", at(1)), None);
-    }
 }

@@ -5,11 +5,11 @@
 use std::time::{Duration, Instant};
 
 use crate::config::Api;
+use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::LogLevel;
-use crate::model::IntentState;
+use crate::model::{validate_id, IntentState};
 use crate::sale::Kind;
-use crate::Client;
 
 /// Why a wait ended without an error of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,15 +90,16 @@ const MIN_READ_BUDGET: Duration = Duration::from_secs(1);
 /// 501/505, a garbled answer) is logged and polling goes on until the timeout; a failure that
 /// cannot heal (401/403, 404, another 4xx, TLS, ...) ends the wait with it.
 pub(crate) fn wait(
-    client: &Client,
+    engine: &Engine,
     api: Api,
     kind: Kind,
     id: &str,
     timeout: Duration,
     progress: &mut dyn FnMut(IntentState, &str) -> Progress,
 ) -> Result<WaitOutcome> {
-    let call_timeout = client.config().timeout;
-    let poll_interval = client.config().poll_interval;
+    validate_id(&format!("{} id", kind.noun()), id)?;
+    let call_timeout = engine.config().timeout;
+    let poll_interval = engine.config().poll_interval;
     let deadline = Instant::now() + timeout;
     let mut seen = WaitOutcome {
         end: WaitEnd::TimedOut,
@@ -117,10 +118,10 @@ pub(crate) fn wait(
         } else {
             remaining.max(MIN_READ_BUDGET).min(call_timeout)
         };
-        match client.read_as(api, kind, id, Some(budget)) {
+        match engine.read(api, kind, id, Some(budget)) {
             Ok(snapshot) => {
                 if snapshot.state != seen.state {
-                    client.log(LogLevel::Info, || {
+                    engine.log(LogLevel::Info, || {
                         format!("{} {id} is {}", kind.noun(), snapshot.state.as_str())
                     });
                 }
@@ -130,7 +131,7 @@ pub(crate) fn wait(
             }
             Err(e) if e.is_transient() => {
                 seen.http_status = e.http_status().or(seen.http_status);
-                client.log(LogLevel::Warn, || {
+                engine.log(LogLevel::Warn, || {
                     format!("status read of {id} failed, still waiting: {}", e.message())
                 });
             }

@@ -1,11 +1,12 @@
 //! The webhook side: answering the service's challenge and reading its notifications.
 
 use hmac::{Hmac, Mac};
-use serde_json::{json, Value};
+use serde_json::Value;
 use sha2::Sha256;
 
 use crate::error::{Error, Result};
 use crate::model::IntentState;
+use crate::wire;
 
 /// `hex(HMAC-SHA256(key = secret, message = challenge))`, 64 lower-case hex digits: the
 /// `encrypted_challenge` a webhook answers to `GET ?challengeCode=…`. The secret is the
@@ -175,129 +176,23 @@ pub struct Notification {
     pub normalized: Value,
 }
 
-/// Reads the body of a notification POSTed to the webhook: the guide's payload, today's
-/// (with `caller_id`/`client_id`, no `payment` on CANCELED/ERROR, an empty payment state on
-/// CONFIRMATION_REQUIRED), and refund notifications (a top-level `payment_id`).
+/// Reads the body of a notification POSTed to the webhook, of either API: the Point
+/// Integration API's (the guide's payload, today's with `caller_id`/`client_id`, refund
+/// notifications with a top-level `payment_id`) and the Orders API's (`"type":"order"`).
 pub fn parse_notification(body: &str) -> Result<Notification> {
     let value: Value = serde_json::from_str(body)
         .map_err(|e| Error::invalid(format!("notification is not JSON: {e}")))?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| Error::invalid("notification is not a JSON object"))?;
-    if object.get("type").and_then(Value::as_str) == Some("order") {
-        return parse_order_notification(&value);
+    if !value.is_object() {
+        return Err(Error::invalid("notification is not a JSON object"));
     }
-    let id = object
-        .get("id")
-        .and_then(as_text)
-        .ok_or_else(|| Error::invalid("notification has no \"id\""))?;
-    let state_text = object
-        .get("state")
-        .and_then(Value::as_str)
-        .ok_or_else(|| Error::invalid("notification has no \"state\""))?;
-    let payment = object.get("payment").filter(|p| p.is_object());
-    let payment_field = |name: &str| {
-        payment
-            .and_then(|p| p.get(name))
-            .and_then(as_text)
-            .filter(|s| !s.is_empty())
-    };
-    let refunded_payment = object.get("payment_id").and_then(as_text);
-    let is_refund = payment.is_none() && refunded_payment.is_some();
-    let text = |name: &str| object.get(name).and_then(as_text);
-    // Kept whole, as it came: it is what matches a notification to its ticket
-    // (`ticket_number`, `print_on_terminal`, fields a site adds), beside the flattened fields.
-    let additional_info = object
-        .get("additional_info")
-        .filter(|i| i.is_object())
-        .cloned()
-        .unwrap_or_else(|| json!({}));
-    let normalized = json!({
-        "kind": if is_refund { "refund" } else { "payment_intent" },
-        "intent_id": id,
-        "state": state_text,
-        "amount": object.get("amount").filter(|a| a.is_i64() || a.is_u64()),
-        "payment_id": if is_refund { refunded_payment } else { payment_field("id") },
-        "payment_type": payment_field("type"),
-        "payment_state": payment_field("state"),
-        "external_reference": additional_info.get("external_reference").and_then(as_text),
-        "additional_info": additional_info,
-        "created_at": text("created_at"),
-        "caller_id": text("caller_id"),
-        "client_id": text("client_id"),
-    });
-    Ok(Notification {
-        state: IntentState::from_api(state_text),
-        normalized,
-    })
-}
-
-/// An Orders API notification (`type: "order"`, `action: "order.<status>"`, the order under
-/// `data`) in the same normalised shape: `state` named as `IntentState` names it, amounts in
-/// minor units (read as two-decimal amounts: on Chile's integer pesos read `data` itself).
-fn parse_order_notification(value: &Value) -> Result<Notification> {
-    let data = value
-        .get("data")
-        .filter(|d| d.is_object())
-        .ok_or_else(|| Error::invalid("order notification has no \"data\" object"))?;
-    let id = data
-        .get("id")
-        .and_then(as_text)
-        .ok_or_else(|| Error::invalid("order notification has no \"data.id\""))?;
-    let status = data
-        .get("status")
-        .and_then(Value::as_str)
-        .or_else(|| {
-            value
-                .get("action")
-                .and_then(Value::as_str)
-                .and_then(|a| a.strip_prefix("order."))
-        })
-        .ok_or_else(|| {
-            Error::invalid("order notification has no status (data.status or action)")
-        })?;
-    let state = IntentState::of_order_status(status);
-    let payment = data.pointer("/transactions/payments/0");
-    let payment_text = |path: &str| payment.and_then(|p| p.pointer(path)).and_then(as_text);
-    let payment_state = match status {
-        "processed" => Some("approved"),
-        "failed" => Some("rejected"),
-        "refunded" => Some("refunded"),
-        _ => None,
-    };
-    let decimal = data
-        .get("total_paid_amount")
-        .or_else(|| payment.and_then(|p| p.get("amount")))
-        .and_then(Value::as_str);
-    let reference = data.get("external_reference").and_then(as_text);
-    let normalized = json!({
-        "kind": "payment_intent",
-        "intent_id": id,
-        "state": state.as_str(),
-        "amount": decimal.and_then(|d| crate::money::from_decimal(d, None)),
-        "payment_id": payment_text("/reference_id"),
-        "payment_type": payment_text("/payment_method/type"),
-        "payment_state": payment_state,
-        "external_reference": reference,
-        "additional_info": { "external_reference": reference },
-        "created_at": value.get("date_created").and_then(as_text),
-        "caller_id": value.get("user_id").and_then(as_text),
-        "client_id": value.get("application_id").and_then(as_text),
-    });
+    let (state, normalized) = wire::read_notification(&value)?;
     Ok(Notification { state, normalized })
-}
-
-/// A string, or an integer rendered as one (ids arrive both ways).
-fn as_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

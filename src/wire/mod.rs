@@ -1,30 +1,42 @@
-//! The seam between the core and an API's wire format. `Client` decides (what is valid, which
+//! The seam between the core and an API's wire format. The core decides (what is valid, which
 //! key a create carries, what an unknown outcome is, how a wait goes); a `Wire` only
 //! translates: typed requests into calls of its API, its answers into the shapes both APIs
-//! share (`Snapshot`, the normalised device list). Two implement it: `IntegrationApi` (the
-//! Point Integration API) and `OrdersApi` (the Orders API).
+//! share (`Snapshot`, the normalised device list, the normalised notification). Two implement
+//! it: `IntegrationApi` (the Point Integration API, `integration/`) and `OrdersApi` (the
+//! Orders API, `orders/`). This file is the only one that names both: [`Wires`] picks one
+//! for an `Api`, and [`read_notification`] tells their notifications apart. What both APIs
+//! share without a difference (the Payments API, test users) is in `payments`.
 
 mod integration;
 mod orders;
+pub(crate) mod payments;
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-pub(crate) use integration::{snapshot as integration_snapshot, IntegrationApi};
-pub(crate) use orders::OrdersApi;
+pub(crate) use integration::snapshot as integration_snapshot;
 
+use crate::config::Api;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{DeviceFilters, IntentState, OperatingMode};
+use crate::model::{DeviceFilters, IntentState, OperatingMode, Site};
 use crate::sale::{Kind, NewRefund, NewSale, Snapshot};
 use crate::transport::{Reply, Transport};
+use integration::IntegrationApi;
+use orders::OrdersApi;
 
 /// One API's wire format. Every method sends what it needs through `transport` and returns
 /// the answer in the shared shape; what an API does not have is `ErrorKind::Unsupported`,
 /// with nothing sent.
 pub(crate) trait Wire: Send + Sync {
+    /// The API's name in messages (`"the Orders API"`).
+    fn name(&self) -> &'static str;
+
     /// The API's rules for a sale, checked before anything is sent or recorded.
     fn check_sale(&self, sale: &NewSale) -> Result<()>;
+
+    /// The API's rules for a refund, checked before anything is sent or recorded.
+    fn check_refund(&self, refund: &NewRefund) -> Result<()>;
 
     /// The API's rules for an idempotency key (beyond the client's own).
     fn check_key(&self, _key: &str) -> Result<()> {
@@ -42,7 +54,7 @@ pub(crate) trait Wire: Send + Sync {
         mode: OperatingMode,
     ) -> Result<Reply>;
 
-    /// Sends the create with `key`, reused on its retries.
+    /// Sends the create of a (checked) sale with `key`, reused on its retries.
     fn create_sale(
         &self,
         transport: &Transport,
@@ -51,6 +63,7 @@ pub(crate) trait Wire: Send + Sync {
         key: &str,
     ) -> Result<Snapshot>;
 
+    /// Sends the create of a (checked) refund with `key`, reused on its retries.
     fn create_refund(
         &self,
         transport: &Transport,
@@ -58,6 +71,12 @@ pub(crate) trait Wire: Send + Sync {
         refund: &NewRefund,
         key: &str,
     ) -> Result<Snapshot>;
+
+    /// Whether the object a resent create answered with was made before `instant` (so the
+    /// resend found it rather than made it), when the answer says; `false` when it cannot.
+    fn made_before(&self, _created: &Snapshot, _instant: SystemTime) -> bool {
+        false
+    }
 
     /// One read of a sale or a refund; `budget` overrides the client's `timeout`.
     fn read(
@@ -92,11 +111,46 @@ pub(crate) trait Wire: Send + Sync {
     fn check_webhook(&self, transport: &Transport) -> Result<Reply>;
 }
 
-/// `ErrorKind::Unsupported` for a call an API does not have.
-pub(crate) fn unsupported(what: &str, instead: &str) -> Error {
+/// Both wire formats, so that each journaled sale is followed with the API it was made with.
+pub(crate) struct Wires {
+    integration: IntegrationApi,
+    orders: OrdersApi,
+}
+
+impl Wires {
+    /// `site` decides how the Orders API writes amounts.
+    pub(crate) fn new(site: Option<Site>) -> Wires {
+        Wires {
+            integration: IntegrationApi,
+            orders: OrdersApi { site },
+        }
+    }
+
+    /// The wire format of `api`.
+    pub(crate) fn of(&self, api: Api) -> &dyn Wire {
+        match api {
+            Api::Integration => &self.integration,
+            Api::Orders => &self.orders,
+        }
+    }
+}
+
+/// A notification POSTed to the webhook, read by the API that sent it (an Orders API
+/// notification says `"type":"order"`): its state and the normalised object (see
+/// `webhook::Notification`).
+pub(crate) fn read_notification(notification: &Value) -> Result<(IntentState, Value)> {
+    if notification.get("type").and_then(Value::as_str) == Some("order") {
+        orders::read_notification(notification)
+    } else {
+        integration::read_notification(notification)
+    }
+}
+
+/// `ErrorKind::Unsupported` for a call `api` (a wire's `name`) does not have.
+pub(crate) fn unsupported(api: &str, what: &str, instead: &str) -> Error {
     Error::new(
         ErrorKind::Unsupported,
-        format!("{what} does not exist in the Orders API; nothing was sent ({instead})"),
+        format!("{what} does not exist in {api}; nothing was sent ({instead})"),
     )
 }
 
@@ -105,54 +159,71 @@ pub(crate) fn object(reply: &Reply) -> Result<Value> {
     reply.json()
 }
 
-/// The service's JSON object `raw` with `"raw":raw` added, as text, and its state, when its
-/// own fields are already the normalised ones (the Point Integration API's intents and
-/// refunds, whose state is spelled as `IntentState` names it): the common case, made without
-/// a JSON tree. `None` when that does not hold (or `raw` is not an object) and the caller
-/// must build the object.
-pub(crate) fn with_raw_appended(raw: &str) -> Option<(IntentState, String)> {
-    let body = raw.trim();
-    let (state, named) = IntentState::named_in_object_text(body)?;
-    if !named || !body.ends_with('}') || body.contains("\"raw\"") {
-        return None;
+/// The object a create answered with. It must carry the new object's `id`, or it could never
+/// be followed: anything else is an error the core settles as an unknown outcome (the object
+/// may exist), `noun` naming it.
+pub(crate) fn created(reply: &Reply, noun: &str) -> Result<Value> {
+    let value = object(reply).map_err(|e| e.maybe_delivered(true))?;
+    if !value.get("id").is_some_and(Value::is_string) {
+        return Err(Error::http(
+            ErrorKind::BadResponse,
+            reply.status,
+            format!("HTTP {}: the created {noun} has no \"id\"", reply.status),
+            reply.body.clone(),
+        )
+        .garbled()
+        .maybe_delivered(true));
     }
-    let inner = body[1..body.len() - 1].trim();
-    let mut out = String::with_capacity(body.len() * 2 + 8);
-    out.push('{');
-    if !inner.is_empty() {
-        out.push_str(inner);
-        out.push(',');
+    Ok(value)
+}
+
+/// A string, or an integer rendered as one (ids arrive both ways).
+pub(crate) fn as_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        _ => None,
     }
-    out.push_str("\"raw\":");
-    out.push_str(body);
-    out.push('}');
-    Some((state, out))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            body: body.to_owned(),
+            idempotency_key: Some("k".into()),
+        }
+    }
+
     #[test]
-    fn an_answer_in_the_shared_shape_gets_raw_without_being_rebuilt() {
-        let raw = r#"{"id":"i","payment":{"state":"CANCELED"},"state":"OPEN","amount":1500}"#;
-        let (state, out) = with_raw_appended(raw).unwrap();
-        assert_eq!(state, IntentState::Open);
-        let value: Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(value["state"], "OPEN");
-        assert_eq!(value["amount"], 1500);
-        assert_eq!(value["raw"], serde_json::from_str::<Value>(raw).unwrap());
-        let (state, out) = with_raw_appended(" {} ").unwrap();
+    fn a_created_answer_must_carry_an_id() {
         assert_eq!(
-            (state, out.as_str()),
-            (IntentState::Unknown, r#"{"raw":{}}"#)
+            created(&reply(201, r#"{"id":"i-1"}"#), "refund").unwrap()["id"],
+            "i-1"
         );
-        // Anything else is left to the caller to build.
-        assert!(
-            with_raw_appended(r#"{"state":"CANCELLED","payment":{"state":"CANCELED"}}"#).is_none()
-        );
-        assert!(with_raw_appended(r#"{"state":"NEW_ONE"}"#).is_none());
-        assert!(with_raw_appended(r#"{"state":"OPEN","raw":1}"#).is_none());
-        assert!(with_raw_appended("[1]").is_none());
+        for body in [r#"{"id":7}"#, r#"{}"#, "<html>"] {
+            let e = created(&reply(201, body), "refund").unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::BadResponse, "{body}");
+            assert!(e.is_transient(), "{body}");
+            let settled = e.with_idempotency_key(Some("k")).settle_create("refund");
+            assert_eq!(settled.kind(), ErrorKind::OutcomeUnknown, "{body}");
+        }
+    }
+
+    #[test]
+    fn each_api_is_named_in_what_it_does_not_have() {
+        let wires = Wires::new(None);
+        for api in [Api::Integration, Api::Orders] {
+            let e = unsupported(wires.of(api).name(), "x", "y");
+            assert_eq!(e.kind(), ErrorKind::Unsupported);
+            assert!(
+                e.message().contains(wires.of(api).name()),
+                "{}",
+                e.message()
+            );
+        }
     }
 }

@@ -1,0 +1,182 @@
+//! The one create flow, for every kind of create (a sale, a refund, and the next ones): check
+//! it, pick its idempotency key, record it in the journal, send it (a failure after which it
+//! may exist becomes an unknown outcome carrying the key), record what came of it. Recovery
+//! sends a journaled create again through the same `send`. A new kind of create is an
+//! `impl Create` of a few lines and a line in `Engine::resend`.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::key::{new_key, validate_idempotency_key};
+use super::Engine;
+use crate::config::Api;
+use crate::error::{Error, ErrorKind, Result};
+use crate::journal::JournalEntry;
+use crate::log::LogLevel;
+use crate::model::{validate_id, Site};
+use crate::sale::{Kind, NewRefund, NewSale, Snapshot};
+use crate::transport::Transport;
+use crate::wire::Wire;
+
+/// What the create flow needs of a request. `Serialize + DeserializeOwned`: the journal keeps
+/// it, to be sent again after a crash.
+pub(crate) trait Create: Serialize + DeserializeOwned {
+    const KIND: Kind;
+
+    /// The rules every API shares, then `wire`'s, before anything is sent or recorded.
+    fn check(&self, site: Option<Site>, wire: &dyn Wire) -> Result<()>;
+
+    /// What the journal shows of it beside the request: the amount (minor units; `None`: a
+    /// whole refund) and the POS's reference.
+    fn amount(&self) -> Option<i64>;
+    fn external_reference(&self) -> Option<&str>;
+
+    /// Sends it through `wire` with `key`, which every retry reuses.
+    fn send(
+        &self,
+        wire: &dyn Wire,
+        transport: &Transport,
+        device_id: &str,
+        key: &str,
+    ) -> Result<Snapshot>;
+}
+
+impl Create for NewSale {
+    const KIND: Kind = Kind::Sale;
+
+    fn check(&self, site: Option<Site>, wire: &dyn Wire) -> Result<()> {
+        NewSale::check(self, site)?;
+        wire.check_sale(self)
+    }
+
+    fn amount(&self) -> Option<i64> {
+        Some(self.amount)
+    }
+
+    fn external_reference(&self) -> Option<&str> {
+        self.external_reference.as_deref()
+    }
+
+    fn send(&self, wire: &dyn Wire, t: &Transport, device_id: &str, key: &str) -> Result<Snapshot> {
+        wire.create_sale(t, device_id, self, key)
+    }
+}
+
+impl Create for NewRefund {
+    const KIND: Kind = Kind::Refund;
+
+    fn check(&self, site: Option<Site>, wire: &dyn Wire) -> Result<()> {
+        NewRefund::check(self, site)?;
+        wire.check_refund(self)
+    }
+
+    fn amount(&self) -> Option<i64> {
+        self.amount
+    }
+
+    fn external_reference(&self) -> Option<&str> {
+        None
+    }
+
+    fn send(&self, wire: &dyn Wire, t: &Transport, device_id: &str, key: &str) -> Result<Snapshot> {
+        wire.create_refund(t, device_id, self, key)
+    }
+}
+
+impl Engine {
+    /// Creates `request` on `device_id` with the API the client speaks. `idempotency_key`:
+    /// the caller's (checked), or a fresh UUID v4; it is sent on every retry, so a retried
+    /// create never makes a second object, and a failure after which it may exist is
+    /// `ErrorKind::OutcomeUnknown` carrying it.
+    pub(crate) fn create<C: Create>(
+        &self,
+        device_id: &str,
+        request: &C,
+        idempotency_key: Option<&str>,
+    ) -> Result<Snapshot> {
+        validate_id("device id", device_id)?;
+        let api = self.config.api;
+        request.check(self.config.site, self.wire())?;
+        let key = self.key_for(idempotency_key)?;
+        if let Some(journal) = &self.journal {
+            let text = serde_json::to_string(request).map_err(|e| Error::journal(e.to_string()))?;
+            journal.before_create(
+                &key,
+                C::KIND,
+                api,
+                device_id,
+                request.amount(),
+                request.external_reference(),
+                &text,
+            )?;
+        }
+        let created = self.send(api, device_id, request, &key);
+        self.record_create(&key, &created);
+        created
+    }
+
+    /// Sends a journaled create again, with its API and key (recovery's resend). Not
+    /// journaled: recovery records the steps.
+    pub(crate) fn resend(&self, entry: &JournalEntry) -> Result<Snapshot> {
+        match entry.kind {
+            Kind::Sale => self.resend_as::<NewSale>(entry),
+            Kind::Refund => self.resend_as::<NewRefund>(entry),
+        }
+    }
+
+    fn resend_as<C: Create>(&self, entry: &JournalEntry) -> Result<Snapshot> {
+        let key = &entry.idempotency_key;
+        let request: C = serde_json::from_str(&entry.request).map_err(|e| {
+            Error::journal(format!("journal: the {} of {key}: {e}", C::KIND.as_str()))
+        })?;
+        self.send(entry.api, &entry.device_id, &request, key)
+    }
+
+    /// Sends a (checked) create with `key` through `api`'s wire format, settling an unknown
+    /// outcome. Every failure names the key it sent.
+    fn send<C: Create>(
+        &self,
+        api: Api,
+        device_id: &str,
+        request: &C,
+        key: &str,
+    ) -> Result<Snapshot> {
+        request
+            .send(self.wire_of(api), &self.transport, device_id, key)
+            .map_err(|e| {
+                e.with_idempotency_key(Some(key))
+                    .settle_create(C::KIND.noun())
+            })
+    }
+
+    /// Records a create's answer: its id, or that nothing was made (a refusal, or a request
+    /// that never left). An unknown outcome stays open for the caller (or recovery) to
+    /// resolve with the key. A journal that fails here is logged: the create happened.
+    fn record_create(&self, key: &str, created: &Result<Snapshot>) {
+        let Some(journal) = &self.journal else {
+            return;
+        };
+        let recorded = match created {
+            Ok(snapshot) => journal.created(key, snapshot),
+            Err(e) if e.kind() == ErrorKind::OutcomeUnknown => Ok(()),
+            Err(_) => journal.never_created(key),
+        };
+        if let Err(e) = recorded {
+            self.log(LogLevel::Warn, || e.message().to_owned());
+        }
+    }
+
+    /// The key a create sends: the caller's, checked against the rules of HTTP headers and of
+    /// the API, or a fresh UUID v4.
+    fn key_for(&self, given: Option<&str>) -> Result<String> {
+        let key = match given {
+            Some(key) => {
+                validate_idempotency_key(key)?;
+                key.to_owned()
+            }
+            None => new_key(),
+        };
+        self.wire().check_key(&key)?;
+        Ok(key)
+    }
+}

@@ -1,0 +1,176 @@
+//! The Point Integration API (`/point/integration-api`), the API mppoint started from: its
+//! answers already have the shared shape, so a read only adds `raw` (`state`). Its bodies are
+//! in `body`, its notifications in `notification`.
+
+mod body;
+mod notification;
+mod state;
+
+use std::time::Duration;
+
+use serde_json::json;
+
+pub(crate) use notification::read as read_notification;
+pub(crate) use state::snapshot;
+
+use super::{created, object, Wire};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{validate_payment_id, DeviceFilters, IntentState, OperatingMode};
+use crate::sale::{Kind, NewRefund, NewSale, Snapshot};
+use crate::transport::{Call, Method, Reply, Transport};
+
+const API: &str = "/point/integration-api";
+
+pub(crate) struct IntegrationApi;
+
+impl IntegrationApi {
+    fn json_call(&self, transport: &Transport, call: &Call<'_>) -> Result<Reply> {
+        let reply = transport.execute(call)?;
+        object(&reply)?;
+        Ok(reply)
+    }
+
+    /// Sends a create; its answer has no state yet: it is `OPEN`.
+    fn create(&self, transport: &Transport, call: &Call<'_>, noun: &str) -> Result<Snapshot> {
+        let reply = transport.execute(call)?;
+        let value = created(&reply, noun)?;
+        snapshot(reply, Some(value), IntentState::Open)
+    }
+}
+
+impl Wire for IntegrationApi {
+    fn name(&self) -> &'static str {
+        "the Point Integration API"
+    }
+
+    fn check_sale(&self, _sale: &NewSale) -> Result<()> {
+        Ok(())
+    }
+
+    fn check_refund(&self, refund: &NewRefund) -> Result<()> {
+        validate_payment_id(&refund.payment_id)?;
+        if refund.amount.is_some() {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "{} refunds a payment whole: a partial refund (\"amount\") needs the Orders \
+                     API; nothing was sent",
+                    self.name()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn list_devices(&self, transport: &Transport, filters: &DeviceFilters) -> Result<Reply> {
+        let mut call = Call::new(Method::Get, format!("{API}/devices"));
+        call.query = filters.query();
+        self.json_call(transport, &call)
+    }
+
+    fn set_operating_mode(
+        &self,
+        transport: &Transport,
+        device_id: &str,
+        mode: OperatingMode,
+    ) -> Result<Reply> {
+        let mut call = Call::new(Method::Patch, format!("{API}/devices/{device_id}"));
+        call.body = Some(json!({ "operating_mode": mode.as_str() }));
+        self.json_call(transport, &call)
+    }
+
+    fn create_sale(
+        &self,
+        transport: &Transport,
+        device_id: &str,
+        sale: &NewSale,
+        key: &str,
+    ) -> Result<Snapshot> {
+        let mut call = Call::new(
+            Method::Post,
+            format!("{API}/devices/{device_id}/payment-intents"),
+        );
+        call.body = Some(body::sale(sale));
+        call.idempotency_key = Some(key);
+        call.conflict = ErrorKind::DeviceBusy;
+        self.create(transport, &call, "payment intent")
+    }
+
+    fn create_refund(
+        &self,
+        transport: &Transport,
+        device_id: &str,
+        refund: &NewRefund,
+        key: &str,
+    ) -> Result<Snapshot> {
+        let mut call = Call::new(Method::Post, format!("{API}/devices/{device_id}/refund"));
+        call.body = Some(body::refund(refund));
+        call.idempotency_key = Some(key);
+        call.conflict = ErrorKind::DeviceBusy;
+        self.create(transport, &call, "refund")
+    }
+
+    fn read(
+        &self,
+        transport: &Transport,
+        kind: Kind,
+        id: &str,
+        budget: Option<Duration>,
+    ) -> Result<Snapshot> {
+        let path = match kind {
+            Kind::Sale => format!("{API}/payment-intents/{id}"),
+            Kind::Refund => format!("{API}/refund/{id}"),
+        };
+        let mut call = Call::new(Method::Get, path);
+        call.budget = budget;
+        snapshot(transport.execute(&call)?, None, IntentState::Unknown)
+    }
+
+    fn cancel(
+        &self,
+        transport: &Transport,
+        kind: Kind,
+        device_id: &str,
+        id: &str,
+        _key: &str,
+    ) -> Result<Reply> {
+        let path = match kind {
+            Kind::Sale => format!("{API}/devices/{device_id}/payment-intents/{id}"),
+            Kind::Refund => format!("{API}/devices/{device_id}/refund/{id}"),
+        };
+        let mut call = Call::new(Method::Delete, path);
+        call.conflict = ErrorKind::IntentLocked;
+        self.json_call(transport, &call)
+    }
+
+    fn last_event(&self, transport: &Transport, id: &str) -> Result<Reply> {
+        let call = Call::new(Method::Get, format!("{API}/payment-intents/{id}/events"));
+        self.json_call(transport, &call)
+    }
+
+    fn events(&self, transport: &Transport, start_date: &str, end_date: &str) -> Result<Reply> {
+        let mut call = Call::new(Method::Get, format!("{API}/payment-intents/events"));
+        call.query = vec![
+            ("startDate", start_date.to_owned()),
+            ("endDate", end_date.to_owned()),
+        ];
+        self.json_call(transport, &call)
+    }
+
+    fn integrator(&self, transport: &Transport) -> Result<Reply> {
+        self.json_call(
+            transport,
+            &Call::new(Method::Get, format!("{API}/integrators")),
+        )
+    }
+
+    fn set_webhook(&self, transport: &Transport, url: &str) -> Result<Reply> {
+        let mut call = Call::new(Method::Patch, format!("{API}/integrators"));
+        call.body = Some(json!({ "webhook": url }));
+        transport.execute(&call)
+    }
+
+    fn check_webhook(&self, transport: &Transport) -> Result<Reply> {
+        transport.execute(&Call::new(Method::Post, format!("{API}/integrators/check")))
+    }
+}

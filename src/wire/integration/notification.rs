@@ -1,0 +1,53 @@
+//! The Point Integration API's notifications: the guide's payload, today's (with
+//! `caller_id`/`client_id`, no `payment` on CANCELED/ERROR, an empty payment state on
+//! CONFIRMATION_REQUIRED), and refund notifications (a top-level `payment_id`).
+
+use serde_json::{json, Value};
+
+use crate::error::{Error, Result};
+use crate::model::IntentState;
+use crate::wire::as_text;
+
+/// The notification's state and its normalised object (see `webhook::Notification`).
+pub(crate) fn read(object: &Value) -> Result<(IntentState, Value)> {
+    let id = object
+        .get("id")
+        .and_then(as_text)
+        .ok_or_else(|| Error::invalid("notification has no \"id\""))?;
+    let state_text = object
+        .get("state")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::invalid("notification has no \"state\""))?;
+    let payment = object.get("payment").filter(|p| p.is_object());
+    let payment_field = |name: &str| {
+        payment
+            .and_then(|p| p.get(name))
+            .and_then(as_text)
+            .filter(|s| !s.is_empty())
+    };
+    let refunded_payment = object.get("payment_id").and_then(as_text);
+    let is_refund = payment.is_none() && refunded_payment.is_some();
+    let text = |name: &str| object.get(name).and_then(as_text);
+    // Kept whole, as it came: it is what matches a notification to its ticket
+    // (`ticket_number`, `print_on_terminal`, fields a site adds), beside the flattened fields.
+    let additional_info = object
+        .get("additional_info")
+        .filter(|i| i.is_object())
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let normalized = json!({
+        "kind": if is_refund { "refund" } else { "payment_intent" },
+        "intent_id": id,
+        "state": state_text,
+        "amount": object.get("amount").filter(|a| a.is_i64() || a.is_u64()),
+        "payment_id": if is_refund { refunded_payment } else { payment_field("id") },
+        "payment_type": payment_field("type"),
+        "payment_state": payment_field("state"),
+        "external_reference": additional_info.get("external_reference").and_then(as_text),
+        "additional_info": additional_info,
+        "created_at": text("created_at"),
+        "caller_id": text("caller_id"),
+        "client_id": text("client_id"),
+    });
+    Ok((IntentState::from_api(state_text), normalized))
+}

@@ -26,7 +26,7 @@ mod wire;
 mod ffi;
 
 pub use client::Client;
-pub use config::{Api, Config};
+pub use config::{Api, Config, ConfigBuilder};
 pub use error::{Error, ErrorKind, Result};
 pub use journal::{read_entries as read_journal, JournalEntry};
 pub use json_path::json_get;

@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use mppoint::{DeviceFilters, OperatingMode, Reply};
+use mppoint::{OperatingMode, Reply};
 use serde_json::{json, Value};
 
 use crate::args::{Command, ModeName, WebhookAction};
+use crate::context::Context;
 use crate::output::{Exit, Failure, Outcome};
 use crate::waits::{self, RefundArgs, SaleArgs};
-use crate::{journal, text, Context};
+use crate::{devices, journal, text};
 
 pub fn run(ctx: &Context, command: &Command) -> Outcome<Exit> {
     match command {
@@ -66,21 +67,9 @@ fn body(reply: &Reply) -> Outcome<Value> {
     Ok(reply.json()?)
 }
 
-/// The account's terminals: the whole answer (for --json) and, from it, `devices_of`.
-fn account_devices(ctx: &Context) -> Outcome<Value> {
-    body(&ctx.client.list_devices(&DeviceFilters::default())?)
-}
-
-fn devices_of(list: &Value) -> &[Value] {
-    list["devices"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-}
-
 fn devices(ctx: &Context) -> Outcome<Exit> {
-    let list = account_devices(ctx)?;
-    let rows: Vec<Vec<String>> = devices_of(&list)
+    let list = devices::list(ctx)?;
+    let rows: Vec<Vec<String>> = devices::of(&list)
         .iter()
         .map(|d| {
             [
@@ -102,28 +91,6 @@ fn devices(ctx: &Context) -> Outcome<Exit> {
     };
     ctx.out.result(&list, &shown);
     Ok(Exit::Ok)
-}
-
-/// The terminal a sale goes to: the one given (or MP_DEVICE_ID), else the account's only one.
-pub fn device(ctx: &Context, given: Option<&str>) -> Outcome<String> {
-    if let Some(device) = given {
-        return Ok(device.to_owned());
-    }
-    let ids: Vec<String> = devices_of(&account_devices(ctx)?)
-        .iter()
-        .map(|d| text::field(d, "id"))
-        .collect();
-    match ids.as_slice() {
-        [only] => Ok(only.clone()),
-        [] => Err(Failure::usage(
-            "the account has no terminals: link one to a store and a point of sale first",
-        )),
-        several => Err(Failure::usage(format!(
-            "the account has {} terminals: pick one with --device ({})",
-            several.len(),
-            several.join(", ")
-        ))),
-    }
 }
 
 fn set_mode(ctx: &Context, device: &str, mode: ModeName) -> Outcome<Exit> {

@@ -6,8 +6,9 @@ use mppoint::{JournalEntry, Recovered};
 use serde_json::{json, Value};
 
 use crate::args::Global;
+use crate::context::{site_of, Context};
 use crate::output::{Exit, Failure, Outcome, Output};
-use crate::{text, Context};
+use crate::text;
 
 const NEEDS_JOURNAL: &str = "needs --journal PATH: the journal_path the POS uses";
 
@@ -78,7 +79,7 @@ pub fn list(global: &Global, pending_only: bool, out: Output) -> Outcome<Exit> {
         .into_iter()
         .filter(|e| !pending_only || e.final_at_ms.is_none())
         .collect();
-    let site = global.site.map(crate::site_of);
+    let site = global.site.map(site_of);
     let document = json!({ "entries": entries.iter().map(entry_json).collect::<Vec<_>>() });
     let rows: Vec<Vec<String>> = entries
         .iter()

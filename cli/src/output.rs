@@ -107,11 +107,6 @@ impl Output {
         }
     }
 
-    /// A remark for the person at the terminal (stderr, so stdout stays the result).
-    pub fn note(&self, text: &str) {
-        eprintln!("mppoint: {text}");
-    }
-
     /// Prints a failure and returns its exit code.
     pub fn failure(&self, failure: &Failure) -> Exit {
         if self.json {

@@ -9,9 +9,10 @@ use mppoint::{
 };
 use serde_json::Value;
 
+use crate::context::Context;
 use crate::output::{Exit, Failure, Outcome};
 use crate::progress::Line;
-use crate::{commands, text, Context};
+use crate::{devices, text};
 
 /// Ctrl-C presses since the handler was installed. The first asks for a cancel, the second
 /// to stop waiting.
@@ -41,7 +42,7 @@ pub fn sale(ctx: &Context, args: SaleArgs<'_>) -> Outcome<Exit> {
     let amount = mppoint::parse_amount(args.amount, ctx.site)?;
     let mut sale = NewSale::new(amount);
     sale.external_reference = args.reference.map(str::to_owned);
-    let device = commands::device(ctx, args.device)?;
+    let device = devices::pick(ctx, args.device)?;
     // Before the create: a Ctrl-C while it is on its way cancels it as soon as it is made.
     watch_ctrl_c()?;
     let line = Line::start(format!("sale of {}", text::amount(Some(amount), ctx.site)));
@@ -84,7 +85,7 @@ pub fn refund(ctx: &Context, args: RefundArgs<'_>) -> Outcome<Exit> {
         .amount
         .map(|a| mppoint::parse_amount(a, ctx.site))
         .transpose()?;
-    let device = commands::device(ctx, args.device)?;
+    let device = devices::pick(ctx, args.device)?;
     watch_ctrl_c()?;
     let line = Line::start(format!("refund of {}", args.payment));
     let created = ctx

@@ -1,0 +1,25 @@
+//! `Api`: which of Mercado Pago's APIs a client speaks.
+
+use serde::Deserialize;
+
+/// Mercado Pago's two APIs for Point terminals, behind the same calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum Api {
+    /// The Point Integration API (`/point/integration-api`), the default: deprecated by
+    /// Mercado Pago, but what existing integrations are certified on.
+    #[default]
+    #[serde(rename = "integration")]
+    Integration,
+    /// The Orders API (`/v1/orders`, `/terminals/v1`), which new integrations must use.
+    #[serde(rename = "orders")]
+    Orders,
+}
+
+impl Api {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Api::Integration => "integration",
+            Api::Orders => "orders",
+        }
+    }
+}

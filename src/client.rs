@@ -14,7 +14,7 @@ use crate::model::{
     OperatingMode,
 };
 use crate::recover::{self, Recovered};
-use crate::sale::{Kind, NewRefund, NewSale, Refund, Sale};
+use crate::sale::{Kind, NewRefund, NewSale, Refund, Sale, Snapshot};
 use crate::secret;
 use crate::transport::Reply;
 use crate::wait::{self, Progress, WaitOutcome};
@@ -59,18 +59,14 @@ impl Client {
     /// The terminals of the account: `{"devices":[{"id","pos_id","store_id",
     /// "external_pos_id","operating_mode"}],"paging":{…}}` with either API.
     pub fn list_devices(&self, filters: &DeviceFilters) -> Result<Reply> {
-        self.engine
-            .wire()
-            .list_devices(self.engine.transport(), filters)
+        self.engine.wire().list_devices(filters)
     }
 
     /// Switches a terminal between PDV (integrated) and STANDALONE. The terminal applies it
     /// after a restart.
     pub fn set_operating_mode(&self, device_id: &str, mode: OperatingMode) -> Result<Reply> {
         validate_id("device id", device_id)?;
-        self.engine
-            .wire()
-            .set_operating_mode(self.engine.transport(), device_id, mode)
+        self.engine.wire().set_operating_mode(device_id, mode)
     }
 
     /// Sends a sale to a terminal. `idempotency_key`: the caller's (checked), or a fresh UUID
@@ -89,9 +85,7 @@ impl Client {
 
     /// One read of a sale. The Point Integration API allows one read per second per intent.
     pub fn intent(&self, intent_id: &str) -> Result<Sale> {
-        self.engine
-            .read(self.api(), Kind::Sale, intent_id, None)
-            .map(Sale)
+        self.read(Kind::Sale, intent_id).map(Sale)
     }
 
     /// Withdraws a sale the terminal has not taken yet (`OPEN`); afterwards the service
@@ -108,31 +102,20 @@ impl Client {
         timeout: Duration,
         progress: &mut dyn FnMut(IntentState, &str) -> Progress,
     ) -> Result<WaitOutcome> {
-        wait::wait(
-            &self.engine,
-            self.api(),
-            Kind::Sale,
-            intent_id,
-            timeout,
-            progress,
-        )
+        self.wait(Kind::Sale, intent_id, timeout, progress)
     }
 
     /// The sale's last state change: `{"status","created_on"}`.
     pub fn intent_last_event(&self, intent_id: &str) -> Result<Reply> {
         validate_id("intent id", intent_id)?;
-        self.engine
-            .wire()
-            .last_event(self.engine.transport(), intent_id)
+        self.engine.wire().last_event(intent_id)
     }
 
     /// Every sale's last state change in a date range (at most 30 days), to reconcile after a
     /// crash (Point Integration API only).
     pub fn intent_events(&self, start_date: &str, end_date: &str) -> Result<Reply> {
         validate_date_range(start_date, end_date)?;
-        self.engine
-            .wire()
-            .events(self.engine.transport(), start_date, end_date)
+        self.engine.wire().events(start_date, end_date)
     }
 
     /// Sends a refund. The idempotency key works as for `create_intent`, so a retried refund
@@ -150,9 +133,7 @@ impl Client {
 
     /// One read of a refund.
     pub fn refund(&self, refund_id: &str) -> Result<Refund> {
-        self.engine
-            .read(self.api(), Kind::Refund, refund_id, None)
-            .map(Refund)
+        self.read(Kind::Refund, refund_id).map(Refund)
     }
 
     /// Withdraws a refund the terminal has not taken yet (Point Integration API only).
@@ -168,14 +149,7 @@ impl Client {
         timeout: Duration,
         progress: &mut dyn FnMut(IntentState, &str) -> Progress,
     ) -> Result<WaitOutcome> {
-        wait::wait(
-            &self.engine,
-            self.api(),
-            Kind::Refund,
-            refund_id,
-            timeout,
-            progress,
-        )
+        self.wait(Kind::Refund, refund_id, timeout, progress)
     }
 
     /// `GET /v1/payments/{id}` (the Payments API, for either API's sales): what a receipt
@@ -196,19 +170,19 @@ impl Client {
     /// `{token, webhook, is_valid_webhook}`; `token` is the secret that signs webhook
     /// challenges (Point Integration API only).
     pub fn integrator(&self) -> Result<Reply> {
-        self.engine.wire().integrator(self.engine.transport())
+        self.engine.wire().integrator()
     }
 
     /// Registers the webhook URL (Point Integration API only).
     pub fn set_webhook(&self, url: &str) -> Result<Reply> {
         validate_webhook_url(url)?;
-        self.engine.wire().set_webhook(self.engine.transport(), url)
+        self.engine.wire().set_webhook(url)
     }
 
     /// Has the service send the challenge to the webhook and check its HMAC answer (Point
     /// Integration API only).
     pub fn check_webhook(&self) -> Result<Reply> {
-        self.engine.wire().check_webhook(self.engine.transport())
+        self.engine.wire().check_webhook()
     }
 
     /// Settles every sale and refund the journal holds for processes that have ended, within
@@ -223,6 +197,20 @@ impl Client {
             .journal()
             .ok_or_else(|| Error::invalid("the client has no journal (journal_path)"))?
             .entries()
+    }
+
+    fn read(&self, kind: Kind, id: &str) -> Result<Snapshot> {
+        self.engine.read(self.api(), kind, id, None)
+    }
+
+    fn wait(
+        &self,
+        kind: Kind,
+        id: &str,
+        timeout: Duration,
+        progress: &mut dyn FnMut(IntentState, &str) -> Progress,
+    ) -> Result<WaitOutcome> {
+        wait::wait(&self.engine, self.api(), kind, id, timeout, progress)
     }
 }
 

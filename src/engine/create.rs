@@ -11,11 +11,10 @@ use super::key::{new_key, validate_idempotency_key};
 use super::Engine;
 use crate::config::Api;
 use crate::error::{Error, ErrorKind, Result};
-use crate::journal::JournalEntry;
+use crate::journal::{Intended, JournalEntry};
 use crate::log::LogLevel;
 use crate::model::{validate_id, Site};
 use crate::sale::{Kind, NewRefund, NewSale, Snapshot};
-use crate::transport::Transport;
 use crate::wire::Wire;
 
 /// What the create flow needs of a request. `Serialize + DeserializeOwned`: the journal keeps
@@ -28,17 +27,10 @@ pub(crate) trait Create: Serialize + DeserializeOwned {
 
     /// What the journal shows of it beside the request: the amount (minor units; `None`: a
     /// whole refund) and the POS's reference.
-    fn amount(&self) -> Option<i64>;
-    fn external_reference(&self) -> Option<&str>;
+    fn summary(&self) -> (Option<i64>, Option<&str>);
 
-    /// Sends it through `wire` with `key`, which every retry reuses.
-    fn send(
-        &self,
-        wire: &dyn Wire,
-        transport: &Transport,
-        device_id: &str,
-        key: &str,
-    ) -> Result<Snapshot>;
+    /// Sends it through `wire` to `device_id` with `key`, which every retry reuses.
+    fn send(&self, wire: &dyn Wire, device_id: &str, key: &str) -> Result<Snapshot>;
 }
 
 impl Create for NewSale {
@@ -49,16 +41,12 @@ impl Create for NewSale {
         wire.check_sale(self)
     }
 
-    fn amount(&self) -> Option<i64> {
-        Some(self.amount)
+    fn summary(&self) -> (Option<i64>, Option<&str>) {
+        (Some(self.amount), self.external_reference.as_deref())
     }
 
-    fn external_reference(&self) -> Option<&str> {
-        self.external_reference.as_deref()
-    }
-
-    fn send(&self, wire: &dyn Wire, t: &Transport, device_id: &str, key: &str) -> Result<Snapshot> {
-        wire.create_sale(t, device_id, self, key)
+    fn send(&self, wire: &dyn Wire, device_id: &str, key: &str) -> Result<Snapshot> {
+        wire.create_sale(device_id, self, key)
     }
 }
 
@@ -70,16 +58,12 @@ impl Create for NewRefund {
         wire.check_refund(self)
     }
 
-    fn amount(&self) -> Option<i64> {
-        self.amount
+    fn summary(&self) -> (Option<i64>, Option<&str>) {
+        (self.amount, None)
     }
 
-    fn external_reference(&self) -> Option<&str> {
-        None
-    }
-
-    fn send(&self, wire: &dyn Wire, t: &Transport, device_id: &str, key: &str) -> Result<Snapshot> {
-        wire.create_refund(t, device_id, self, key)
+    fn send(&self, wire: &dyn Wire, device_id: &str, key: &str) -> Result<Snapshot> {
+        wire.create_refund(device_id, self, key)
     }
 }
 
@@ -100,15 +84,16 @@ impl Engine {
         let key = self.key_for(idempotency_key)?;
         if let Some(journal) = &self.journal {
             let text = serde_json::to_string(request).map_err(|e| Error::journal(e.to_string()))?;
-            journal.before_create(
-                &key,
-                C::KIND,
+            let (amount, external_reference) = request.summary();
+            journal.before_create(&Intended {
+                key: &key,
+                kind: C::KIND,
                 api,
                 device_id,
-                request.amount(),
-                request.external_reference(),
-                &text,
-            )?;
+                amount,
+                external_reference,
+                request: &text,
+            })?;
         }
         let created = self.send(api, device_id, request, &key);
         self.record_create(&key, &created);
@@ -142,7 +127,7 @@ impl Engine {
         key: &str,
     ) -> Result<Snapshot> {
         request
-            .send(self.wire_of(api), &self.transport, device_id, key)
+            .send(self.wire_of(api), device_id, key)
             .map_err(|e| {
                 e.with_idempotency_key(Some(key))
                     .settle_create(C::KIND.noun())

@@ -6,6 +6,7 @@
 mod create;
 mod key;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{Api, Config};
@@ -20,7 +21,8 @@ use crate::wire::{Wire, Wires};
 /// One per client, shared by every thread of the POS (`Send + Sync`).
 pub(crate) struct Engine {
     config: Config,
-    transport: Transport,
+    /// Shared with the wires, which send through it.
+    transport: Arc<Transport>,
     wires: Wires,
     journal: Option<Journal>,
 }
@@ -35,9 +37,10 @@ impl Engine {
             .as_deref()
             .map(|path| Journal::open(path, config.journal_retention))
             .transpose()?;
+        let transport = Arc::new(Transport::new(&config)?);
         Ok(Engine {
-            transport: Transport::new(&config)?,
-            wires: Wires::new(config.site),
+            wires: Wires::new(Arc::clone(&transport), config.site),
+            transport,
             journal,
             config,
         })
@@ -79,7 +82,7 @@ impl Engine {
         budget: Option<Duration>,
     ) -> Result<Snapshot> {
         validate_id(&format!("{} id", kind.noun()), id)?;
-        let snapshot = self.wire_of(api).read(&self.transport, kind, id, budget)?;
+        let snapshot = self.wire_of(api).read(kind, id, budget)?;
         if let Some(journal) = &self.journal {
             if let Err(e) = journal.seen(kind, &snapshot) {
                 // The service keeps the state: recovery reads it again.
@@ -95,7 +98,6 @@ impl Engine {
         validate_id("device id", device_id)?;
         validate_id(&format!("{} id", kind.noun()), id)?;
         let key = key::new_key();
-        self.wire_of(api)
-            .cancel(&self.transport, kind, device_id, id, &key)
+        self.wire_of(api).cancel(kind, device_id, id, &key)
     }
 }

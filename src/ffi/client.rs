@@ -29,6 +29,22 @@ fn new_client(config: Config, out_client: Out<*mut MpClient>) -> Result<Done, Er
     Done::local()
 }
 
+/// The body of an export that takes the client and one text argument, makes one call of the
+/// client with it and writes the answer's JSON to a required `out_json`.
+pub(crate) fn text_to_reply(
+    client: *mut MpClient,
+    (arg, arg_name): (*const c_char, &str),
+    out_json: *mut *mut c_char,
+    core_call: impl FnOnce(&Client, &str) -> Result<Reply, Error>,
+) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let arg = unsafe { text(arg, arg_name) }?;
+        let out = Out::required(out_json, "out_json")?;
+        reply_to(core_call(client, arg)?, Some(out))
+    })
+}
+
 /// Writes a reply's body to an optional `char **` and reports its HTTP status.
 pub(crate) fn reply_to(reply: Reply, out_json: Option<Out<*mut c_char>>) -> Result<Done, Error> {
     let done = Done::reply(&reply);

@@ -4,14 +4,13 @@ use std::ffi::c_void;
 use std::os::raw::c_char;
 use std::time::Duration;
 
-use super::args::{client, opt_text, text, write_state_and_json, write_text, Out, OwnedText};
+use super::args::{client, opt_text, text, write_text, Out, OwnedText};
 use super::boundary::{call, Done};
-use super::callback::WaitCallbackFn;
-use super::client::{created_to, reply_to, snapshot_to};
+use super::client::{created_to, reply_to, text_to_reply};
+use super::follow::{cancel_export, status_export, wait_export};
 use super::types::{MpClient, MpIntentState, MpStatus};
-use crate::model::IntentState;
 use crate::sale::{Kind, NewSale};
-use crate::wait::Progress;
+use crate::Client;
 
 /// Called by `mp_wait_intent` after every status read, the last one included, with the state
 /// and the intent's JSON (`""` if no read has succeeded yet; never NULL; valid only during
@@ -156,15 +155,13 @@ pub extern "C" fn mp_intent_status(
     out_state: *mut MpIntentState,
     out_json: *mut *mut c_char,
 ) -> MpStatus {
-    call(|| {
-        let client = unsafe { self::client(client) }?;
-        let intent_id = unsafe { text(intent_id, "intent_id") }?;
-        snapshot_to(
-            client.intent(intent_id)?.into_snapshot(),
-            out_state,
-            out_json,
-        )
-    })
+    status_export(
+        Kind::Sale,
+        client,
+        (intent_id, "intent_id"),
+        out_state,
+        out_json,
+    )
 }
 
 /// Cancels a payment intent that the terminal has not taken yet (state OPEN).
@@ -184,15 +181,13 @@ pub extern "C" fn mp_cancel_intent(
     intent_id: *const c_char,
     out_json: *mut *mut c_char,
 ) -> MpStatus {
-    call(|| {
-        let client = unsafe { self::client(client) }?;
-        let device_id = unsafe { text(device_id, "device_id") }?;
-        let intent_id = unsafe { text(intent_id, "intent_id") }?;
-        reply_to(
-            client.cancel_intent(device_id, intent_id)?,
-            Out::optional(out_json),
-        )
-    })
+    cancel_export(
+        Kind::Sale,
+        client,
+        device_id,
+        (intent_id, "intent_id"),
+        out_json,
+    )
 }
 
 /// Blocks until the payment intent reaches a final state, reading it every
@@ -236,45 +231,6 @@ pub extern "C" fn mp_wait_intent(
     )
 }
 
-/// The body of `mp_wait_intent` and `mp_wait_refund`: the same wait over either kind, with a
-/// callback of either calling convention.
-pub(crate) fn wait_export<C: WaitCallbackFn>(
-    kind: Kind,
-    client: *mut MpClient,
-    (id, id_name): (*const c_char, &str),
-    timeout_ms: u32,
-    (callback, user_data): (Option<C>, *mut c_void),
-    out_state: *mut MpIntentState,
-    out_json: *mut *mut c_char,
-) -> MpStatus {
-    call(|| {
-        let client = unsafe { self::client(client) }?;
-        let id = unsafe { text(id, id_name) }?;
-        let mut progress = |state: IntentState, json: &str| -> Progress {
-            let Some(callback) = callback else {
-                return Progress::Continue;
-            };
-            let json = std::ffi::CString::new(json.replace('\0', " ")).unwrap_or_default();
-            match unsafe { callback.invoke(user_data, state.into(), json.as_ptr()) } {
-                0 => Progress::Continue,
-                _ => Progress::Stop,
-            }
-        };
-        let timeout = Duration::from_millis(u64::from(timeout_ms));
-        let outcome = match kind {
-            Kind::Sale => client.wait_intent(id, timeout, &mut progress),
-            Kind::Refund => client.wait_refund(id, timeout, &mut progress),
-        }?;
-        let ended = outcome.not_final();
-        let json = outcome.json.map(OwnedText::new).transpose()?;
-        unsafe { write_state_and_json(out_state, outcome.state.into(), out_json, json) };
-        match ended {
-            None => Done::http(outcome.http_status.unwrap_or(0)),
-            Some(error) => Err(error),
-        }
-    })
-}
-
 /// The last state change of a payment intent: `{"status","created_on",…}`. With the Orders
 /// API it is made from the order (`GET /v1/orders/{id}`): `status` the `MpIntentState` name,
 /// `created_on` its `last_updated_date`. `out_json`: required, freed with `mp_string_free`.
@@ -285,12 +241,12 @@ pub extern "C" fn mp_intent_last_event(
     intent_id: *const c_char,
     out_json: *mut *mut c_char,
 ) -> MpStatus {
-    call(|| {
-        let client = unsafe { self::client(client) }?;
-        let intent_id = unsafe { text(intent_id, "intent_id") }?;
-        let out = Out::required(out_json, "out_json")?;
-        reply_to(client.intent_last_event(intent_id)?, Some(out))
-    })
+    text_to_reply(
+        client,
+        (intent_id, "intent_id"),
+        out_json,
+        Client::intent_last_event,
+    )
 }
 
 /// The last state of every payment intent changed between two dates (`"YYYY-MM-DD"`,

@@ -25,5 +25,6 @@ mod webhook;
 mod args;
 mod boundary;
 mod callback;
+mod follow;
 #[cfg(all(windows, target_arch = "x86"))]
 mod stdcall;

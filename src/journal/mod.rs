@@ -58,6 +58,19 @@ pub struct JournalEntry {
     pub(crate) owner: String,
 }
 
+/// A create about to be sent, as `Journal::before_create` records it.
+pub(crate) struct Intended<'a> {
+    pub key: &'a str,
+    pub kind: Kind,
+    pub api: Api,
+    pub device_id: &'a str,
+    /// Minor units (`None`: a whole refund).
+    pub amount: Option<i64>,
+    pub external_reference: Option<&'a str>,
+    /// The request as the journal keeps it (JSON), to be sent again by recovery.
+    pub request: &'a str,
+}
+
 pub(crate) struct Journal {
     conn: Mutex<Connection>,
     owners: PathBuf,
@@ -120,17 +133,7 @@ impl Journal {
 
     /// Records a create before it is sent. The same key again (a create resent after an
     /// unknown outcome) keeps its entry and passes it to this client.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn before_create(
-        &self,
-        key: &str,
-        kind: Kind,
-        api: Api,
-        device_id: &str,
-        amount: Option<i64>,
-        external_reference: Option<&str>,
-        request: &str,
-    ) -> Result<()> {
+    pub(crate) fn before_create(&self, create: &Intended<'_>) -> Result<()> {
         let now = now_ms();
         self.with("recording a create", |c| {
             c.execute(
@@ -140,13 +143,13 @@ impl Journal {
                  ON CONFLICT (idempotency_key) DO UPDATE SET owner = excluded.owner, \
                  updated_at = excluded.updated_at",
                 params![
-                    key,
-                    kind.as_str(),
-                    api.as_str(),
-                    device_id,
-                    amount,
-                    external_reference,
-                    request,
+                    create.key,
+                    create.kind.as_str(),
+                    create.api.as_str(),
+                    create.device_id,
+                    create.amount,
+                    create.external_reference,
+                    create.request,
                     self.owner.token,
                     now
                 ],
@@ -387,6 +390,19 @@ mod tests {
             .into_owned()
     }
 
+    /// A create of `key` on terminal D1 with nothing else to record.
+    fn intended(key: &str, kind: Kind, api: Api) -> Intended<'_> {
+        Intended {
+            key,
+            kind,
+            api,
+            device_id: "D1",
+            amount: Some(1),
+            external_reference: None,
+            request: "{}",
+        }
+    }
+
     fn snapshot(id: &str, state: &str) -> Snapshot {
         let json = serde_json::json!({"id": id, "state": state, "payment": {"id": "2", "state": "approved"}});
         Snapshot {
@@ -402,15 +418,11 @@ mod tests {
         let path = temp_path();
         let journal = Journal::open(&path, Duration::from_secs(3600)).unwrap();
         journal
-            .before_create(
-                "k1",
-                Kind::Sale,
-                Api::Integration,
-                "D1",
-                Some(1500),
-                Some("r"),
-                "{}",
-            )
+            .before_create(&Intended {
+                amount: Some(1500),
+                external_reference: Some("r"),
+                ..intended("k1", Kind::Sale, Api::Integration)
+            })
             .unwrap();
         let e = journal.entry("k1").unwrap().unwrap();
         assert_eq!(
@@ -438,7 +450,10 @@ mod tests {
             .unwrap()
             .is_empty());
         journal
-            .before_create("k2", Kind::Refund, Api::Orders, "D1", None, None, "{}")
+            .before_create(&Intended {
+                amount: None,
+                ..intended("k2", Kind::Refund, Api::Orders)
+            })
             .unwrap();
         drop(journal);
         let next = Journal::open(&path, Duration::from_secs(3600)).unwrap();
@@ -458,27 +473,11 @@ mod tests {
         let path = temp_path();
         let journal = Journal::open(&path, Duration::from_secs(3600)).unwrap();
         journal
-            .before_create(
-                "old",
-                Kind::Sale,
-                Api::Integration,
-                "D1",
-                Some(1),
-                None,
-                "{}",
-            )
+            .before_create(&intended("old", Kind::Sale, Api::Integration))
             .unwrap();
         journal.created("old", &snapshot("I9", "FINISHED")).unwrap();
         journal
-            .before_create(
-                "open",
-                Kind::Sale,
-                Api::Integration,
-                "D1",
-                Some(1),
-                None,
-                "{}",
-            )
+            .before_create(&intended("open", Kind::Sale, Api::Integration))
             .unwrap();
         drop(journal);
         std::thread::sleep(Duration::from_millis(20));

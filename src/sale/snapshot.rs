@@ -88,18 +88,6 @@ impl Sale {
     pub fn external_reference(&self) -> Option<String> {
         self.field("additional_info.external_reference")
     }
-
-    pub fn into_snapshot(self) -> Snapshot {
-        self.0
-    }
-}
-
-impl Deref for Sale {
-    type Target = Snapshot;
-
-    fn deref(&self) -> &Snapshot {
-        &self.0
-    }
 }
 
 /// A refund (a refund intent, or an order's refund on the Orders API).
@@ -111,16 +99,25 @@ impl Refund {
     pub fn payment_id(&self) -> Option<String> {
         self.field("payment_id")
     }
-
-    pub fn into_snapshot(self) -> Snapshot {
-        self.0
-    }
 }
 
-impl Deref for Refund {
-    type Target = Snapshot;
+/// A view of a `Snapshot`: read through it (`Deref`), or taken back whole.
+macro_rules! snapshot_view {
+    ($($view:ident),*) => {$(
+        impl $view {
+            pub fn into_snapshot(self) -> Snapshot {
+                self.0
+            }
+        }
 
-    fn deref(&self) -> &Snapshot {
-        &self.0
-    }
+        impl Deref for $view {
+            type Target = Snapshot;
+
+            fn deref(&self) -> &Snapshot {
+                &self.0
+            }
+        }
+    )*};
 }
+
+snapshot_view!(Sale, Refund);

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ureq::http;
 
+use super::tcp::never_connected;
 use crate::error::{Error, ErrorKind};
 use crate::secret;
 
@@ -119,17 +120,7 @@ fn may_have_been_sent(e: &ureq::Error, https: bool) -> bool {
         | U::BadUri(_)
         | U::InvalidProxyUrl
         | U::Http(_) => true,
-        U::Io(io) => {
-            looks_like_tls(io, https)
-                || matches!(
-                    io.kind(),
-                    io::ErrorKind::ConnectionRefused
-                        | io::ErrorKind::AddrNotAvailable
-                        | io::ErrorKind::NetworkUnreachable
-                        | io::ErrorKind::HostUnreachable
-                        | io::ErrorKind::NetworkDown
-                )
-        }
+        U::Io(io) => looks_like_tls(io, https) || never_connected(io),
         _ => false,
     };
     !before_sending

@@ -160,15 +160,16 @@ fn connect_any(addrs: &ResolvedSocketAddrs, timeout: NextTimeout) -> Result<TcpS
             Err(e) if e.kind() == io::ErrorKind::TimedOut => {
                 last_error = Some(Error::Timeout(Timeout::Connect))
             }
-            Err(e) if is_address_specific(&e) => last_error = Some(Error::Io(e)),
+            Err(e) if never_connected(&e) => last_error = Some(Error::Io(e)),
             Err(e) => return Err(Error::Io(e)),
         }
     }
     Err(last_error.unwrap_or(Error::HostNotFound))
 }
 
-/// Failures that concern only the address tried: the next one may still work.
-fn is_address_specific(e: &io::Error) -> bool {
+/// Failures to connect to the address tried: nothing was sent, and the next address may
+/// still work.
+pub(super) fn never_connected(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::ConnectionRefused

@@ -11,6 +11,7 @@ mod integration;
 mod orders;
 pub(crate) mod payments;
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
@@ -25,8 +26,8 @@ use crate::transport::{Reply, Transport};
 use integration::IntegrationApi;
 use orders::OrdersApi;
 
-/// One API's wire format. Every method sends what it needs through `transport` and returns
-/// the answer in the shared shape; what an API does not have is `ErrorKind::Unsupported`,
+/// One API's wire format. Every method sends what it needs through the client's transport
+/// (which each wire holds) and returns the answer in the shared shape; what an API does not have is `ErrorKind::Unsupported`,
 /// with nothing sent.
 pub(crate) trait Wire: Send + Sync {
     /// The API's name in messages (`"the Orders API"`).
@@ -45,32 +46,15 @@ pub(crate) trait Wire: Send + Sync {
 
     /// `{"devices":[{"id","pos_id","store_id","external_pos_id","operating_mode"}],
     /// "paging":{…}}`.
-    fn list_devices(&self, transport: &Transport, filters: &DeviceFilters) -> Result<Reply>;
+    fn list_devices(&self, filters: &DeviceFilters) -> Result<Reply>;
 
-    fn set_operating_mode(
-        &self,
-        transport: &Transport,
-        device_id: &str,
-        mode: OperatingMode,
-    ) -> Result<Reply>;
+    fn set_operating_mode(&self, device_id: &str, mode: OperatingMode) -> Result<Reply>;
 
     /// Sends the create of a (checked) sale with `key`, reused on its retries.
-    fn create_sale(
-        &self,
-        transport: &Transport,
-        device_id: &str,
-        sale: &NewSale,
-        key: &str,
-    ) -> Result<Snapshot>;
+    fn create_sale(&self, device_id: &str, sale: &NewSale, key: &str) -> Result<Snapshot>;
 
     /// Sends the create of a (checked) refund with `key`, reused on its retries.
-    fn create_refund(
-        &self,
-        transport: &Transport,
-        device_id: &str,
-        refund: &NewRefund,
-        key: &str,
-    ) -> Result<Snapshot>;
+    fn create_refund(&self, device_id: &str, refund: &NewRefund, key: &str) -> Result<Snapshot>;
 
     /// Whether the object a resent create answered with was made before `instant` (so the
     /// resend found it rather than made it), when the answer says; `false` when it cannot.
@@ -79,36 +63,23 @@ pub(crate) trait Wire: Send + Sync {
     }
 
     /// One read of a sale or a refund; `budget` overrides the client's `timeout`.
-    fn read(
-        &self,
-        transport: &Transport,
-        kind: Kind,
-        id: &str,
-        budget: Option<Duration>,
-    ) -> Result<Snapshot>;
+    fn read(&self, kind: Kind, id: &str, budget: Option<Duration>) -> Result<Snapshot>;
 
     /// Withdraws a sale or a refund the terminal has not taken yet. `key` is for the APIs
     /// that want one on a cancel.
-    fn cancel(
-        &self,
-        transport: &Transport,
-        kind: Kind,
-        device_id: &str,
-        id: &str,
-        key: &str,
-    ) -> Result<Reply>;
+    fn cancel(&self, kind: Kind, device_id: &str, id: &str, key: &str) -> Result<Reply>;
 
     /// `{"status","created_on"}`: the sale's last state change.
-    fn last_event(&self, transport: &Transport, id: &str) -> Result<Reply>;
+    fn last_event(&self, id: &str) -> Result<Reply>;
 
     /// `{"events":[{"payment_intent_id","status","created_on"}]}` of a date range.
-    fn events(&self, transport: &Transport, start_date: &str, end_date: &str) -> Result<Reply>;
+    fn events(&self, start_date: &str, end_date: &str) -> Result<Reply>;
 
-    fn integrator(&self, transport: &Transport) -> Result<Reply>;
+    fn integrator(&self) -> Result<Reply>;
 
-    fn set_webhook(&self, transport: &Transport, url: &str) -> Result<Reply>;
+    fn set_webhook(&self, url: &str) -> Result<Reply>;
 
-    fn check_webhook(&self, transport: &Transport) -> Result<Reply>;
+    fn check_webhook(&self) -> Result<Reply>;
 }
 
 /// Both wire formats, so that each journaled sale is followed with the API it was made with.
@@ -118,11 +89,13 @@ pub(crate) struct Wires {
 }
 
 impl Wires {
-    /// `site` decides how the Orders API writes amounts.
-    pub(crate) fn new(site: Option<Site>) -> Wires {
+    /// Both, sending through `transport`; `site` decides how the Orders API writes amounts.
+    pub(crate) fn new(transport: Arc<Transport>, site: Option<Site>) -> Wires {
         Wires {
-            integration: IntegrationApi,
-            orders: OrdersApi { site },
+            integration: IntegrationApi {
+                transport: Arc::clone(&transport),
+            },
+            orders: OrdersApi { transport, site },
         }
     }
 
@@ -177,6 +150,11 @@ pub(crate) fn created(reply: &Reply, noun: &str) -> Result<Value> {
     Ok(value)
 }
 
+/// A field a notification must have: its value, or `InvalidArgument` saying it is `missing`.
+pub(crate) fn required<T>(value: Option<T>, missing: &str) -> Result<T> {
+    value.ok_or_else(|| Error::invalid(missing))
+}
+
 /// A string, or an integer rendered as one (ids arrive both ways).
 pub(crate) fn as_text(value: &Value) -> Option<String> {
     match value {
@@ -215,7 +193,8 @@ mod tests {
 
     #[test]
     fn each_api_is_named_in_what_it_does_not_have() {
-        let wires = Wires::new(None);
+        let config = crate::Config::new("TEST-1").unwrap();
+        let wires = Wires::new(Arc::new(Transport::new(&config).unwrap()), None);
         for api in [Api::Integration, Api::Orders] {
             let e = unsupported(wires.of(api).name(), "x", "y");
             assert_eq!(e.kind(), ErrorKind::Unsupported);

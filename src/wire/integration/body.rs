@@ -67,16 +67,22 @@ fn put(object: &mut Map<String, Value>, name: &str, value: Option<impl Into<Valu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sale::PaymentOptions;
 
     #[test]
     fn a_sale_is_written_from_its_typed_fields() {
-        let sale = NewSale::from_json(
-            r#"{"amount":1500,"description":"d","payment":{"type":"credit_card","installments":3,
-                "installments_cost":"buyer","voucher_type":"v"},"additional_info":{
-                "external_reference":"T-1","print_on_terminal":false,"ticket_number":"F-1"},
-                "expiration_ms":60000}"#,
-        )
-        .unwrap();
+        let sale = NewSale {
+            description: Some("d".into()),
+            payment: Some(PaymentOptions {
+                kind: Some("credit_card".into()),
+                installments: Some(3),
+                installments_cost: Some("buyer".into()),
+                voucher_type: Some("v".into()),
+            }),
+            ticket_number: Some("F-1".into()),
+            expiration_ms: Some(60_000),
+            ..NewSale::simple(1500, Some("T-1"), false)
+        };
         let body = super::sale(&sale);
         assert_eq!(
             body,

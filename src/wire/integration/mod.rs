@@ -6,6 +6,7 @@ mod body;
 mod notification;
 mod state;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
@@ -21,18 +22,20 @@ use crate::transport::{Call, Method, Reply, Transport};
 
 const API: &str = "/point/integration-api";
 
-pub(crate) struct IntegrationApi;
+pub(crate) struct IntegrationApi {
+    pub(crate) transport: Arc<Transport>,
+}
 
 impl IntegrationApi {
-    fn json_call(&self, transport: &Transport, call: &Call<'_>) -> Result<Reply> {
-        let reply = transport.execute(call)?;
+    fn json_call(&self, call: &Call<'_>) -> Result<Reply> {
+        let reply = self.transport.execute(call)?;
         object(&reply)?;
         Ok(reply)
     }
 
     /// Sends a create; its answer has no state yet: it is `OPEN`.
-    fn create(&self, transport: &Transport, call: &Call<'_>, noun: &str) -> Result<Snapshot> {
-        let reply = transport.execute(call)?;
+    fn create(&self, call: &Call<'_>, noun: &str) -> Result<Snapshot> {
+        let reply = self.transport.execute(call)?;
         let value = created(&reply, noun)?;
         snapshot(reply, Some(value), IntentState::Open)
     }
@@ -62,30 +65,19 @@ impl Wire for IntegrationApi {
         Ok(())
     }
 
-    fn list_devices(&self, transport: &Transport, filters: &DeviceFilters) -> Result<Reply> {
+    fn list_devices(&self, filters: &DeviceFilters) -> Result<Reply> {
         let mut call = Call::new(Method::Get, format!("{API}/devices"));
         call.query = filters.query();
-        self.json_call(transport, &call)
+        self.json_call(&call)
     }
 
-    fn set_operating_mode(
-        &self,
-        transport: &Transport,
-        device_id: &str,
-        mode: OperatingMode,
-    ) -> Result<Reply> {
+    fn set_operating_mode(&self, device_id: &str, mode: OperatingMode) -> Result<Reply> {
         let mut call = Call::new(Method::Patch, format!("{API}/devices/{device_id}"));
         call.body = Some(json!({ "operating_mode": mode.as_str() }));
-        self.json_call(transport, &call)
+        self.json_call(&call)
     }
 
-    fn create_sale(
-        &self,
-        transport: &Transport,
-        device_id: &str,
-        sale: &NewSale,
-        key: &str,
-    ) -> Result<Snapshot> {
+    fn create_sale(&self, device_id: &str, sale: &NewSale, key: &str) -> Result<Snapshot> {
         let mut call = Call::new(
             Method::Post,
             format!("{API}/devices/{device_id}/payment-intents"),
@@ -93,84 +85,63 @@ impl Wire for IntegrationApi {
         call.body = Some(body::sale(sale));
         call.idempotency_key = Some(key);
         call.conflict = ErrorKind::DeviceBusy;
-        self.create(transport, &call, "payment intent")
+        self.create(&call, "payment intent")
     }
 
-    fn create_refund(
-        &self,
-        transport: &Transport,
-        device_id: &str,
-        refund: &NewRefund,
-        key: &str,
-    ) -> Result<Snapshot> {
+    fn create_refund(&self, device_id: &str, refund: &NewRefund, key: &str) -> Result<Snapshot> {
         let mut call = Call::new(Method::Post, format!("{API}/devices/{device_id}/refund"));
         call.body = Some(body::refund(refund));
         call.idempotency_key = Some(key);
         call.conflict = ErrorKind::DeviceBusy;
-        self.create(transport, &call, "refund")
+        self.create(&call, "refund")
     }
 
-    fn read(
-        &self,
-        transport: &Transport,
-        kind: Kind,
-        id: &str,
-        budget: Option<Duration>,
-    ) -> Result<Snapshot> {
+    fn read(&self, kind: Kind, id: &str, budget: Option<Duration>) -> Result<Snapshot> {
         let path = match kind {
             Kind::Sale => format!("{API}/payment-intents/{id}"),
             Kind::Refund => format!("{API}/refund/{id}"),
         };
         let mut call = Call::new(Method::Get, path);
         call.budget = budget;
-        snapshot(transport.execute(&call)?, None, IntentState::Unknown)
+        snapshot(self.transport.execute(&call)?, None, IntentState::Unknown)
     }
 
-    fn cancel(
-        &self,
-        transport: &Transport,
-        kind: Kind,
-        device_id: &str,
-        id: &str,
-        _key: &str,
-    ) -> Result<Reply> {
+    fn cancel(&self, kind: Kind, device_id: &str, id: &str, _key: &str) -> Result<Reply> {
         let path = match kind {
             Kind::Sale => format!("{API}/devices/{device_id}/payment-intents/{id}"),
             Kind::Refund => format!("{API}/devices/{device_id}/refund/{id}"),
         };
         let mut call = Call::new(Method::Delete, path);
         call.conflict = ErrorKind::IntentLocked;
-        self.json_call(transport, &call)
+        self.json_call(&call)
     }
 
-    fn last_event(&self, transport: &Transport, id: &str) -> Result<Reply> {
+    fn last_event(&self, id: &str) -> Result<Reply> {
         let call = Call::new(Method::Get, format!("{API}/payment-intents/{id}/events"));
-        self.json_call(transport, &call)
+        self.json_call(&call)
     }
 
-    fn events(&self, transport: &Transport, start_date: &str, end_date: &str) -> Result<Reply> {
+    fn events(&self, start_date: &str, end_date: &str) -> Result<Reply> {
         let mut call = Call::new(Method::Get, format!("{API}/payment-intents/events"));
         call.query = vec![
             ("startDate", start_date.to_owned()),
             ("endDate", end_date.to_owned()),
         ];
-        self.json_call(transport, &call)
+        self.json_call(&call)
     }
 
-    fn integrator(&self, transport: &Transport) -> Result<Reply> {
-        self.json_call(
-            transport,
-            &Call::new(Method::Get, format!("{API}/integrators")),
-        )
+    fn integrator(&self) -> Result<Reply> {
+        self.json_call(&Call::new(Method::Get, format!("{API}/integrators")))
     }
 
-    fn set_webhook(&self, transport: &Transport, url: &str) -> Result<Reply> {
+    fn set_webhook(&self, url: &str) -> Result<Reply> {
         let mut call = Call::new(Method::Patch, format!("{API}/integrators"));
         call.body = Some(json!({ "webhook": url }));
-        transport.execute(&call)
+        self.transport.execute(&call)
     }
 
-    fn check_webhook(&self, transport: &Transport) -> Result<Reply> {
-        transport.execute(&Call::new(Method::Post, format!("{API}/integrators/check")))
+    fn check_webhook(&self) -> Result<Reply> {
+        self.transport
+            .execute(&Call::new(Method::Post, format!("{API}/integrators/check")))
     }
 }

@@ -4,20 +4,18 @@
 
 use serde_json::{json, Value};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::IntentState;
-use crate::wire::as_text;
+use crate::wire::{as_text, required};
 
 /// The notification's state and its normalised object (see `webhook::Notification`).
 pub(crate) fn read(object: &Value) -> Result<(IntentState, Value)> {
-    let id = object
-        .get("id")
-        .and_then(as_text)
-        .ok_or_else(|| Error::invalid("notification has no \"id\""))?;
-    let state_text = object
-        .get("state")
-        .and_then(Value::as_str)
-        .ok_or_else(|| Error::invalid("notification has no \"state\""))?;
+    let id = required(
+        object.get("id").and_then(as_text),
+        "notification has no \"id\"",
+    )?;
+    let state_text = object.get("state").and_then(Value::as_str);
+    let state_text = required(state_text, "notification has no \"state\"")?;
     let payment = object.get("payment").filter(|p| p.is_object());
     let payment_field = |name: &str| {
         payment

@@ -10,6 +10,7 @@ mod order;
 mod rules;
 mod status;
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Value};
@@ -25,13 +26,14 @@ use order::{created_before, first_payment, refund_of, sale_of, text_at};
 use rules::MAX_PAGE;
 
 pub(crate) struct OrdersApi {
+    pub(crate) transport: Arc<Transport>,
     /// Decides how amounts are written (`MLC`: whole pesos; elsewhere two decimals).
     pub(crate) site: Option<Site>,
 }
 
 impl OrdersApi {
-    fn json_call(&self, transport: &Transport, call: &Call<'_>) -> Result<Value> {
-        object(&transport.execute(call)?)
+    fn json_call(&self, call: &Call<'_>) -> Result<Value> {
+        object(&self.transport.execute(call)?)
     }
 
     /// An order as a sale or as a refund, in the shared shape.
@@ -44,8 +46,8 @@ impl OrdersApi {
     }
 
     /// Sends a create and reads the order it answers with as `kind`.
-    fn create(&self, transport: &Transport, kind: Kind, call: &Call<'_>) -> Result<Snapshot> {
-        let reply = transport.execute(call)?;
+    fn create(&self, kind: Kind, call: &Call<'_>) -> Result<Snapshot> {
+        let reply = self.transport.execute(call)?;
         let order = created(&reply, "order")?;
         Ok(self.snapshot(kind, reply, order))
     }
@@ -80,7 +82,7 @@ impl Wire for OrdersApi {
         rules::check_key(key)
     }
 
-    fn list_devices(&self, transport: &Transport, filters: &DeviceFilters) -> Result<Reply> {
+    fn list_devices(&self, filters: &DeviceFilters) -> Result<Reply> {
         if filters.limit.is_some_and(|l| l == 0 || l > MAX_PAGE) {
             return Err(Error::invalid(format!(
                 "limit must be from 1 to {MAX_PAGE} with the Orders API"
@@ -88,7 +90,7 @@ impl Wire for OrdersApi {
         }
         let mut call = Call::new(Method::Get, "/terminals/v1/list".into());
         call.query = filters.query();
-        let reply = transport.execute(&call)?;
+        let reply = self.transport.execute(&call)?;
         let answer = object(&reply)?;
         let devices = answer
             .pointer("/data/terminals")
@@ -101,17 +103,12 @@ impl Wire for OrdersApi {
         Ok(Self::shared(reply, shared))
     }
 
-    fn set_operating_mode(
-        &self,
-        transport: &Transport,
-        device_id: &str,
-        mode: OperatingMode,
-    ) -> Result<Reply> {
+    fn set_operating_mode(&self, device_id: &str, mode: OperatingMode) -> Result<Reply> {
         let mut call = Call::new(Method::Patch, "/terminals/v1/setup".into());
         call.body = Some(json!({
             "terminals": [{ "id": device_id, "operating_mode": mode.as_str() }]
         }));
-        let reply = transport.execute(&call)?;
+        let reply = self.transport.execute(&call)?;
         let answer = object(&reply)?;
         let set = answer
             .pointer("/terminals/0/operating_mode")
@@ -122,27 +119,15 @@ impl Wire for OrdersApi {
         Ok(Self::shared(reply, shared))
     }
 
-    fn create_sale(
-        &self,
-        transport: &Transport,
-        device_id: &str,
-        sale: &NewSale,
-        key: &str,
-    ) -> Result<Snapshot> {
+    fn create_sale(&self, device_id: &str, sale: &NewSale, key: &str) -> Result<Snapshot> {
         let mut call = Call::new(Method::Post, "/v1/orders".into());
         call.body = Some(body::sale(sale, device_id, key, self.site));
         call.idempotency_key = Some(key);
         call.conflict = ErrorKind::DeviceBusy;
-        self.create(transport, Kind::Sale, &call)
+        self.create(Kind::Sale, &call)
     }
 
-    fn create_refund(
-        &self,
-        transport: &Transport,
-        _device_id: &str,
-        refund: &NewRefund,
-        key: &str,
-    ) -> Result<Snapshot> {
+    fn create_refund(&self, _device_id: &str, refund: &NewRefund, key: &str) -> Result<Snapshot> {
         let order_id = &refund.payment_id;
         let mut call = Call::new(
             Method::Post,
@@ -150,10 +135,7 @@ impl Wire for OrdersApi {
         );
         if let Some(amount) = refund.amount {
             // A partial refund names the order's transaction, which only the order knows.
-            let order = self.json_call(
-                transport,
-                &Call::new(Method::Get, Self::order_path(order_id)),
-            )?;
+            let order = self.json_call(&Call::new(Method::Get, Self::order_path(order_id)))?;
             let transaction = first_payment(&order)
                 .and_then(|p| p.get("id"))
                 .and_then(Value::as_str)
@@ -166,7 +148,7 @@ impl Wire for OrdersApi {
             call.body = Some(body::partial_refund(transaction, amount, self.site));
         }
         call.idempotency_key = Some(key);
-        self.create(transport, Kind::Refund, &call)
+        self.create(Kind::Refund, &call)
     }
 
     /// A replayed create answers with the order as it was made, `created_date` included.
@@ -177,28 +159,15 @@ impl Wire for OrdersApi {
             .unwrap_or(false)
     }
 
-    fn read(
-        &self,
-        transport: &Transport,
-        kind: Kind,
-        id: &str,
-        budget: Option<Duration>,
-    ) -> Result<Snapshot> {
+    fn read(&self, kind: Kind, id: &str, budget: Option<Duration>) -> Result<Snapshot> {
         let mut call = Call::new(Method::Get, Self::order_path(id));
         call.budget = budget;
-        let reply = transport.execute(&call)?;
+        let reply = self.transport.execute(&call)?;
         let order = object(&reply)?;
         Ok(self.snapshot(kind, reply, order))
     }
 
-    fn cancel(
-        &self,
-        transport: &Transport,
-        kind: Kind,
-        _device_id: &str,
-        id: &str,
-        key: &str,
-    ) -> Result<Reply> {
+    fn cancel(&self, kind: Kind, _device_id: &str, id: &str, key: &str) -> Result<Reply> {
         if kind == Kind::Refund {
             return Err(unsupported(
                 self.name(),
@@ -209,14 +178,16 @@ impl Wire for OrdersApi {
         let mut call = Call::new(Method::Post, format!("{}/cancel", Self::order_path(id)));
         call.idempotency_key = Some(key);
         call.conflict = ErrorKind::IntentLocked;
-        let reply = transport.execute(&call)?;
+        let reply = self.transport.execute(&call)?;
         let order = object(&reply)?;
         let (_, shared) = sale_of(order, self.site);
         Ok(Self::shared(reply, shared))
     }
 
-    fn last_event(&self, transport: &Transport, id: &str) -> Result<Reply> {
-        let reply = transport.execute(&Call::new(Method::Get, Self::order_path(id)))?;
+    fn last_event(&self, id: &str) -> Result<Reply> {
+        let reply = self
+            .transport
+            .execute(&Call::new(Method::Get, Self::order_path(id)))?;
         let order = object(&reply)?;
         let status = text_at(&order, &["status"]).unwrap_or_default();
         let event = json!({
@@ -227,7 +198,7 @@ impl Wire for OrdersApi {
         Ok(Self::shared(reply, event))
     }
 
-    fn events(&self, _transport: &Transport, _start: &str, _end: &str) -> Result<Reply> {
+    fn events(&self, _start: &str, _end: &str) -> Result<Reply> {
         Err(unsupported(
             self.name(),
             "a list of state changes by date",
@@ -235,7 +206,7 @@ impl Wire for OrdersApi {
         ))
     }
 
-    fn integrator(&self, _transport: &Transport) -> Result<Reply> {
+    fn integrator(&self) -> Result<Reply> {
         Err(unsupported(
             self.name(),
             "the integrator's webhook settings",
@@ -243,7 +214,7 @@ impl Wire for OrdersApi {
         ))
     }
 
-    fn set_webhook(&self, _transport: &Transport, _url: &str) -> Result<Reply> {
+    fn set_webhook(&self, _url: &str) -> Result<Reply> {
         Err(unsupported(
             self.name(),
             "registering a webhook through the API",
@@ -251,7 +222,7 @@ impl Wire for OrdersApi {
         ))
     }
 
-    fn check_webhook(&self, _transport: &Transport) -> Result<Reply> {
+    fn check_webhook(&self) -> Result<Reply> {
         Err(unsupported(
             self.name(),
             "the webhook challenge",

@@ -7,20 +7,16 @@ use super::status::payment_state_of;
 use crate::error::{Error, Result};
 use crate::model::IntentState;
 use crate::money;
-use crate::wire::as_text;
+use crate::wire::{as_text, required};
 
 /// The notification's state and its normalised object (see `webhook::Notification`):
 /// `state` named as `IntentState` names it, amounts in minor units (read as two-decimal
 /// amounts: on Chile's integer pesos read `data` itself).
 pub(crate) fn read(notification: &Value) -> Result<(IntentState, Value)> {
-    let data = notification
-        .get("data")
-        .filter(|d| d.is_object())
-        .ok_or_else(|| Error::invalid("order notification has no \"data\" object"))?;
-    let id = data
-        .get("id")
-        .and_then(as_text)
-        .ok_or_else(|| Error::invalid("order notification has no \"data.id\""))?;
+    let data = notification.get("data").filter(|d| d.is_object());
+    let data = required(data, "order notification has no \"data\" object")?;
+    let id = data.get("id").and_then(as_text);
+    let id = required(id, "order notification has no \"data.id\"")?;
     let status = data
         .get("status")
         .and_then(Value::as_str)

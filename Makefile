@@ -12,7 +12,8 @@
 #   make valgrind  the C sample under valgrind against the simulator
 #   make bindings-test  the Delphi, .NET and Python bindings: samples and tests against the
 #                  simulator (dotnet-test, delphi-test, python-test one at a time)
-#   make lint      cargo fmt --check and clippy
+#   make lint      cargo fmt --check, clippy, and no import cycle between the modules of any
+#                  crate (abi's module-cycles: the rule is in abi/src/modules/mod.rs)
 #   make dist-windows  the Windows DLLs (x64, x86, x86-win7) under dist/windows/
 #   make test-windows  their export/import tables, and a sale through each under Wine
 #   make windows-check  test-windows for all flavours (what make test runs)
@@ -132,9 +133,13 @@ delphi-test: cargo-build
 	scripts/ensure-fpc.sh
 	LIBDIR=$(LIBDIR) BUILDDIR=$(BUILDDIR)/delphi VALGRIND=$(VALGRIND) bindings/delphi/test.sh
 
+# Every crate of the workspace: the library, the simulator (library and binary), the tool, abi.
+CYCLE_ROOTS := src simulator/src cli/src abi/src
+
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) run --quiet -p mppoint-abi --bin module-cycles -- $(CYCLE_ROOTS)
 
 tools:
 	scripts/ensure-tools.sh
@@ -162,7 +167,7 @@ rust-test:
 	echo "  make hostile-test: hostile input to every export under ASan and UBSan (gcc)"; \
 	echo "  make package-test: make install with pkg-config, the wheel, the nupkg, dist/ (pkg-config, python3-venv, mono-devel)"; \
 	echo "  make windows-check: the Windows DLLs, their tables and a sale under Wine (mingw-w64, wine, nightly Rust)"; \
-	echo "  make lint: rustfmt and clippy (no root needed)"; \
+	echo "  make lint: rustfmt, clippy and the module-cycle check (no root needed)"; \
 	exit $$status
 
 test: tools

@@ -16,6 +16,7 @@
 mod delphi;
 mod dotnet;
 pub mod manifest;
+pub mod modules;
 mod parse;
 mod python;
 mod rust;

@@ -134,12 +134,13 @@ delphi-test: cargo-build
 	LIBDIR=$(LIBDIR) BUILDDIR=$(BUILDDIR)/delphi VALGRIND=$(VALGRIND) bindings/delphi/test.sh
 
 # Every crate of the workspace: the library, the simulator (library and binary), the tool, abi.
+# Unit tests count too (--tests): a test that reaches up a layer hides a cycle as well.
 CYCLE_ROOTS := src simulator/src cli/src abi/src
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) run --quiet -p mppoint-abi --bin module-cycles -- $(CYCLE_ROOTS)
+	$(CARGO) run --quiet -p mppoint-abi --bin module-cycles -- --tests $(CYCLE_ROOTS)
 
 tools:
 	scripts/ensure-tools.sh

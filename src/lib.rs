@@ -1,10 +1,12 @@
-//! mppoint: take card payments on Mercado Pago Point terminals through the cloud Point
-//! Integration API, from any language that can call C.
+//! mppoint: take card payments on Mercado Pago Point terminals through Mercado Pago's cloud
+//! APIs (the Point Integration API and the Orders API, behind the same calls), from any
+//! language that can call C.
 //!
-//! The crate has two layers. The core (`Client`, the API model, the wait loop, webhook
-//! helpers) is plain blocking Rust with no C types, usable and tested on its own. `ffi` is the
-//! C ABI declared in `include/point.h`: thin exports over the core, each behind one panic and
-//! error boundary.
+//! The core is plain blocking Rust with no C types, usable and tested on its own: `Client`, a
+//! façade over the `engine` (the transport, one wire format per API in `wire`, the journal,
+//! the one create flow), the wait loop and recovery, the webhook helpers. `ffi` is the C ABI
+//! declared in `include/point.h`: thin exports over the core, each behind one panic and error
+//! boundary. `docs/ARCHITECTURE.md` says what each layer may import.
 
 mod client;
 mod config;

@@ -207,14 +207,4 @@ mod tests {
         c.test_scope = Some("açaí".into());
         assert!(c.check().unwrap_err().message().starts_with("test_scope"));
     }
-
-    #[test]
-    fn a_base_url_set_by_hand_is_checked_when_the_client_is_made() {
-        let mut c = Config::new("TEST-1").unwrap();
-        c.base_url = "http://api.mercadopago.com".into();
-        let e = crate::Client::new(c)
-            .err()
-            .expect("plain http to a remote host is refused");
-        assert!(e.message().contains("not https"), "{}", e.message());
-    }
 }

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use ureq::http;
 
-use super::tcp::never_connected;
 use crate::error::{Error, ErrorKind};
 use crate::secret;
 
@@ -124,6 +123,19 @@ fn may_have_been_sent(e: &ureq::Error, https: bool) -> bool {
         _ => false,
     };
     !before_sending
+}
+
+/// Failures to connect to the address tried: nothing was sent, and the next address may
+/// still work.
+pub(super) fn never_connected(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::HostUnreachable
+            | io::ErrorKind::NetworkUnreachable
+            | io::ErrorKind::NetworkDown
+            | io::ErrorKind::AddrNotAvailable
+    )
 }
 
 /// rustls reports handshake and certificate failures as `InvalidData` I/O errors wrapping

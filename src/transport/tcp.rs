@@ -32,6 +32,8 @@ use ureq::unversioned::transport::{
 };
 use ureq::{Agent, Error, Timeout};
 
+use super::classify::never_connected;
+
 /// How far a socket's timeout may lag behind the time budget before it is set again. The
 /// socket never waits longer than the budget; it may give up this much earlier.
 pub(crate) const TIMEOUT_STEP: Duration = Duration::from_millis(10);
@@ -165,19 +167,6 @@ fn connect_any(addrs: &ResolvedSocketAddrs, timeout: NextTimeout) -> Result<TcpS
         }
     }
     Err(last_error.unwrap_or(Error::HostNotFound))
-}
-
-/// Failures to connect to the address tried: nothing was sent, and the next address may
-/// still work.
-pub(super) fn never_connected(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::HostUnreachable
-            | io::ErrorKind::NetworkUnreachable
-            | io::ErrorKind::NetworkDown
-            | io::ErrorKind::AddrNotAvailable
-    )
 }
 
 /// A ureq duration as a std one; `None` for "never".
@@ -353,7 +342,9 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
 
-    use crate::{Client, Config, DeviceFilters, LogLevel};
+    use crate::config::Config;
+    use crate::log::LogLevel;
+    use crate::transport::{Call, Method, Transport};
 
     const MS: Duration = Duration::from_millis(1);
 
@@ -402,17 +393,23 @@ mod tests {
         (port, connections)
     }
 
-    fn client_for(base_url: &str) -> Client {
+    fn transport_for(base_url: &str) -> Transport {
         let options = format!(r#"{{"access_token":"TEST-1","base_url":"{base_url}"}}"#);
-        Client::new(Config::from_json(&options).unwrap()).unwrap()
+        Transport::new(&Config::from_json(&options).unwrap()).unwrap()
+    }
+
+    /// The call the tests repeat: a device list.
+    fn list_devices(transport: &Transport) {
+        let call = Call::new(Method::Get, "/point/integration-api/devices".into());
+        transport.execute(&call).unwrap();
     }
 
     #[test]
     fn calls_share_one_connection_and_a_host_name_is_looked_up_once_for_it() {
         let (port, connections) = keep_alive_server(false);
-        let client = client_for(&format!("http://localhost:{port}"));
+        let transport = transport_for(&format!("http://localhost:{port}"));
         for _ in 0..20 {
-            client.list_devices(&DeviceFilters::default()).unwrap();
+            list_devices(&transport);
         }
         assert_eq!(connections.load(Ordering::SeqCst), 1);
         let lookups = LOOKED_UP
@@ -424,9 +421,9 @@ mod tests {
         assert_eq!(lookups, 1, "one lookup for the one connection");
         // An IP literal is never looked up.
         let (port, connections) = keep_alive_server(false);
-        let client = client_for(&format!("http://127.0.0.1:{port}"));
+        let transport = transport_for(&format!("http://127.0.0.1:{port}"));
         for _ in 0..5 {
-            client.list_devices(&DeviceFilters::default()).unwrap();
+            list_devices(&transport);
         }
         assert_eq!(connections.load(Ordering::SeqCst), 1);
         assert!(!LOOKED_UP.lock().unwrap().contains(&port));
@@ -435,17 +432,17 @@ mod tests {
     #[test]
     fn a_pooled_connection_the_server_closed_is_replaced_before_the_request_is_sent() {
         let (port, connections) = keep_alive_server(true);
-        let client = client_for(&format!("http://127.0.0.1:{port}"));
+        let transport = transport_for(&format!("http://127.0.0.1:{port}"));
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&lines);
-        client.set_logger(
+        transport.set_logger(
             Some(Arc::new(move |_, line: &str| {
                 sink.lock().unwrap().push(line.to_owned())
             })),
             LogLevel::Debug,
         );
         for _ in 0..3 {
-            client.list_devices(&DeviceFilters::default()).unwrap();
+            list_devices(&transport);
             // Time for the server's close to arrive, as it would while a POS sits idle.
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use serde_json::{json, Map, Value};
 
-use super::status::{payment_state_of, refund_state_of};
+use super::status::{payment_state_of, refund_entry_state_of};
 use crate::model::{day_number, IntentState, Site};
 use crate::money;
 
@@ -88,6 +88,25 @@ pub(super) fn sale_of(order: Value, site: Option<Site>) -> (IntentState, Value) 
     );
     shared.insert("raw".into(), order);
     (state, Value::Object(shared))
+}
+
+/// The state of an order's refund: its last entry in `transactions.refunds`, or the order's
+/// own status once it is `refunded` (partially: `partially_refunded`).
+fn refund_state_of(order: &Value) -> IntentState {
+    let last = order
+        .pointer("/transactions/refunds")
+        .and_then(Value::as_array)
+        .and_then(|r| r.last());
+    if let Some(status) = last.and_then(|r| r.get("status")).and_then(Value::as_str) {
+        return refund_entry_state_of(status);
+    }
+    match (
+        text_at(order, &["status"]),
+        text_at(order, &["status_detail"]),
+    ) {
+        (Some("refunded"), _) | (_, Some("partially_refunded")) => IntentState::Finished,
+        _ => IntentState::Unknown,
+    }
 }
 
 /// An order's refund in the Point Integration API's refund shape: `id` (the order id, which

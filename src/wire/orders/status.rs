@@ -1,5 +1,5 @@
-//! The Orders API's tables: what an order's `status` (and a refund's) means in the shared
-//! vocabulary. Reads, last events and notifications all take it from here:
+//! The Orders API's tables: what an order's `status` (and a refund entry's) means in the
+//! shared vocabulary. Reads, last events and notifications all take it from here:
 //!
 //! | order `status` | `IntentState` | `payment.state` |
 //! |---|---|---|
@@ -13,9 +13,6 @@
 //! | `action_required` | `CONFIRMATION_REQUIRED` | `""` (the terminal must be checked) |
 //! | anything else | `UNKNOWN` (not final) | — |
 
-use serde_json::Value;
-
-use super::order::text_at;
 use crate::model::IntentState;
 
 impl IntentState {
@@ -46,27 +43,13 @@ pub(super) fn payment_state_of(status: &str) -> Option<&'static str> {
     }
 }
 
-/// The state of an order's refund: its last entry in `transactions.refunds`, or the order's
-/// own status once it is `refunded` (partially: `partially_refunded`).
-pub(super) fn refund_state_of(order: &Value) -> IntentState {
-    let last = order
-        .pointer("/transactions/refunds")
-        .and_then(Value::as_array)
-        .and_then(|r| r.last());
-    if let Some(status) = last.and_then(|r| r.get("status")).and_then(Value::as_str) {
-        return match status {
-            "processed" | "refunded" | "approved" | "accredited" => IntentState::Finished,
-            "processing" | "in_process" | "pending" | "created" => IntentState::Processing,
-            "failed" | "rejected" => IntentState::Error,
-            "canceled" => IntentState::Canceled,
-            _ => IntentState::Unknown,
-        };
-    }
-    match (
-        text_at(order, &["status"]),
-        text_at(order, &["status_detail"]),
-    ) {
-        (Some("refunded"), _) | (_, Some("partially_refunded")) => IntentState::Finished,
+/// The state of one entry of an order's `transactions.refunds`, by its `status`.
+pub(super) fn refund_entry_state_of(status: &str) -> IntentState {
+    match status {
+        "processed" | "refunded" | "approved" | "accredited" => IntentState::Finished,
+        "processing" | "in_process" | "pending" | "created" => IntentState::Processing,
+        "failed" | "rejected" => IntentState::Error,
+        "canceled" => IntentState::Canceled,
         _ => IntentState::Unknown,
     }
 }

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// Where a payment intent is in its life. `Unknown` covers any state string this version does
-/// not know; it is never final, so a wait keeps polling rather than stopping on a guess.
+/// not know; it is never final, so a wait keeps polling rather than stopping on a guess. How
+/// each API's answers carry it is its backend's: `IntentState::of_json` is in
+/// `wire/integration/state.rs`, `IntentState::of_order_status` in `wire/orders/status.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IntentState {
     Unknown,

@@ -212,12 +212,10 @@ fn settle(engine: &Engine, entry: &JournalEntry, deadline: Instant) -> Result<Se
     });
     match outcome {
         Ok(outcome) if outcome.state.is_final() => {
-            let last = outcome.json.map(|json| Snapshot {
-                state: outcome.state,
-                json,
-                http_status: outcome.http_status.unwrap_or(0),
-                idempotency_key: None,
-            });
+            let http_status = outcome.http_status.unwrap_or(0);
+            let last = outcome
+                .json
+                .map(|json| Snapshot::of_read(outcome.state, json, http_status));
             Ok(Settled {
                 state: outcome.state,
                 snapshot: last,

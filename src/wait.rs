@@ -97,7 +97,7 @@ pub(crate) fn wait(
     timeout: Duration,
     progress: &mut dyn FnMut(IntentState, &str) -> Progress,
 ) -> Result<WaitOutcome> {
-    validate_id(&format!("{} id", kind.noun()), id)?;
+    validate_id(kind.id_noun(), id)?;
     let call_timeout = engine.config().timeout;
     let poll_interval = engine.config().poll_interval;
     let deadline = Instant::now() + timeout;

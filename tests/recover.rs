@@ -483,3 +483,66 @@ fn several_threads_share_one_client_and_its_journal() {
         && e.final_at_ms.is_some()
         && e.payment.is_some()));
 }
+
+/// A create that 0.3.0 journaled and never saw answered (its row in 0.3.0's format, the
+/// intent made on the service) is resent with the body 0.3.0 sent, which the service replays
+/// with the key, rather than with this version's body, which it would refuse for that key.
+#[test]
+fn a_create_journaled_by_0_3_is_resent_with_the_body_it_was_sent_with() {
+    let sim = manual();
+    let journal = journal_path();
+    drop(client(&sim.base_url(), &journal, "integration"));
+    for (n, sent, recorded) in [
+        // A sale made in Rust (`NewSale::new`): 0.3.0 wrote an empty additional_info.
+        (
+            1,
+            json!({"amount": 1500, "additional_info": {}}),
+            json!({"amount": 1500, "external_reference": null, "print_on_terminal": null,
+                   "ticket_number": null, "description": null, "payment": null,
+                   "expiration_ms": null, "source": null}),
+        ),
+        // An intent JSON with a null field: 0.3.0 sent it as given.
+        (
+            2,
+            json!({"amount": 2500, "description": null}),
+            json!({"amount": 2500, "external_reference": null, "print_on_terminal": null,
+                   "ticket_number": null, "description": null, "payment": null,
+                   "expiration_ms": null, "source": {"amount": 2500, "description": null}}),
+        ),
+    ] {
+        let key = format!("recorded-by-0-3-{n}");
+        let mut answer = ureq::post(format!("{}{}", sim.base_url(), create_path()))
+            .header("Authorization", format!("Bearer {TOKEN}"))
+            .header("X-Idempotency-Key", &key)
+            .content_type("application/json")
+            .send(sent.to_string())
+            .unwrap();
+        let created: Value =
+            serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        rusqlite::Connection::open(&journal)
+            .unwrap()
+            .execute(
+                "INSERT INTO sales (idempotency_key, kind, api, device_id, amount, request, \
+                 owner, state, created_at, updated_at) \
+                 VALUES (?1, 'sale', 'integration', ?2, ?3, ?4, 'ended', 'UNKNOWN', ?5, ?5)",
+                rusqlite::params![
+                    key,
+                    DEVICE,
+                    sent["amount"].as_i64(),
+                    recorded.to_string(),
+                    now
+                ],
+            )
+            .unwrap();
+        let next = client(&sim.base_url(), &journal, "integration");
+        let recovered = next.recover(Duration::from_secs(2)).unwrap();
+        let sale = recovered.iter().find(|s| s.idempotency_key == key).unwrap();
+        assert_eq!(sale.resolution, "canceled", "{sale:?}");
+        assert_eq!(sale.intent_id.as_deref(), created["id"].as_str());
+        one_intent_per_key_and_nothing_payable(&sim);
+    }
+}

@@ -16,6 +16,15 @@ pub enum Api {
 }
 
 impl Api {
+    /// The API `as_str` names (`None` for any other text).
+    pub fn parse(name: &str) -> Option<Api> {
+        match name {
+            "integration" => Some(Api::Integration),
+            "orders" => Some(Api::Orders),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Api::Integration => "integration",

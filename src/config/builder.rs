@@ -158,8 +158,10 @@ impl ConfigBuilder {
         self
     }
 
-    /// The `Config`, or the first option that is not right (`InvalidArgument`). No message
-    /// quotes the access token, even one given as another option by mistake.
+    /// The `Config`, or the first option that is not right (`InvalidArgument`, its message
+    /// naming the option as the options JSON of `mp_init_with_options` does: `timeout_ms`,
+    /// `journal_retention_days`). No message quotes the access token, even one given as
+    /// another option by mistake.
     pub fn build(self) -> Result<Config> {
         let token = self.access_token.clone();
         self.checked().map_err(|e| e.redact(&token))
@@ -200,7 +202,13 @@ impl ConfigBuilder {
             None => Duration::from_secs(DEFAULT_RETENTION_DAYS * DAY_SECONDS),
             Some(retention) => {
                 let days = retention.as_secs() / DAY_SECONDS;
-                if retention < Duration::from_secs(DAY_SECONDS) || days > MAX_RETENTION_DAYS {
+                if retention != Duration::from_secs(days * DAY_SECONDS) {
+                    return Err(Error::invalid(format!(
+                        "journal_retention {retention:?} is not a whole number of days \
+                         (journal_retention_days)"
+                    )));
+                }
+                if days == 0 || days > MAX_RETENTION_DAYS {
                     return Err(Error::invalid(format!(
                         "journal_retention_days {days} must be from 1 to {MAX_RETENTION_DAYS}"
                     )));
@@ -295,6 +303,12 @@ mod tests {
                     .journal_path("j")
                     .journal_retention(Duration::from_secs(3651 * DAY_SECONDS)),
                 "journal_retention_days 3651",
+            ),
+            (
+                Config::builder("TEST-1")
+                    .journal_path("j")
+                    .journal_retention(Duration::from_secs(DAY_SECONDS * 3 / 2)),
+                "not a whole number of days",
             ),
             (
                 Config::builder("TEST-1")

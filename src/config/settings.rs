@@ -8,9 +8,9 @@ use super::checks::{check_base_url, header_text, proxy, without_credentials};
 use crate::error::{Error, Result};
 use crate::model::Site;
 
-/// Everything a `Client` needs. Build it with [`Config::builder`] (the token, then an option
-/// a method), [`Config::new`] (the token and the defaults) or [`Config::from_json`] (the C
-/// layer's options JSON); all three check it the same way. A field set by hand is checked
+/// Everything a `Client` needs. Build it with [`Config::builder`] (the token, then a method
+/// for each option to change), [`Config::new`] (the token and the defaults) or
+/// [`Config::from_json`] (the C layer's options JSON); all three check it the same way. A field set by hand is checked
 /// again when the client is made.
 #[derive(Clone)]
 pub struct Config {

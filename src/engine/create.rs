@@ -22,7 +22,8 @@ use crate::wire::Wire;
 pub(crate) trait Create: Serialize + DeserializeOwned {
     const KIND: Kind;
 
-    /// The rules every API shares, then `wire`'s, before anything is sent or recorded.
+    /// The rules every API shares, and those of `wire` it can check, before anything is
+    /// sent or recorded.
     fn check(&self, site: Option<Site>, wire: &dyn Wire) -> Result<()>;
 
     /// What the journal shows of it beside the request: the amount (minor units; `None`: a
@@ -37,7 +38,7 @@ impl Create for NewSale {
     const KIND: Kind = Kind::Sale;
 
     fn check(&self, site: Option<Site>, wire: &dyn Wire) -> Result<()> {
-        NewSale::check(self, site)?;
+        self.check_common(site)?;
         wire.check_sale(self)
     }
 
@@ -53,9 +54,10 @@ impl Create for NewSale {
 impl Create for NewRefund {
     const KIND: Kind = Kind::Refund;
 
-    fn check(&self, site: Option<Site>, wire: &dyn Wire) -> Result<()> {
-        NewRefund::check(self, site)?;
-        wire.check_refund(self)
+    /// The API's own rules for refunds are checked as the refund is sent, after the journal
+    /// has recorded it (`Wire::create_refund`).
+    fn check(&self, site: Option<Site>, _wire: &dyn Wire) -> Result<()> {
+        self.check_common(site)
     }
 
     fn summary(&self) -> (Option<i64>, Option<&str>) {
@@ -95,7 +97,7 @@ impl Engine {
                 request: &text,
             })?;
         }
-        let created = self.send(api, device_id, request, &key);
+        let created = self.send_keyed(api, device_id, request, &key);
         self.record_create(&key, &created);
         created
     }
@@ -114,12 +116,12 @@ impl Engine {
         let request: C = serde_json::from_str(&entry.request).map_err(|e| {
             Error::journal(format!("journal: the {} of {key}: {e}", C::KIND.as_str()))
         })?;
-        self.send(entry.api, &entry.device_id, &request, key)
+        self.send_keyed(entry.api, &entry.device_id, &request, key)
     }
 
     /// Sends a (checked) create with `key` through `api`'s wire format, settling an unknown
     /// outcome. Every failure names the key it sent.
-    fn send<C: Create>(
+    fn send_keyed<C: Create>(
         &self,
         api: Api,
         device_id: &str,

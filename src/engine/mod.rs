@@ -81,7 +81,7 @@ impl Engine {
         id: &str,
         budget: Option<Duration>,
     ) -> Result<Snapshot> {
-        validate_id(&format!("{} id", kind.noun()), id)?;
+        validate_id(kind.id_noun(), id)?;
         let snapshot = self.wire_of(api).read(kind, id, budget)?;
         if let Some(journal) = &self.journal {
             if let Err(e) = journal.seen(kind, &snapshot) {
@@ -96,7 +96,7 @@ impl Engine {
     /// format (with a fresh key, for the API that wants one).
     pub(crate) fn cancel(&self, api: Api, kind: Kind, device_id: &str, id: &str) -> Result<Reply> {
         validate_id("device id", device_id)?;
-        validate_id(&format!("{} id", kind.noun()), id)?;
+        validate_id(kind.id_noun(), id)?;
         let key = key::new_key();
         self.wire_of(api).cancel(kind, device_id, id, &key)
     }

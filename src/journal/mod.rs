@@ -353,16 +353,10 @@ fn entry_of(row: &Row<'_>) -> rusqlite::Result<JournalEntry> {
     let payment: Option<String> = row.get(8)?;
     Ok(JournalEntry {
         idempotency_key: row.get(0)?,
-        kind: if kind == "refund" {
-            Kind::Refund
-        } else {
-            Kind::Sale
-        },
-        api: if api == "orders" {
-            Api::Orders
-        } else {
-            Api::Integration
-        },
+        // A value this version does not know reads as the defaults: a sale, the Point
+        // Integration API.
+        kind: Kind::parse(&kind).unwrap_or(Kind::Sale),
+        api: Api::parse(&api).unwrap_or(Api::Integration),
         device_id: row.get(3)?,
         amount: row.get(4)?,
         external_reference: row.get(5)?,

@@ -8,6 +8,7 @@ mod new_sale;
 mod snapshot;
 
 pub use new_refund::NewRefund;
+pub(crate) use new_sale::Written03;
 pub use new_sale::{NewSale, PaymentOptions};
 pub use snapshot::{Refund, Sale, Snapshot};
 
@@ -27,10 +28,28 @@ impl Kind {
         }
     }
 
+    /// The kind `as_str` names (`None` for any other text).
+    pub fn parse(name: &str) -> Option<Kind> {
+        match name {
+            "sale" => Some(Kind::Sale),
+            "refund" => Some(Kind::Refund),
+            _ => None,
+        }
+    }
+
+    /// What messages call it.
     pub(crate) fn noun(self) -> &'static str {
         match self {
             Kind::Sale => "payment intent",
             Kind::Refund => "refund",
+        }
+    }
+
+    /// What messages call its id (a `&'static str`: checked on every status read).
+    pub(crate) fn id_noun(self) -> &'static str {
+        match self {
+            Kind::Sale => "payment intent id",
+            Kind::Refund => "refund id",
         }
     }
 }

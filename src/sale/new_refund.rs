@@ -61,7 +61,7 @@ impl NewRefund {
 
     /// Checks what holds for every API: what is refunded names something, and a partial
     /// amount is within the site's limits.
-    pub(crate) fn check(&self, site: Option<Site>) -> Result<()> {
+    pub(crate) fn check_common(&self, site: Option<Site>) -> Result<()> {
         validate_id("payment id", &self.payment_id)?;
         if let Some(amount) = self.amount {
             validate_amount(amount, site)?;

@@ -27,15 +27,29 @@ pub struct NewSale {
     /// The fields of the intent JSON that no field above models (an API's newer fields), in
     /// their places: a top-level one under its name, one inside `payment` or
     /// `additional_info` under that object's name. The Point Integration API gets them beside
-    /// the typed fields; a wire format that has no place for them refuses the sale. (The
-    /// journal of 0.3.0 kept the whole intent JSON as `source`: it is read back into this.)
+    /// the typed fields; a wire format that has no place for them refuses the sale.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub(crate) unmodelled: Map<String, Value>,
+    /// How 0.3.0 wrote this sale's body, when 0.3.0 journaled it (its `source`): recovery
+    /// resends such a create with the body it was first sent with, since a service may refuse
+    /// a key replayed with another body. `None` for every sale this version makes.
     #[serde(
         default,
-        alias = "source",
-        skip_serializing_if = "Map::is_empty",
-        deserialize_with = "unmodelled_or_source"
+        rename = "source",
+        skip_serializing,
+        deserialize_with = "written_by_0_3"
     )]
-    pub(crate) unmodelled: Map<String, Value>,
+    pub(crate) written_by_0_3: Option<Written03>,
+}
+
+/// How 0.3.0 wrote a sale's body for the Point Integration API.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Written03 {
+    /// The intent JSON as the caller gave it (without `expiration_ms`).
+    AsGiven(Map<String, Value>),
+    /// From the typed fields, with an `additional_info` object even when it was empty (a sale
+    /// made in Rust, or by `mp_create_intent_simple`).
+    Typed,
 }
 
 /// The payment options of a sale (Brazil): `type`, `installments`, `installments_cost` and
@@ -66,6 +80,7 @@ impl NewSale {
             payment: None,
             expiration_ms: None,
             unmodelled: Map::new(),
+            written_by_0_3: None,
         }
     }
 
@@ -171,11 +186,12 @@ impl NewSale {
             payment: payment_options,
             expiration_ms,
             unmodelled: object,
+            written_by_0_3: None,
         })
     }
 
     /// Checks what holds for every API: the amount against the site's limits.
-    pub(crate) fn check(&self, site: Option<Site>) -> Result<()> {
+    pub(crate) fn check_common(&self, site: Option<Site>) -> Result<()> {
         validate_amount(self.amount, site)
     }
 
@@ -199,18 +215,17 @@ impl NewSale {
     }
 }
 
-/// `unmodelled` as the journal holds it: the unmodelled fields, or (a 0.3.0 journal) the
-/// whole intent JSON the sale was read from, whose unmodelled fields are taken out of it.
-fn unmodelled_or_source<'de, D: Deserializer<'de>>(
+/// `source` of a sale 0.3.0 journaled: the intent JSON it sent as given, or `null` for a
+/// sale it wrote from typed fields.
+fn written_by_0_3<'de, D: Deserializer<'de>>(
     deserializer: D,
-) -> std::result::Result<Map<String, Value>, D::Error> {
-    let fields = Option::<Map<String, Value>>::deserialize(deserializer)?.unwrap_or_default();
-    if !fields.contains_key("amount") {
-        return Ok(fields);
-    }
-    NewSale::from_object(fields)
-        .map(|sale| sale.unmodelled)
-        .map_err(|e| serde::de::Error::custom(e.message()))
+) -> std::result::Result<Option<Written03>, D::Error> {
+    Ok(Some(
+        match Option::<Map<String, Value>>::deserialize(deserializer)? {
+            Some(source) => Written03::AsGiven(source),
+            None => Written03::Typed,
+        },
+    ))
 }
 
 /// Takes `name` out of `object` as an object (`None` when absent or `null`).
@@ -282,10 +297,10 @@ mod tests {
         assert_eq!(sale.unmodelled()["payment"]["y"], 2);
     }
 
-    /// The journal keeps the sale to resend it after a crash: its unmodelled fields come back,
-    /// from this version's record and from 0.3.0's (the whole intent JSON as `source`).
+    /// The journal keeps the sale to resend it after a crash: it comes back whole, and a sale
+    /// 0.3.0 journaled comes back with how 0.3.0 wrote it (see `written_by_0_3`).
     #[test]
-    fn a_journaled_sale_reads_back_with_its_unmodelled_fields() {
+    fn a_journaled_sale_reads_back_as_it_was_recorded() {
         let sale =
             NewSale::from_json(r#"{"amount":1500,"x":1,"payment":{"type":"t","y":2}}"#).unwrap();
         let again: NewSale = serde_json::from_str(&serde_json::to_string(&sale).unwrap()).unwrap();
@@ -294,16 +309,25 @@ mod tests {
             r#"{"amount":1500,"external_reference":null,"print_on_terminal":null,
                 "ticket_number":null,"description":null,"payment":{"kind":"t","installments":null,
                 "installments_cost":null,"voucher_type":null},"expiration_ms":null,
-                "source":{"amount":1500,"x":1,"payment":{"type":"t","y":2}}}"#,
+                "source":{"amount":1500,"x":1,"description":null,"payment":{"type":"t","y":2}}}"#,
         )
         .unwrap();
-        assert_eq!(of_0_3, sale);
-        let simple_of_0_3: NewSale = serde_json::from_str(
+        let Some(Written03::AsGiven(source)) = &of_0_3.written_by_0_3 else {
+            panic!("{of_0_3:?}");
+        };
+        assert_eq!(source["description"], Value::Null);
+        assert_eq!(of_0_3.payment, sale.payment);
+        let typed_of_0_3: NewSale = serde_json::from_str(
             r#"{"amount":1500,"external_reference":"T","print_on_terminal":true,
                 "ticket_number":null,"description":null,"payment":null,"expiration_ms":null,
                 "source":null}"#,
         )
         .unwrap();
-        assert_eq!(simple_of_0_3, NewSale::simple(1500, Some("T"), true));
+        assert_eq!(typed_of_0_3.written_by_0_3, Some(Written03::Typed));
+        assert_eq!(
+            typed_of_0_3.external_reference.as_deref(),
+            Some("T"),
+            "the typed fields are read as before"
+        );
     }
 }

@@ -28,6 +28,16 @@ impl Snapshot {
         }
     }
 
+    /// What a read showed (a read's answer carries no idempotency key).
+    pub(crate) fn of_read(state: IntentState, json: String, http_status: u16) -> Snapshot {
+        Snapshot {
+            state,
+            json,
+            http_status,
+            idempotency_key: None,
+        }
+    }
+
     pub fn state(&self) -> IntentState {
         self.state
     }

@@ -1,16 +1,27 @@
 //! The Point Integration API's request bodies, written from the typed requests: the amount
 //! sent is the checked one, whatever form the sale came in. A sale's unmodelled fields (see
-//! `NewSale`) go beside its typed ones, in their places, as the caller wrote them.
+//! `NewSale`) go beside its typed ones, in their places, as the caller wrote them. A sale that
+//! 0.3.0 journaled is resent as 0.3.0 wrote it.
 
 use serde_json::{json, Map, Value};
 
-use crate::sale::{NewRefund, NewSale};
+use crate::sale::{NewRefund, NewSale, Written03};
 
 /// `{"amount","description","payment":{"type","installments","installments_cost",
 /// "voucher_type"},"additional_info":{"external_reference","print_on_terminal",
 /// "ticket_number"}}` and the unmodelled fields, each field only when it has a value
 /// (`{"amount":1500}` for a sale of nothing else).
 pub(super) fn sale(sale: &NewSale) -> Value {
+    match &sale.written_by_0_3 {
+        None => typed(sale, false),
+        Some(Written03::Typed) => typed(sale, true),
+        Some(Written03::AsGiven(source)) => Value::Object(source.clone()),
+    }
+}
+
+/// The body of the typed fields and the unmodelled ones; `additional_info` only when it has a
+/// field, unless `always_info` (how 0.3.0 wrote a typed sale).
+fn typed(sale: &NewSale, always_info: bool) -> Value {
     let mut body = sale.unmodelled().clone();
     let mut info = inner(&mut body, "additional_info");
     put(
@@ -34,7 +45,7 @@ pub(super) fn sale(sale: &NewSale) -> Value {
         put(&mut payment, "voucher_type", options.voucher_type.clone());
         body.insert("payment".into(), Value::Object(payment));
     }
-    if !info.is_empty() {
+    if always_info || !info.is_empty() {
         body.insert("additional_info".into(), Value::Object(info));
     }
     Value::Object(body)
@@ -114,6 +125,19 @@ mod tests {
         assert_eq!(body["payment"]["y"], 2);
         assert_eq!(body["additional_info"]["z"], 3);
         assert_eq!(body["additional_info"]["ticket_number"], "t");
+    }
+
+    #[test]
+    fn a_sale_journaled_by_0_3_is_resent_with_the_body_0_3_sent() {
+        let mut sale = NewSale::new(1500);
+        sale.written_by_0_3 = Some(Written03::Typed);
+        assert_eq!(
+            super::sale(&sale),
+            json!({"amount":1500,"additional_info":{}})
+        );
+        let given = json!({"amount":1500,"description":null,"additional_info":{}});
+        sale.written_by_0_3 = Some(Written03::AsGiven(given.as_object().unwrap().clone()));
+        assert_eq!(super::sale(&sale), given);
     }
 
     #[test]

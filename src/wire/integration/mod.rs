@@ -1,6 +1,6 @@
 //! The Point Integration API (`/point/integration-api`), the API mppoint started from: its
-//! answers already have the shared shape, so a read only adds `raw` (`state`). Its bodies are
-//! in `body`, its notifications in `notification`.
+//! answers already have the shared shape, so a read only adds `raw` (see `state`). Its bodies
+//! are in `body`, its notifications in `notification`.
 
 mod body;
 mod notification;
@@ -23,7 +23,7 @@ use crate::transport::{Call, Method, Reply, Transport};
 const API: &str = "/point/integration-api";
 
 pub(crate) struct IntegrationApi {
-    pub(crate) transport: Arc<Transport>,
+    pub(super) transport: Arc<Transport>,
 }
 
 impl IntegrationApi {
@@ -31,6 +31,22 @@ impl IntegrationApi {
         let reply = self.transport.execute(call)?;
         object(&reply)?;
         Ok(reply)
+    }
+
+    /// This API refunds a payment (by its number) whole.
+    fn check_refund(&self, refund: &NewRefund) -> Result<()> {
+        validate_payment_id(&refund.payment_id)?;
+        if refund.amount.is_some() {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "{} refunds a payment whole: a partial refund (\"amount\") needs the Orders \
+                     API; nothing was sent",
+                    self.name()
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Sends a create; its answer has no state yet: it is `OPEN`.
@@ -47,21 +63,6 @@ impl Wire for IntegrationApi {
     }
 
     fn check_sale(&self, _sale: &NewSale) -> Result<()> {
-        Ok(())
-    }
-
-    fn check_refund(&self, refund: &NewRefund) -> Result<()> {
-        validate_payment_id(&refund.payment_id)?;
-        if refund.amount.is_some() {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "{} refunds a payment whole: a partial refund (\"amount\") needs the Orders \
-                     API; nothing was sent",
-                    self.name()
-                ),
-            ));
-        }
         Ok(())
     }
 
@@ -89,6 +90,7 @@ impl Wire for IntegrationApi {
     }
 
     fn create_refund(&self, device_id: &str, refund: &NewRefund, key: &str) -> Result<Snapshot> {
+        self.check_refund(refund)?;
         let mut call = Call::new(Method::Post, format!("{API}/devices/{device_id}/refund"));
         call.body = Some(body::refund(refund));
         call.idempotency_key = Some(key);

@@ -1,5 +1,5 @@
 //! The Orders API's request bodies, written from the typed requests: amounts as the decimals
-//! the API wants (`money`, the one conversion), the sale's fields in their order places.
+//! the API wants (`money`, the one conversion), each field of the sale where an order has it.
 
 use serde_json::{json, Map, Value};
 

@@ -26,9 +26,9 @@ use order::{created_before, first_payment, refund_of, sale_of, text_at};
 use rules::MAX_PAGE;
 
 pub(crate) struct OrdersApi {
-    pub(crate) transport: Arc<Transport>,
+    pub(super) transport: Arc<Transport>,
     /// Decides how amounts are written (`MLC`: whole pesos; elsewhere two decimals).
-    pub(crate) site: Option<Site>,
+    pub(super) site: Option<Site>,
 }
 
 impl OrdersApi {
@@ -72,10 +72,6 @@ impl Wire for OrdersApi {
 
     fn check_sale(&self, sale: &NewSale) -> Result<()> {
         rules::check_sale(sale)
-    }
-
-    fn check_refund(&self, refund: &NewRefund) -> Result<()> {
-        rules::check_refund(refund)
     }
 
     fn check_key(&self, key: &str) -> Result<()> {
@@ -128,6 +124,7 @@ impl Wire for OrdersApi {
     }
 
     fn create_refund(&self, _device_id: &str, refund: &NewRefund, key: &str) -> Result<Snapshot> {
+        rules::check_refund(refund)?;
         let order_id = &refund.payment_id;
         let mut call = Call::new(
             Method::Post,

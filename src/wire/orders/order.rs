@@ -18,7 +18,7 @@ pub(super) fn text_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
 }
 
 /// A string or a number as text (ids arrive both ways).
-pub(super) fn id_at(value: &Value, path: &[&str]) -> Option<String> {
+fn id_at(value: &Value, path: &[&str]) -> Option<String> {
     let mut node = value;
     for key in path {
         node = node.get(key)?;

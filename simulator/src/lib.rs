@@ -117,7 +117,7 @@ impl Simulator {
             ))
         })?;
         if let Some(url) = &config.orders_webhook_url {
-            if !validation::is_webhook_url(url) {
+            if !validation::integration::is_webhook_url(url) {
                 return Err(invalid(format!(
                     "orders webhook URL {url:?} is not an absolute http:// or https:// URL"
                 )));

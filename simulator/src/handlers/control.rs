@@ -8,7 +8,7 @@ use crate::errors::ApiError;
 use crate::exchange::{Incoming, Reply};
 use crate::routes::{Button, Route};
 use crate::shared::Shared;
-use crate::validation::validate_card;
+use crate::validation::integration::validate_card;
 
 pub(crate) fn dispatch(
     shared: &Shared,

@@ -11,7 +11,7 @@ use crate::routes::Route;
 use crate::shared::Shared;
 use crate::state::{Creation, DeviceFilter};
 use crate::time::{parse_date, MS_PER_DAY};
-use crate::validation::{
+use crate::validation::integration::{
     validate_create, validate_operating_mode, validate_test_user, validate_webhook,
 };
 use crate::webhook_check;

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::{Creation, Intent, Resource, Store};
 use crate::errors::ApiError;
-use crate::validation::validate_refund;
+use crate::validation::integration::validate_refund;
 
 impl Store {
     /// Creates a refund intent. Checks, in order: unknown device (404), the idempotency

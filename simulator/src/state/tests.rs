@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::requests::OrderStatus;
-use crate::validation::validate_create;
+use crate::validation::integration::validate_create;
 
 const DEV: &str = "PAX_A910__SMARTPOS1495357742";
 const DEV2: &str = "GERTEC_MP35P__8701012051267097";

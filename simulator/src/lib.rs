@@ -53,6 +53,7 @@ mod exchange;
 mod faults;
 mod handlers;
 mod ids;
+mod model;
 mod page;
 mod query;
 mod relay;

@@ -1,9 +1,10 @@
 //! Webhook delivery: once `POST /integrators/check` has succeeded, every later state change
 //! of a payment intent or refund (the store's history) is POSTed to the webhook, in the
-//! guide's format and, with [`SimConfig::webhook_secret`](crate::config::SimConfig), also in
-//! today's signed format. Every status change of an Orders API order, from the start, is
-//! POSTed signed to [`SimConfig::orders_webhook_url`](crate::config::SimConfig) when it is set (the
-//! URL the developer panel would hold). Every attempt is recorded for `GET /_sim/webhooks`.
+//! guide's format and, with [`SimConfig::webhook_secret`](crate::config::SimConfig), also
+//! in today's signed format. Every status change of an Orders API order, from the start,
+//! is POSTed signed to [`SimConfig::orders_webhook_url`](crate::config::SimConfig) when it
+//! is set (the URL the developer panel would hold). Every attempt is recorded for
+//! `GET /_sim/webhooks`.
 //!
 //! One thread delivers, reading the history in order. Ordering and retries:
 //! notifications of one object (per format) go out in the order of its state changes, one

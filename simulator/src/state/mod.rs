@@ -7,7 +7,9 @@
 //! [`Store::advance`], [`Store::next_due`] and the history. Each resource's operations
 //! are in a file of its own: `integration/` (payment intents, refund intents), `orders/`
 //! (orders, their refunds, the sandbox's events), `devices.rs`, `terminal.rs` (the virtual
-//! terminal's buttons), `payments.rs` (the Payments API), `users.rs` (test users).
+//! terminal's buttons), `payments.rs` (the Payments API), `integrator.rs` (the webhook
+//! settings), `users.rs` (test users) and `idempotency.rs` (what each key did);
+//! `registry.rs` keeps intents and orders alike.
 //!
 //! Nothing here reads a clock: every operation takes `now` (epoch milliseconds), so the
 //! callers decide time and the state machine stays deterministic.
@@ -42,6 +44,7 @@ enum Moving {
     Order(usize),
 }
 
+/// Everything the simulated account holds, behind the one lock of `Shared`.
 #[derive(Debug)]
 pub(crate) struct Store {
     step_ms: i64,

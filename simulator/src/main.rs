@@ -25,7 +25,8 @@ Options with a value also take it as --flag=value.",
     after_help = after_help(),
     // The help is laid out by hand, in tables wider than a narrow terminal.
     term_width = 0,
-    // A flag given twice takes its last value, as scripts that append flags expect.
+    // A flag given twice takes its last value, as it always has: a script may append a
+    // flag to override one it was given.
     args_override_self = true,
 )]
 struct Cli {

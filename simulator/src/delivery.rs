@@ -1,9 +1,10 @@
 //! Webhook delivery: once `POST /integrators/check` has succeeded, every later state change
 //! of a payment intent or refund (the store's history) is POSTed to the webhook, in the
-//! guide's format and, with [`SimConfig::webhook_secret`](crate::SimConfig), also in
-//! today's signed format. Every status change of an Orders API order, from the start, is
-//! POSTed signed to [`SimConfig::orders_webhook_url`](crate::SimConfig) when it is set (the
-//! URL the developer panel would hold). Every attempt is recorded for `GET /_sim/webhooks`.
+//! guide's format and, with [`SimConfig::webhook_secret`](crate::config::SimConfig), also
+//! in today's signed format. Every status change of an Orders API order, from the start,
+//! is POSTed signed to [`SimConfig::orders_webhook_url`](crate::config::SimConfig) when it
+//! is set (the URL the developer panel would hold). Every attempt is recorded for
+//! `GET /_sim/webhooks`.
 //!
 //! One thread delivers, reading the history in order. Ordering and retries:
 //! notifications of one object (per format) go out in the order of its state changes, one
@@ -22,8 +23,10 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::deliveries::Target;
+use crate::model::event::Event;
+use crate::model::order::USER_ID;
+use crate::model::resource::Resource;
 use crate::shared::Shared;
-use crate::state::{Event, Resource, USER_ID};
 use crate::time::format_utc_ms;
 
 /// Attempts per notification before it is given up.
@@ -432,13 +435,14 @@ fn sign(secret: &str, id: &str, request_id: &str, ts: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::IntentState;
+    use crate::model::event::Status;
+    use crate::model::intent::IntentState;
 
     fn event(resource: Resource, snapshot: Value) -> Event {
         Event {
             resource,
             id: snapshot["id"].as_str().unwrap().to_string(),
-            state: crate::state::Status::Intent(IntentState::Finished),
+            state: Status::Intent(IntentState::Finished),
             at_ms: 1_629_660_254_000,
             snapshot,
         }

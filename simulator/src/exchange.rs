@@ -20,6 +20,14 @@ pub(crate) enum Reply {
     },
 }
 
+impl Reply {
+    /// The answer to a create: `201 Created` for what it made, `200 OK` for what a replay
+    /// of it found.
+    pub(crate) fn created(replay: bool, body: Value) -> Reply {
+        Reply::Json(if replay { 200 } else { 201 }, body)
+    }
+}
+
 /// What a handler may read from the request.
 #[derive(Debug)]
 pub(crate) struct Incoming {

@@ -53,6 +53,7 @@ mod exchange;
 mod faults;
 mod handlers;
 mod ids;
+mod model;
 mod page;
 mod query;
 mod relay;
@@ -117,7 +118,7 @@ impl Simulator {
             ))
         })?;
         if let Some(url) = &config.orders_webhook_url {
-            if !validation::is_webhook_url(url) {
+            if !validation::integration::is_webhook_url(url) {
                 return Err(invalid(format!(
                     "orders webhook URL {url:?} is not an absolute http:// or https:// URL"
                 )));

@@ -1,5 +1,9 @@
 //! `point-sim`: runs the simulator of the Point Integration API and the Orders API until
 //! killed.
+//!
+//! Its flags are the fields of [`Cli`], each declared once with its help; clap parses them
+//! (`--flag value` and `--flag=value` alike) and writes `--help` from them, followed by the
+//! routes, amounts and outcomes the simulator answers with.
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -7,59 +11,120 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::builder::NonEmptyStringValueParser;
+use clap::Parser;
 use point_sim::{SimConfig, Simulator, SITES};
 
-const USAGE: &str = "usage: point-sim [--bind ADDR] [--port N] [--port-file PATH] [--step-ms N] \
-[--site MLA|MLB|MLM|MLC] [--access-token TOKEN] [--manual] [--abandon-after-ms N] \
-[--strict-rate-limit] [--webhook-secret SECRET] [--orders-webhook-url URL] \
-[--orders-webhook-lowercase-id] [--help]";
+/// The command line: one field per flag.
+#[derive(Debug, Parser)]
+#[command(
+    name = "point-sim",
+    about = "point-sim: offline simulator of Mercado Pago's Point Integration API and Orders API
+(both at once, on the same virtual terminals).
+Options with a value also take it as --flag=value.",
+    after_help = after_help(),
+    // The help is laid out by hand, in tables wider than a narrow terminal.
+    term_width = 0,
+    // A flag given twice takes its last value, as it always has: a script may append a
+    // flag to override one it was given.
+    args_override_self = true,
+)]
+struct Cli {
+    /// IP address or host name to listen on
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1",
+          value_parser = NonEmptyStringValueParser::new())]
+    bind: String,
 
-fn help() -> String {
+    /// TCP port (0 picks a free port)
+    #[arg(long, value_name = "N", default_value_t = 8080)]
+    port: u16,
+
+    /// once listening, write the port number and a newline to PATH
+    /// (written to PATH.tmp, then renamed, so readers never see half)
+    #[arg(long, value_name = "PATH", verbatim_doc_comment)]
+    port_file: Option<PathBuf>,
+
+    /// milliseconds between automatic intent steps
+    #[arg(long, value_name = "N", default_value_t = SimConfig::default().step_ms)]
+    step_ms: u64,
+
+    /// site whose amount limits and currency apply, and the Orders
+    /// API's country and amount format (MLC is Chile: CLP, integer
+    /// amounts)
+    #[arg(long, value_name = "MLA|MLB|MLM|MLC", default_value_t = SimConfig::default().site,
+          value_parser = site, verbatim_doc_comment)]
+    site: String,
+
+    /// accept only `Authorization: Bearer TOKEN`
+    /// (default: any non-empty Bearer token)
+    #[arg(long, value_name = "TOKEN", value_parser = NonEmptyStringValueParser::new(),
+          verbatim_doc_comment)]
+    access_token: Option<String>,
+
+    /// nothing moves by itself: the virtual terminal (the page at /,
+    /// or the control API below) presses the green key, presents a
+    /// card or cancels
+    #[arg(long, verbatim_doc_comment)]
+    manual: bool,
+
+    /// an intent or refund not final N ms after creation becomes
+    /// ABANDONED, an order expired (either mode; default: never,
+    /// orders expire at their expiration_time, PT15M by default)
+    #[arg(long, value_name = "N", value_parser = positive_ms, verbatim_doc_comment)]
+    abandon_after_ms: Option<u64>,
+
+    /// enforce the documented limit of one GET /payment-intents/{id}
+    /// per second per intent: 429 with `Retry-After: 1` beyond it
+    #[arg(long, verbatim_doc_comment)]
+    strict_rate_limit: bool,
+
+    /// also send webhooks in today's signed format (x-signature,
+    /// HMAC-SHA256 keyed with SECRET)
+    #[arg(long, value_name = "SECRET", value_parser = NonEmptyStringValueParser::new(),
+          verbatim_doc_comment)]
+    webhook_secret: Option<String>,
+
+    /// POST every order status change to URL, signed with the
+    /// --webhook-secret (required with it), at
+    /// URL?data.id=<ORD...>&type=order (the real one is set in
+    /// Mercado Pago's developer panel)
+    #[arg(long, value_name = "URL", requires = "webhook_secret",
+          value_parser = NonEmptyStringValueParser::new(), verbatim_doc_comment)]
+    orders_webhook_url: Option<String>,
+
+    /// sign an order's data.id lower-cased, as the developer docs
+    /// describe (default: as sent, upper case, as the official SDKs
+    /// since mid-2026 expect)
+    #[arg(long, verbatim_doc_comment)]
+    orders_webhook_lowercase_id: bool,
+}
+
+/// `--site`: a site the simulator knows, in any case.
+fn site(value: &str) -> Result<String, String> {
+    let site = value.to_ascii_uppercase();
+    match point_sim::amount_limits(&site) {
+        Some(_) => Ok(site),
+        None => Err("expected MLA, MLB, MLM or MLC".into()),
+    }
+}
+
+/// `--abandon-after-ms`: a positive whole number of milliseconds.
+fn positive_ms(value: &str) -> Result<u64, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|&ms| ms > 0)
+        .ok_or_else(|| "not a positive whole number of milliseconds".into())
+}
+
+/// What `--help` shows after the flags: the amounts, outcomes, routes and terminals.
+fn after_help() -> String {
     let sites: String = SITES
         .iter()
         .map(|(code, min, max)| format!("    {code}  {min} .. {max}\n"))
         .collect();
     format!(
-        "point-sim: offline simulator of Mercado Pago's Point Integration API and Orders API
-(both at once, on the same virtual terminals).
-
-{USAGE}
-
-Options (those with a value also accepted as --flag=value):
-  --bind ADDR           IP address or host name to listen on (default 127.0.0.1)
-  --port N              TCP port (default 8080; 0 picks a free port)
-  --port-file PATH      once listening, write the port number and a newline to PATH
-                        (written to PATH.tmp, then renamed, so readers never see half)
-  --step-ms N           milliseconds between automatic intent steps (default 1000)
-  --site MLA|MLB|MLM|MLC
-                        site whose amount limits and currency apply, and the Orders
-                        API's country and amount format (default MLA; MLC is Chile:
-                        CLP, integer amounts)
-  --access-token TOKEN  accept only `Authorization: Bearer TOKEN`
-                        (default: any non-empty Bearer token)
-  --manual              nothing moves by itself: the virtual terminal (the page at /,
-                        or the control API below) presses the green key, presents a
-                        card or cancels
-  --abandon-after-ms N  an intent or refund not final N ms after creation becomes
-                        ABANDONED, an order expired (either mode; default: never,
-                        orders expire at their expiration_time, PT15M by default)
-  --strict-rate-limit   enforce the documented limit of one GET /payment-intents/{{id}}
-                        per second per intent: 429 with `Retry-After: 1` beyond it
-  --webhook-secret SECRET
-                        also send webhooks in today's signed format (x-signature,
-                        HMAC-SHA256 keyed with SECRET)
-  --orders-webhook-url URL
-                        POST every order status change to URL, signed with the
-                        --webhook-secret (required with it), at
-                        URL?data.id=<ORD...>&type=order (the real one is set in
-                        Mercado Pago's developer panel)
-  --orders-webhook-lowercase-id
-                        sign an order's data.id lower-cased, as the developer docs
-                        describe (default: as sent, upper case, as the official SDKs
-                        since mid-2026 expect)
-  --help                print this help and exit
-
-Amount limits per site, in minor units (1500 = 15.00), inclusive:
+        "Amount limits per site, in minor units (1500 = 15.00), inclusive:
 {sites}
 Payment intents move by themselves (unless --manual), one step every --step-ms after
 creation: OPEN -> ON_TERMINAL -> PROCESSING -> PROCESSED -> final state.
@@ -175,139 +240,43 @@ Virtual devices, the same terminals in both APIs (all start in PDV mode):
     )
 }
 
+/// What the command line asks for.
 #[derive(Debug)]
 struct Options {
-    bind: String,
-    port: u16,
     port_file: Option<PathBuf>,
     config: SimConfig,
 }
 
-enum Parsed {
-    Run(Box<Options>),
-    Help,
+impl Cli {
+    fn into_options(self) -> Options {
+        let bind = match self.bind.parse::<IpAddr>() {
+            Ok(ip) => SocketAddr::new(ip, self.port).to_string(),
+            // A host name: tiny_http resolves it.
+            Err(_) => format!("{}:{}", self.bind, self.port),
+        };
+        Options {
+            port_file: self.port_file,
+            config: SimConfig {
+                bind,
+                step_ms: self.step_ms,
+                site: self.site,
+                access_token: self.access_token,
+                manual: self.manual,
+                abandon_after_ms: self.abandon_after_ms,
+                webhook_secret: self.webhook_secret,
+                strict_rate_limit: self.strict_rate_limit,
+                orders_webhook_url: self.orders_webhook_url,
+                orders_webhook_lowercase_id: self.orders_webhook_lowercase_id,
+            },
+        }
+    }
 }
 
-fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> {
-    let mut options = Options {
-        bind: "127.0.0.1".into(),
-        port: 8080,
-        port_file: None,
-        config: SimConfig::default(),
-    };
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        if arg == "--help" || arg == "-h" {
-            return Ok(Parsed::Help);
-        }
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => {
-                (flag.to_string(), Some(value.to_string()))
-            }
-            _ => (arg, None),
-        };
-        // Switches: present or absent, never a value.
-        let switch = match flag.as_str() {
-            "--manual" => Some(&mut options.config.manual),
-            "--strict-rate-limit" => Some(&mut options.config.strict_rate_limit),
-            "--orders-webhook-lowercase-id" => {
-                Some(&mut options.config.orders_webhook_lowercase_id)
-            }
-            _ => None,
-        };
-        if let Some(setting) = switch {
-            if inline.is_some() {
-                return Err(format!("{flag} takes no value"));
-            }
-            *setting = true;
-            continue;
-        }
-        let known = [
-            "--bind",
-            "--port",
-            "--port-file",
-            "--step-ms",
-            "--site",
-            "--access-token",
-            "--abandon-after-ms",
-            "--webhook-secret",
-            "--orders-webhook-url",
-        ];
-        if !known.contains(&flag.as_str()) {
-            return Err(format!("unknown argument: {flag}"));
-        }
-        let value = match inline.or_else(|| args.next()) {
-            Some(value) => value,
-            None => return Err(format!("{flag} needs a value")),
-        };
-        match flag.as_str() {
-            "--bind" => {
-                if value.is_empty() {
-                    return Err("--bind needs an address".into());
-                }
-                options.bind = value;
-            }
-            "--port" => {
-                options.port = value
-                    .parse()
-                    .map_err(|_| format!("--port: not a port number: {value}"))?;
-            }
-            "--port-file" => options.port_file = Some(PathBuf::from(value)),
-            "--step-ms" => {
-                options.config.step_ms = value.parse().map_err(|_| {
-                    format!("--step-ms: not a whole number of milliseconds: {value}")
-                })?;
-            }
-            "--site" => {
-                let site = value.to_ascii_uppercase();
-                if point_sim::amount_limits(&site).is_none() {
-                    return Err(format!(
-                        "--site: expected MLA, MLB, MLM or MLC, got {value}"
-                    ));
-                }
-                options.config.site = site;
-            }
-            "--access-token" => {
-                if value.is_empty() {
-                    return Err("--access-token must not be empty".into());
-                }
-                options.config.access_token = Some(value);
-            }
-            "--abandon-after-ms" => {
-                let ms: u64 = value.parse().ok().filter(|&ms| ms > 0).ok_or_else(|| {
-                    format!(
-                        "--abandon-after-ms: not a positive whole number of milliseconds: {value}"
-                    )
-                })?;
-                options.config.abandon_after_ms = Some(ms);
-            }
-            "--webhook-secret" => {
-                if value.is_empty() {
-                    return Err("--webhook-secret must not be empty".into());
-                }
-                options.config.webhook_secret = Some(value);
-            }
-            "--orders-webhook-url" => {
-                if value.is_empty() {
-                    return Err("--orders-webhook-url needs a URL".into());
-                }
-                options.config.orders_webhook_url = Some(value);
-            }
-            _ => unreachable!("checked against the known flags above"),
-        }
-    }
-    if options.config.orders_webhook_url.is_some() && options.config.webhook_secret.is_none() {
-        return Err(
-            "--orders-webhook-url needs --webhook-secret: order notifications are always signed"
-                .into(),
-        );
-    }
-    options.config.bind = match options.bind.parse::<IpAddr>() {
-        Ok(ip) => SocketAddr::new(ip, options.port).to_string(),
-        // A host name: tiny_http resolves it.
-        Err(_) => format!("{}:{}", options.bind, options.port),
-    };
-    Ok(Parsed::Run(Box::new(options)))
+/// The options `args` (the command line without the program's name) ask for; the error
+/// is clap's, a request for help included.
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, clap::Error> {
+    let command_line = std::iter::once("point-sim".to_string()).chain(args);
+    Ok(Cli::try_parse_from(command_line)?.into_options())
 }
 
 /// Writes the port via a temporary file and a rename, which replaces atomically.
@@ -320,17 +289,8 @@ fn write_port_file(path: &Path, port: u16) -> std::io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let options = match parse_args(std::env::args().skip(1)) {
-        Ok(Parsed::Run(options)) => *options,
-        Ok(Parsed::Help) => {
-            print!("{}", help());
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("point-sim: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    // Help goes to stdout with status 0; a bad flag to stderr with status 2.
+    let options = parse_args(std::env::args().skip(1)).unwrap_or_else(|e| e.exit());
     let simulator = match Simulator::start(options.config) {
         Ok(simulator) => simulator,
         Err(e) => {
@@ -355,13 +315,20 @@ fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
+
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Options, String> {
-        match parse_args(args.iter().map(|s| s.to_string()))? {
-            Parsed::Run(options) => Ok(*options),
-            Parsed::Help => Err("help".into()),
-        }
+        parse_args(args.iter().map(|s| s.to_string())).map_err(|e| match e.kind() {
+            ErrorKind::DisplayHelp => "help".into(),
+            _ => e.to_string(),
+        })
+    }
+
+    fn help() -> String {
+        Cli::command().render_long_help().to_string()
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! URL pieces: splitting the request target and percent-decoding path segments and query
-//! parameters (none of the allowed dependencies expose a decoder).
+//! URL pieces: splitting the request target, percent-decoding path segments and query
+//! parameters (none of the allowed dependencies expose a decoder), and the page of a list
+//! that the paging parameters select.
 
 /// Decodes `%XX` escapes; with `plus_is_space`, also `+` as in form-encoded queries.
 /// Malformed escapes are kept literally. Returns `None` if the result isn't UTF-8.
@@ -62,6 +63,15 @@ pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a
         .find(|(key, _)| key == name)
         .map(|(_, value)| value.as_str())
         .filter(|value| !value.is_empty())
+}
+
+/// The page of `items` that the `offset` and `limit` query parameters select.
+pub(crate) fn page<T>(items: impl IntoIterator<Item = T>, offset: u64, limit: u64) -> Vec<T> {
+    items
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(limit as usize)
+        .collect()
 }
 
 #[cfg(test)]

@@ -124,20 +124,28 @@ impl OrderStatus {
     }
 
     /// The statuses `POST /v1/orders/{id}/events` may drive an order to.
+    const EVENT_STATUSES: [OrderStatus; 6] = [
+        OrderStatus::Processed,
+        OrderStatus::Failed,
+        OrderStatus::ActionRequired,
+        OrderStatus::Canceled,
+        OrderStatus::Expired,
+        OrderStatus::Refunded,
+    ];
+
+    /// An event's status by its name.
     pub(crate) fn parse_event(text: &str) -> Option<OrderStatus> {
-        match text {
-            "processed" => Some(OrderStatus::Processed),
-            "failed" => Some(OrderStatus::Failed),
-            "action_required" => Some(OrderStatus::ActionRequired),
-            "canceled" => Some(OrderStatus::Canceled),
-            "expired" => Some(OrderStatus::Expired),
-            "refunded" => Some(OrderStatus::Refunded),
-            _ => None,
-        }
+        OrderStatus::EVENT_STATUSES
+            .into_iter()
+            .find(|status| status.as_str() == text)
     }
 
-    pub(crate) const EVENT_NAMES: &'static str =
-        "processed, failed, action_required, canceled, expired, refunded";
+    /// The event statuses' names, for messages.
+    pub(crate) fn event_names() -> String {
+        OrderStatus::EVENT_STATUSES
+            .map(OrderStatus::as_str)
+            .join(", ")
+    }
 
     /// Whether the terminal is done with it (`processed` may still become `refunded`, but
     /// through the API, not on the terminal).
@@ -210,20 +218,26 @@ impl Outcome {
         }
     }
 
-    /// A card outcome of the control API (`Abandoned` is not a card).
+    /// The cards of the control API by name (`Abandoned` is not a card).
+    const CARDS: [(&'static str, Outcome); 5] = [
+        ("approved", Outcome::Approved),
+        ("rejected", Outcome::Rejected),
+        ("reversed", Outcome::Reversed),
+        ("error", Outcome::Error),
+        ("confirmation_required", Outcome::ConfirmationRequired),
+    ];
+
+    /// A card outcome of the control API.
     pub(crate) fn parse_card(text: &str) -> Option<Outcome> {
-        match text {
-            "approved" => Some(Outcome::Approved),
-            "rejected" => Some(Outcome::Rejected),
-            "reversed" => Some(Outcome::Reversed),
-            "error" => Some(Outcome::Error),
-            "confirmation_required" => Some(Outcome::ConfirmationRequired),
-            _ => None,
-        }
+        Outcome::CARDS
+            .into_iter()
+            .find_map(|(name, outcome)| (name == text).then_some(outcome))
     }
 
-    pub(crate) const CARD_NAMES: &'static str =
-        "approved, rejected, reversed, error, confirmation_required";
+    /// The cards' names, for messages.
+    pub(crate) fn card_names() -> String {
+        Outcome::CARDS.map(|(name, _)| name).join(", ")
+    }
 
     /// Whether the sale gets a payment (made when the intent reaches PROCESSED).
     pub(crate) fn makes_payment(self) -> bool {

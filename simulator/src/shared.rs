@@ -8,7 +8,9 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use crate::config::{SimConfig, Site};
 use crate::deliveries::Deliveries;
+use crate::errors::ApiError;
 use crate::faults::FaultBook;
+use crate::model::schedule::Pace;
 use crate::relay::Relay;
 use crate::state::Store;
 use crate::time::Clock;
@@ -48,5 +50,26 @@ impl Shared {
         let now = self.clock.now_ms();
         store.advance(now);
         (store, now)
+    }
+
+    /// Applies `change` to the up-to-date store at `now`; when it succeeds, wakes the ticker
+    /// once the lock is released, since the change may have moved its next deadline.
+    pub(crate) fn change<T>(
+        &self,
+        change: impl FnOnce(&mut Store, i64) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let (mut store, now) = self.lock_now();
+        let result = change(&mut store, now)?;
+        drop(store);
+        self.wake.notify_all();
+        Ok(result)
+    }
+
+    /// How intents and orders created now will move, from the simulator's configuration.
+    pub(crate) fn pace(&self) -> Pace {
+        Pace {
+            manual: self.config.manual,
+            abandon_after_ms: self.config.abandon_after_ms,
+        }
     }
 }

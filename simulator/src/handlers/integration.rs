@@ -3,16 +3,16 @@
 
 use serde_json::{json, Value};
 
-use super::pace;
 use crate::errors::ApiError;
 use crate::exchange::{Incoming, Reply};
-use crate::query::param;
-use crate::routes::Route;
+use crate::query::{page, param};
 use crate::shared::Shared;
-use crate::state::{Creation, DeviceFilter};
+use crate::state::devices::DeviceFilter;
+use crate::state::integration::Creation;
+use crate::state::Store;
 use crate::time::{parse_date, MS_PER_DAY};
-use crate::validation::{
-    validate_create, validate_operating_mode, validate_test_user, validate_webhook,
+use crate::validation::integration::{
+    validate_create, validate_operating_mode, validate_refund, validate_test_user, validate_webhook,
 };
 use crate::webhook_check;
 
@@ -20,89 +20,56 @@ const MAX_PAGE: u64 = 50;
 /// Longest span `endDate - startDate` the events query accepts, in days.
 const MAX_EVENT_RANGE_DAYS: i64 = 30;
 
-pub(crate) fn dispatch(
+/// `DELETE` of a payment intent or refund on a device: `{"id"}` once `cancel` (the
+/// store's cancel of that kind of object) has canceled it.
+pub(super) fn cancel(
     shared: &Shared,
-    route: Route,
-    incoming: Incoming,
+    cancel: impl FnOnce(&mut Store, &str, &str, i64) -> Result<(), ApiError>,
+    device_id: &str,
+    id: &str,
 ) -> Result<Reply, ApiError> {
-    match route {
-        Route::ListDevices => list_devices(shared, &incoming),
-        Route::PatchDevice { device_id } => patch_device(shared, &device_id, &incoming),
-        Route::CreateIntent { device_id } => create_intent(shared, &device_id, &incoming),
-        Route::CancelIntent {
-            device_id,
-            intent_id,
-        } => {
-            let (mut store, now) = shared.lock_now();
-            store.cancel_intent(&device_id, &intent_id, now)?;
-            Ok(Reply::Json(200, json!({ "id": intent_id })))
-        }
-        Route::GetIntent { intent_id } => {
-            let (mut store, now) = shared.lock_now();
-            let strict = shared.config.strict_rate_limit;
-            Ok(Reply::Json(
-                200,
-                store.read_intent(&intent_id, now, strict)?,
-            ))
-        }
-        Route::LastEvent { intent_id } => {
-            let (store, _) = shared.lock_now();
-            Ok(Reply::Json(
-                200,
-                store.intent(&intent_id)?.last_event_json(),
-            ))
-        }
-        Route::EventsByDate => events_by_date(shared, &incoming),
-        Route::GetIntegrator => {
-            let store = shared.lock();
-            let integrator = &store.integrator;
-            Ok(Reply::Json(
-                200,
-                json!({
-                    "token": integrator.token,
-                    "webhook": integrator.webhook,
-                    "is_valid_webhook": integrator.is_valid_webhook,
-                }),
-            ))
-        }
-        Route::PatchIntegrator => {
-            let url = validate_webhook(&incoming.json_body()?)?;
-            let mut store = shared.lock();
-            let integrator = &mut store.integrator;
-            // Re-sending the URL already set keeps its validation; a new one must be checked.
-            if integrator.webhook != url {
-                integrator.webhook = url;
-                integrator.is_valid_webhook = false;
-            }
-            Ok(Reply::NoContent)
-        }
-        Route::CheckIntegrator => check_integrator(shared),
-        Route::CreateRefund { device_id } => create_refund(shared, &device_id, &incoming),
-        Route::CancelRefund {
-            device_id,
-            refund_id,
-        } => {
-            let (mut store, now) = shared.lock_now();
-            store.cancel_refund(&device_id, &refund_id, now)?;
-            Ok(Reply::Json(200, json!({ "id": refund_id })))
-        }
-        Route::GetRefund { refund_id } => {
-            let (store, _) = shared.lock_now();
-            Ok(Reply::Json(200, store.refund(&refund_id)?.to_json()))
-        }
-        Route::GetPayment { payment_id } => {
-            let (store, _) = shared.lock_now();
-            Ok(Reply::Json(
-                200,
-                store.payment_json(&payment_id, shared.site.currency)?,
-            ))
-        }
-        Route::CreateTestUser => {
-            validate_test_user(&incoming.json_body()?)?;
-            Ok(Reply::Json(201, shared.lock().create_test_user()))
-        }
-        other => unreachable!("not an Integration API route: {other:?}"),
-    }
+    let (mut store, now) = shared.lock_now();
+    cancel(&mut store, device_id, id, now)?;
+    Ok(Reply::Json(200, json!({ "id": id })))
+}
+
+pub(super) fn get_intent(shared: &Shared, intent_id: &str) -> Result<Reply, ApiError> {
+    let (mut store, now) = shared.lock_now();
+    let strict = shared.config.strict_rate_limit;
+    Ok(Reply::Json(200, store.read_intent(intent_id, now, strict)?))
+}
+
+pub(super) fn last_event(shared: &Shared, intent_id: &str) -> Result<Reply, ApiError> {
+    let (store, _) = shared.lock_now();
+    Ok(Reply::Json(200, store.intent(intent_id)?.last_event_json()))
+}
+
+pub(super) fn get_integrator(shared: &Shared) -> Result<Reply, ApiError> {
+    Ok(Reply::Json(200, shared.lock().integrator.to_json()))
+}
+
+pub(super) fn patch_integrator(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiError> {
+    let url = validate_webhook(&incoming.json_body()?)?;
+    shared.lock().integrator.set_webhook(url);
+    Ok(Reply::NoContent)
+}
+
+pub(super) fn get_refund(shared: &Shared, refund_id: &str) -> Result<Reply, ApiError> {
+    let (store, _) = shared.lock_now();
+    Ok(Reply::Json(200, store.refund(refund_id)?.to_json()))
+}
+
+pub(super) fn get_payment(shared: &Shared, payment_id: &str) -> Result<Reply, ApiError> {
+    let (store, _) = shared.lock_now();
+    Ok(Reply::Json(
+        200,
+        store.payment_json(payment_id, shared.site.currency)?,
+    ))
+}
+
+pub(super) fn create_test_user(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiError> {
+    validate_test_user(&incoming.json_body()?)?;
+    Ok(Reply::Json(201, shared.lock().create_test_user()))
 }
 
 fn parse_param<T: std::str::FromStr>(
@@ -122,7 +89,7 @@ fn parse_param<T: std::str::FromStr>(
         .transpose()
 }
 
-fn list_devices(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiError> {
+pub(super) fn list_devices(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiError> {
     let query = &incoming.query;
     let filter = DeviceFilter {
         store_id: param(query, "store_id").map(str::to_string),
@@ -153,22 +120,21 @@ fn list_devices(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiError>
 
     let store = shared.lock();
     let matching = store.list_devices(&filter);
-    let page: Vec<Value> = matching
-        .iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(limit as usize)
-        .map(|d| d.to_json())
-        .collect();
+    let devices = page(matching.iter().map(|d| d.to_json()), offset, limit);
     Ok(Reply::Json(
         200,
         json!({
-            "devices": page,
+            "devices": devices,
             "paging": {"total": matching.len(), "offset": offset, "limit": limit},
         }),
     ))
 }
 
-fn patch_device(shared: &Shared, device_id: &str, incoming: &Incoming) -> Result<Reply, ApiError> {
+pub(super) fn patch_device(
+    shared: &Shared,
+    device_id: &str,
+    incoming: &Incoming,
+) -> Result<Reply, ApiError> {
     let mut store = shared.lock();
     store.device(device_id)?;
     let mode = validate_operating_mode(&incoming.json_body()?)?;
@@ -176,56 +142,57 @@ fn patch_device(shared: &Shared, device_id: &str, incoming: &Incoming) -> Result
     Ok(Reply::Json(200, json!({ "operating_mode": mode.as_str() })))
 }
 
-fn create_intent(shared: &Shared, device_id: &str, incoming: &Incoming) -> Result<Reply, ApiError> {
-    let body = incoming.json_body();
-    let intent_id = uuid::Uuid::new_v4().to_string();
+pub(super) fn create_intent(
+    shared: &Shared,
+    device_id: &str,
+    incoming: &Incoming,
+) -> Result<Reply, ApiError> {
     let limits = (shared.site.min, shared.site.max);
-    let (mut store, now) = shared.lock_now();
-    let creation = Creation {
-        device_id,
-        idempotency_key: incoming.idempotency_key.as_deref(),
-        id: intent_id,
-        now,
-        pace: pace(shared),
-    };
-    let replay = store.key_has_made(creation.idempotency_key);
-    let intent = store.create_intent(creation, body, |b| validate_create(b, limits))?;
-    let reply = intent.to_json();
-    drop(store);
-    // The ticker may be idle; it must now wait for this intent's first step.
-    shared.wake.notify_all();
-    Ok(Reply::Json(created_status(replay), reply))
+    create_on_device(shared, device_id, incoming, |store, creation, body| {
+        let intent = store.create_intent(creation, body, |b| validate_create(b, limits))?;
+        Ok(intent.to_json())
+    })
 }
 
-fn create_refund(shared: &Shared, device_id: &str, incoming: &Incoming) -> Result<Reply, ApiError> {
+pub(super) fn create_refund(
+    shared: &Shared,
+    device_id: &str,
+    incoming: &Incoming,
+) -> Result<Reply, ApiError> {
+    create_on_device(shared, device_id, incoming, |store, creation, body| {
+        let refund = store.create_refund(creation, body, validate_refund)?;
+        // The creation answer: the GET shape without the state, as the real service sends.
+        let mut reply = refund.to_json();
+        if let Some(object) = reply.as_object_mut() {
+            object.remove("state");
+        }
+        Ok(reply)
+    })
+}
+
+/// A create on a device (a payment intent or a refund intent): the new object gets a
+/// UUID, and `create` makes it from the body; 201 with what it answers, 200 for a replay.
+fn create_on_device(
+    shared: &Shared,
+    device_id: &str,
+    incoming: &Incoming,
+    create: impl FnOnce(&mut Store, Creation, Result<Value, ApiError>) -> Result<Value, ApiError>,
+) -> Result<Reply, ApiError> {
     let body = incoming.json_body();
-    let (mut store, now) = shared.lock_now();
-    let creation = Creation {
-        device_id,
-        idempotency_key: incoming.idempotency_key.as_deref(),
-        id: uuid::Uuid::new_v4().to_string(),
-        now,
-        pace: pace(shared),
-    };
-    let replay = store.key_has_made(creation.idempotency_key);
-    let refund = store.create_refund(creation, body)?;
-    // The creation answer: the GET shape without the state, as the real service sends.
-    let mut reply = refund.to_json();
-    if let Some(object) = reply.as_object_mut() {
-        object.remove("state");
-    }
-    drop(store);
-    shared.wake.notify_all();
-    Ok(Reply::Json(created_status(replay), reply))
-}
-
-/// `201 Created` for what a create made, `200 OK` for what a replay of it found.
-pub(crate) fn created_status(replay: bool) -> u16 {
-    if replay {
-        200
-    } else {
-        201
-    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let pace = shared.pace();
+    // The ticker may be idle; woken, it waits for the new object's first step.
+    shared.change(|store, now| {
+        let creation = Creation {
+            device_id,
+            idempotency_key: incoming.idempotency_key.as_deref(),
+            id,
+            now,
+            pace,
+        };
+        let replay = store.idempotency().has_made(creation.idempotency_key);
+        Ok(Reply::created(replay, create(store, creation, body)?))
+    })
 }
 
 fn date_param(query: &[(String, String)], name: &str) -> Result<i64, ApiError> {
@@ -240,7 +207,7 @@ fn date_param(query: &[(String, String)], name: &str) -> Result<i64, ApiError> {
     })
 }
 
-fn events_by_date(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiError> {
+pub(super) fn events_by_date(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiError> {
     let start = date_param(&incoming.query, "startDate")?;
     let end = date_param(&incoming.query, "endDate")?;
     if end < start {
@@ -269,7 +236,7 @@ fn events_by_date(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiErro
     Ok(Reply::Json(200, json!({ "events": events })))
 }
 
-fn check_integrator(shared: &Shared) -> Result<Reply, ApiError> {
+pub(super) fn check_integrator(shared: &Shared) -> Result<Reply, ApiError> {
     // Webhook delivery starts with the changes from here on: including those made while the
     // check is in flight errs towards one notification too many rather than one missing.
     let from = shared.lock().history().len();
@@ -295,9 +262,9 @@ fn check_integrator(shared: &Shared) -> Result<Reply, ApiError> {
     })?;
     let mut store = shared.lock();
     // Only the URL that answered is marked valid, should it have changed meanwhile.
-    if store.integrator.webhook == webhook {
-        store.integrator.is_valid_webhook = true;
+    if store.integrator.checked(&webhook) {
         shared.deliveries.target_checked(webhook, from);
     }
+    drop(store);
     Ok(Reply::NoContent)
 }

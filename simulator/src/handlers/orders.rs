@@ -4,14 +4,13 @@
 
 use serde_json::{json, Value};
 
-use super::pace;
 use crate::errors::ApiError;
 use crate::exchange::{Incoming, Reply};
 use crate::ids;
-use crate::query::param;
-use crate::routes::Route;
+use crate::query::{page, param};
 use crate::shared::Shared;
-use crate::state::{DeviceFilter, OrderCreation};
+use crate::state::devices::DeviceFilter;
+use crate::state::orders::OrderCreation;
 use crate::validation::orders::{
     parse_json, validate_new_order, validate_order_event, validate_order_refund, validate_setup,
     MAX_IDEMPOTENCY_KEY,
@@ -20,70 +19,70 @@ use crate::validation::orders::{
 /// `/terminals/v1/list` pages hold at most this many terminals (larger limits are clamped).
 const MAX_PAGE: u64 = 50;
 
-pub(crate) fn dispatch(
+pub(super) fn get_order(shared: &Shared, order_id: &str) -> Result<Reply, ApiError> {
+    check_order_id(order_id, "invalid_path_param")?;
+    let (store, _) = shared.lock_now();
+    Ok(Reply::Json(200, store.order(order_id)?.to_json()))
+}
+
+pub(super) fn cancel_order(
     shared: &Shared,
-    route: Route,
-    incoming: Incoming,
+    order_id: &str,
+    incoming: &Incoming,
 ) -> Result<Reply, ApiError> {
-    match route {
-        Route::ListTerminals => list_terminals(shared, &incoming),
-        Route::SetupTerminals => setup_terminals(shared, &incoming),
-        Route::CreateOrder => create_order(shared, &incoming),
-        Route::GetOrder { order_id } => {
-            check_order_id(&order_id, "invalid_path_param")?;
-            let (store, _) = shared.lock_now();
-            Ok(Reply::Json(200, store.order(&order_id)?.to_json()))
-        }
-        Route::CancelOrder { order_id } => {
-            let key = idempotency_key(&incoming)?;
-            check_order_id(&order_id, "invalid_path_param")?;
-            let (mut store, now) = shared.lock_now();
-            let reply = store.cancel_order(key, &order_id, now)?.to_json();
-            drop(store);
-            shared.wake.notify_all();
-            Ok(Reply::Json(200, reply))
-        }
-        Route::RefundOrder { order_id } => {
-            let key = idempotency_key(&incoming)?;
-            check_order_id(&order_id, "invalid_path_param")?;
-            // A replay is recognised by the body's JSON (or its text, if it is not JSON).
-            let body = &incoming.body;
-            let fingerprint = if body.trim().is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.clone()))
-            };
-            let site = shared.site;
-            let (mut store, now) = shared.lock_now();
-            let replay = store.key_has_made(Some(key));
-            let reply = store
-                .refund_order(
-                    key,
-                    &order_id,
-                    fingerprint,
-                    || validate_order_refund(body, site),
-                    now,
-                )?
-                .to_json();
-            drop(store);
-            shared.wake.notify_all();
-            Ok(Reply::Json(
-                super::integration::created_status(replay),
-                reply,
-            ))
-        }
-        Route::OrderEvent { order_id } => {
-            check_order_id(&order_id, "bad_request")?;
-            let (mut store, now) = shared.lock_now();
-            store.order(&order_id)?;
-            let event = validate_order_event(&incoming.body)?;
-            store.order_event(&order_id, &event, now)?;
-            drop(store);
-            shared.wake.notify_all();
-            Ok(Reply::NoContent)
-        }
-        other => unreachable!("not an Orders API route: {other:?}"),
-    }
+    let key = order_post_key(incoming, order_id)?;
+    let reply =
+        shared.change(|store, now| Ok(store.cancel_order(key, order_id, now)?.to_json()))?;
+    Ok(Reply::Json(200, reply))
+}
+
+pub(super) fn refund_order(
+    shared: &Shared,
+    order_id: &str,
+    incoming: &Incoming,
+) -> Result<Reply, ApiError> {
+    // A replay is recognised by the body's JSON (or its text, if it is not JSON).
+    let body = &incoming.body;
+    let fingerprint = if body.trim().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.clone()))
+    };
+    let key = order_post_key(incoming, order_id)?;
+    let site = shared.site;
+    shared.change(|store, now| {
+        let replay = store.idempotency().has_made(Some(key));
+        let order = store.refund_order(
+            key,
+            order_id,
+            fingerprint,
+            || validate_order_refund(body, site),
+            now,
+        )?;
+        Ok(Reply::created(replay, order.to_json()))
+    })
+}
+
+/// The checks a POST that changes an existing order starts with: its idempotency key,
+/// returned, then the order id (400s both).
+fn order_post_key<'a>(incoming: &'a Incoming, order_id: &str) -> Result<&'a str, ApiError> {
+    let key = idempotency_key(incoming)?;
+    check_order_id(order_id, "invalid_path_param")?;
+    Ok(key)
+}
+
+pub(super) fn order_event(
+    shared: &Shared,
+    order_id: &str,
+    incoming: &Incoming,
+) -> Result<Reply, ApiError> {
+    check_order_id(order_id, "bad_request")?;
+    shared.change(|store, now| {
+        store.order(order_id)?;
+        let event = validate_order_event(&incoming.body)?;
+        store.order_event(order_id, &event, now)?;
+        Ok(Reply::NoContent)
+    })
 }
 
 /// `X-Idempotency-Key`, required on every POST that changes something: 400
@@ -136,7 +135,7 @@ fn number_param(query: &[(String, String)], name: &str) -> Result<Option<u64>, A
         .transpose()
 }
 
-fn list_terminals(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiError> {
+pub(super) fn list_terminals(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiError> {
     let query = &incoming.query;
     let limit = match number_param(query, "limit")? {
         None => MAX_PAGE,
@@ -163,22 +162,17 @@ fn list_terminals(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiErro
         .filter(|d| pos_id.is_none_or(|p| d.pos_id.to_string() == p))
         .map(|d| d.to_json())
         .collect();
-    let page: Vec<Value> = matching
-        .iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(limit as usize)
-        .cloned()
-        .collect();
+    let terminals = page(matching.iter().cloned(), offset, limit);
     Ok(Reply::Json(
         200,
         json!({
-            "data": { "terminals": page },
+            "data": { "terminals": terminals },
             "paging": {"total": matching.len(), "offset": offset, "limit": limit},
         }),
     ))
 }
 
-fn setup_terminals(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiError> {
+pub(super) fn setup_terminals(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiError> {
     let changes = validate_setup(&parse_json(&incoming.body)?)?;
     let mut store = shared.lock();
     // All or nothing: every terminal is checked before any changes.
@@ -195,28 +189,22 @@ fn setup_terminals(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiErr
     Ok(Reply::Json(200, json!({ "terminals": echoed })))
 }
 
-fn create_order(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiError> {
+pub(super) fn create_order(shared: &Shared, incoming: &Incoming) -> Result<Reply, ApiError> {
     let key = idempotency_key(incoming)?;
     let body = parse_json(&incoming.body);
     let site = shared.site;
-    let (mut store, now) = shared.lock_now();
-    let creation = OrderCreation {
-        idempotency_key: key,
-        id: ids::new_id("ORD", now),
-        payment_id: ids::new_id("PAY", now),
-        now,
-        pace: pace(shared),
-        site,
-    };
-    let replay = store.key_has_made(Some(creation.idempotency_key));
-    let reply = store
-        .create_order(creation, body, |b| validate_new_order(b, site))?
-        .to_json();
-    drop(store);
-    // The ticker may be idle; it must now wait for this order's first step.
-    shared.wake.notify_all();
-    Ok(Reply::Json(
-        super::integration::created_status(replay),
-        reply,
-    ))
+    // The ticker may be idle; woken, it waits for this order's first step.
+    shared.change(|store, now| {
+        let creation = OrderCreation {
+            idempotency_key: key,
+            id: ids::new_id("ORD", now),
+            payment_id: ids::new_id("PAY", now),
+            now,
+            pace: shared.pace(),
+            site,
+        };
+        let replay = store.idempotency().has_made(Some(creation.idempotency_key));
+        let order = store.create_order(creation, body, |b| validate_new_order(b, site))?;
+        Ok(Reply::created(replay, order.to_json()))
+    })
 }

@@ -55,7 +55,7 @@ impl Entry {
 
 /// Keys in the order first seen.
 #[derive(Debug, Default)]
-pub(super) struct IdempotencyBook {
+pub(crate) struct IdempotencyBook {
     entries: Vec<Entry>,
     index: HashMap<String, usize>,
 }
@@ -89,21 +89,30 @@ impl IdempotencyBook {
             .and_then(|&at| self.entries[at].record.as_ref())
     }
 
+    /// Whether a request with `key` already made something: a request with it now is a
+    /// replay, answered `200 OK` with what it made (the first one is `201 Created`), which
+    /// is how a client tells a create it made from one it finds.
+    pub(crate) fn has_made(&self, key: Option<&str>) -> bool {
+        key.is_some_and(|k| self.created_with(k).is_some())
+    }
+
     pub(super) fn remember(&mut self, key: &str, created: Created) {
         let entry = self.entry(key);
         entry.created += u64::from(created.operation.makes_object());
         entry.record = Some(created);
     }
 
-    /// `{"key", "requests", "intents_created"}`; zeros for a key never seen.
-    pub(super) fn counters_json(&self, key: &str) -> Value {
+    /// `GET /_sim/idempotency/{key}`: `{"key", "requests", "intents_created"}`; zeros for a
+    /// key never seen.
+    pub(crate) fn counters_json(&self, key: &str) -> Value {
         match self.index.get(key) {
             Some(&at) => self.entries[at].to_json(),
             None => json!({"key": key, "requests": 0, "intents_created": 0}),
         }
     }
 
-    pub(super) fn all_json(&self) -> Vec<Value> {
+    /// Every key's counters, in the order first seen.
+    pub(crate) fn all_json(&self) -> Vec<Value> {
         self.entries.iter().map(Entry::to_json).collect()
     }
 }

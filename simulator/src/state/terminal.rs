@@ -4,15 +4,46 @@
 
 use serde_json::{json, Value};
 
-use super::{IntentState, Outcome, Store, STEPS};
+use super::Store;
 use crate::errors::ApiError;
-use crate::requests::OrderStatus;
+use crate::model::event::Status;
+use crate::model::intent::IntentState;
+use crate::requests::{OrderStatus, Outcome};
 
 /// What a terminal's screen shows.
 #[derive(Debug, Clone, Copy)]
 enum OnScreen {
     Intent(usize),
     Order(usize),
+}
+
+/// A button as the store applies it; the card carries the outcome it gives.
+#[derive(Debug, Clone, Copy)]
+enum Press {
+    GreenKey,
+    Card(Outcome),
+    Cancel,
+}
+
+impl Press {
+    /// The 409 for a press the screen's object is not in a state to take.
+    fn refusal(self) -> ApiError {
+        let (code, message) = match self {
+            Press::GreenKey => (
+                "no_open_intent",
+                "device has no OPEN payment intent or refund, nor a created order",
+            ),
+            Press::Card(_) => (
+                "not_on_terminal",
+                "device has no payment intent or refund ON_TERMINAL, nor an order at_terminal: press the green key first",
+            ),
+            Press::Cancel => (
+                "nothing_to_cancel",
+                "device has no payment intent or refund OPEN or ON_TERMINAL, nor an order created or at_terminal",
+            ),
+        };
+        ApiError::new(409, code, message)
+    }
 }
 
 impl Store {
@@ -24,10 +55,10 @@ impl Store {
     }
 
     fn screen_of(&self, device_id: &str) -> Option<OnScreen> {
-        let intent = self.latest_by_device.get(device_id).copied();
-        let order = self.latest_order_by_device.get(device_id).copied();
+        let intent = self.intents.latest_on(device_id);
+        let order = self.orders.latest_on(device_id);
         match (intent, order) {
-            (Some(i), Some(o)) if self.orders[o].seq > self.intents[i].seq => {
+            (Some(i), Some(o)) if self.orders[o].schedule.seq > self.intents[i].schedule.seq => {
                 Some(OnScreen::Order(o))
             }
             (Some(i), _) => Some(OnScreen::Intent(i)),
@@ -63,25 +94,7 @@ impl Store {
     /// The green key: the terminal takes the OPEN intent or refund (→ ON_TERMINAL), or the
     /// created order (→ at_terminal).
     pub(crate) fn green_key(&mut self, device_id: &str, now: i64) -> Result<Value, ApiError> {
-        let screen = match self.on_screen(device_id)? {
-            Some(OnScreen::Intent(idx)) if self.intents[idx].state == IntentState::Open => {
-                self.intents[idx].steps_done = 1;
-                self.record(idx, IntentState::OnTerminal, now);
-                OnScreen::Intent(idx)
-            }
-            Some(OnScreen::Order(idx)) if self.orders[idx].status == OrderStatus::Created => {
-                self.take_order(idx, now);
-                OnScreen::Order(idx)
-            }
-            _ => {
-                return Err(ApiError::new(
-                    409,
-                    "no_open_intent",
-                    "device has no OPEN payment intent or refund, nor a created order",
-                ))
-            }
-        };
-        Ok(self.screen_json(screen))
+        self.press(device_id, Press::GreenKey, now)
     }
 
     /// A card on the terminal: for an intent, PROCESSING, PROCESSED and the outcome's final
@@ -92,57 +105,39 @@ impl Store {
         outcome: Outcome,
         now: i64,
     ) -> Result<Value, ApiError> {
-        let screen = match self.on_screen(device_id)? {
-            Some(OnScreen::Intent(idx)) if self.intents[idx].state == IntentState::OnTerminal => {
-                self.intents[idx].steps_done = STEPS;
-                self.record(idx, IntentState::Processing, now);
-                self.make_payment(idx, outcome, now);
-                self.record(idx, IntentState::Processed, now);
-                self.settle(idx, outcome, now);
-                OnScreen::Intent(idx)
-            }
-            Some(OnScreen::Order(idx)) if self.orders[idx].status == OrderStatus::AtTerminal => {
-                self.finish_order(idx, outcome, now);
-                OnScreen::Order(idx)
-            }
-            _ => {
-                return Err(ApiError::new(
-                    409,
-                    "not_on_terminal",
-                    "device has no payment intent or refund ON_TERMINAL, nor an order at_terminal: press the green key first",
-                ))
-            }
-        };
-        Ok(self.screen_json(screen))
+        self.press(device_id, Press::Card(outcome), now)
     }
 
     /// The terminal's cancel button: works while OPEN or ON_TERMINAL (created or
     /// at_terminal for an order), unlike the API's cancel, which the terminal blocks once
     /// it has the intent or order.
     pub(crate) fn terminal_cancel(&mut self, device_id: &str, now: i64) -> Result<Value, ApiError> {
-        let screen = match self.on_screen(device_id)? {
-            Some(OnScreen::Intent(idx))
-                if matches!(
-                    self.intents[idx].state,
-                    IntentState::Open | IntentState::OnTerminal
-                ) =>
-            {
-                self.intents[idx].steps_done = STEPS;
-                self.record(idx, IntentState::Canceled, now);
-                OnScreen::Intent(idx)
-            }
-            Some(OnScreen::Order(idx)) if !self.orders[idx].status.is_final() => {
-                self.cancel_order_on_terminal(idx, now);
-                OnScreen::Order(idx)
-            }
-            _ => {
-                return Err(ApiError::new(
-                    409,
-                    "nothing_to_cancel",
-                    "device has no payment intent or refund OPEN or ON_TERMINAL, nor an order created or at_terminal",
-                ))
-            }
+        self.press(device_id, Press::Cancel, now)
+    }
+
+    /// Applies a button to what the screen shows and answers with it; 409 when it is in no
+    /// state to take the button.
+    fn press(&mut self, device_id: &str, press: Press, now: i64) -> Result<Value, ApiError> {
+        use IntentState::{OnTerminal, Open};
+        use OrderStatus::{AtTerminal, Created};
+        let screen = self.on_screen(device_id)?.ok_or_else(|| press.refusal())?;
+        let (idx, status) = match screen {
+            OnScreen::Intent(idx) => (idx, Status::Intent(self.intents[idx].state)),
+            OnScreen::Order(idx) => (idx, Status::Order(self.orders[idx].status)),
         };
+        match (press, status) {
+            (Press::GreenKey, Status::Intent(Open)) => self.take_intent(idx, now),
+            (Press::GreenKey, Status::Order(Created)) => self.take_order(idx, now),
+            (Press::Card(outcome), Status::Intent(OnTerminal)) => self.read_card(idx, outcome, now),
+            (Press::Card(outcome), Status::Order(AtTerminal)) => {
+                self.finish_order(idx, outcome, now)
+            }
+            (Press::Cancel, Status::Intent(Open | OnTerminal)) => self.cancel_on_terminal(idx, now),
+            (Press::Cancel, Status::Order(Created | AtTerminal)) => {
+                self.cancel_order_on_terminal(idx, now)
+            }
+            _ => return Err(press.refusal()),
+        }
         Ok(self.screen_json(screen))
     }
 }

@@ -1,8 +1,17 @@
 //! The state machine, driven with explicit times.
 
+use serde_json::{json, Value};
+
+use super::integration::Creation;
+use super::orders::OrderCreation;
 use super::*;
-use crate::requests::OrderStatus;
-use crate::validation::validate_create;
+use crate::errors::ApiError;
+use crate::model::intent::{Intent, IntentState};
+use crate::model::order::Order;
+use crate::model::resource::Resource;
+use crate::model::schedule::Pace;
+use crate::requests::{OrderStatus, Outcome};
+use crate::validation::integration::{validate_create, validate_refund};
 
 const DEV: &str = "PAX_A910__SMARTPOS1495357742";
 const DEV2: &str = "GERTEC_MP35P__8701012051267097";
@@ -57,7 +66,11 @@ fn refund(
         pace,
     };
     store
-        .create_refund(creation, Ok(json!({ "payment_id": payment_id })))
+        .create_refund(
+            creation,
+            Ok(json!({ "payment_id": payment_id })),
+            validate_refund,
+        )
         .map(Intent::to_json)
 }
 

@@ -3,17 +3,19 @@
 //! `maximum_items` and `json_syntax_error` (all 400, in the `{"errors": [...]}` shape), and
 //! `bad_request` for the sandbox's `POST /v1/orders/{id}/events`.
 //!
-//! As for the Integration API, a JSON `null` counts as "not given" for optional fields.
 //! Properties the public reference does not list are refused (`unsupported_properties`),
 //! so a client sending something the real service would not take finds out here.
 
 use serde_json::{Map, Value};
 
+use super::{
+    choice, given, installments_cost, reference_fits, string, Broken, INSTALLMENTS,
+    MAX_EXTERNAL_REFERENCE_CHARS,
+};
 use crate::config::Site;
 use crate::errors::ApiError;
 use crate::requests::{NewOrder, OperatingMode, OrderEvent, OrderRefundRequest, OrderStatus};
 
-const MAX_EXTERNAL_REFERENCE: usize = 64;
 const MAX_DESCRIPTION: usize = 150;
 pub(crate) const MAX_IDEMPOTENCY_KEY: usize = 64;
 /// `expiration_time` bounds (PT30S to PT3H) and default (PT15M).
@@ -22,7 +24,6 @@ const MAX_EXPIRATION_MS: i64 = 3 * 3_600_000;
 pub(crate) const DEFAULT_EXPIRATION: &str = "PT15M";
 const DEFAULT_EXPIRATION_MS: i64 = 15 * 60_000;
 const PRINT_MODES: [&str; 2] = ["seller_ticket", "no_ticket"];
-const INSTALLMENTS_COSTS: [&str; 2] = ["seller", "buyer"];
 
 fn fail(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(400, code, message)
@@ -40,8 +41,12 @@ fn bad_value(path: &str, rule: impl std::fmt::Display) -> ApiError {
     fail("property_value", format!("{path} {rule}"))
 }
 
-fn given<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    object.get(key).filter(|v| !v.is_null())
+/// How this API reports a broken shared rule: `property_type` or `property_value`.
+fn reported(broken: Broken) -> ApiError {
+    match broken {
+        Broken::Type(message) => fail("property_type", message),
+        Broken::Value(message) => fail("property_value", message),
+    }
 }
 
 /// The object at `path`, refusing keys not in `known`.
@@ -67,16 +72,13 @@ fn object<'a>(
     Ok(map)
 }
 
-fn string<'a>(
+/// The string at `key`, if given, in this API's error shape.
+fn string_field<'a>(
     map: &'a Map<String, Value>,
     key: &str,
     path: &str,
 ) -> Result<Option<&'a str>, ApiError> {
-    match given(map, key) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(wrong_type(path, "a string")),
-    }
+    string(map, key, path).map_err(reported)
 }
 
 fn required_string<'a>(
@@ -84,21 +86,7 @@ fn required_string<'a>(
     key: &str,
     path: &str,
 ) -> Result<&'a str, ApiError> {
-    string(map, key, path)?.ok_or_else(|| required(path))
-}
-
-fn one_of<'a>(
-    value: Option<&'a str>,
-    allowed: &[&str],
-    path: &str,
-) -> Result<Option<&'a str>, ApiError> {
-    match value {
-        Some(v) if !allowed.contains(&v) => Err(bad_value(
-            path,
-            format!("must be one of {}", allowed.join(", ")),
-        )),
-        other => Ok(other),
-    }
+    string_field(map, key, path)?.ok_or_else(|| required(path))
 }
 
 /// The only element of the array at `path`: `minimum_items` when empty, `maximum_items`
@@ -194,7 +182,7 @@ pub(crate) fn parse_duration(text: &str) -> Option<i64> {
 
 fn expiration(map: &Map<String, Value>) -> Result<(String, i64), ApiError> {
     const PATH: &str = "expiration_time";
-    let Some(text) = string(map, PATH, PATH)? else {
+    let Some(text) = string_field(map, PATH, PATH)? else {
         return Ok((DEFAULT_EXPIRATION.to_string(), DEFAULT_EXPIRATION_MS));
     };
     let ms = parse_duration(text)
@@ -209,14 +197,16 @@ fn external_reference(map: &Map<String, Value>) -> Result<String, ApiError> {
     const PATH: &str = "external_reference";
     let reference = required_string(map, PATH, PATH)?;
     let valid = !reference.is_empty()
-        && reference.len() <= MAX_EXTERNAL_REFERENCE
+        && reference_fits(reference)
         && reference
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if !valid {
         return Err(bad_value(
             PATH,
-            format!("must be 1 to {MAX_EXTERNAL_REFERENCE} characters of A-Z, a-z, 0-9, _ and -"),
+            format!(
+                "must be 1 to {MAX_EXTERNAL_REFERENCE_CHARS} characters of A-Z, a-z, 0-9, _ and -"
+            ),
         ));
     }
     Ok(reference.to_string())
@@ -230,14 +220,16 @@ fn payment_method(
     site: Site,
 ) -> Result<(Option<String>, Option<u64>), ApiError> {
     const TYPE: &str = "config.payment_method.default_type";
-    const INSTALLMENTS: &str = "config.payment_method.default_installments";
+    const INSTALLMENTS_PATH: &str = "config.payment_method.default_installments";
     const COST: &str = "config.payment_method.installments_cost";
     let brazil = site.code == "MLB";
-    let kind = one_of(
-        string(method, "default_type", TYPE)?,
+    let kind = choice(
+        method,
+        "default_type",
         &["debit_card", "credit_card", "qr", "voucher_card"],
         TYPE,
-    )?;
+    )
+    .map_err(reported)?;
     match kind {
         Some("qr") if !matches!(site.code, "MLB" | "MLA") => {
             return Err(bad_value(
@@ -250,34 +242,36 @@ fn payment_method(
         }
         _ => {}
     }
-    let installments = match string(method, "default_installments", INSTALLMENTS)? {
+    let installments = match string_field(method, "default_installments", INSTALLMENTS_PATH)? {
         None => None,
         Some(text) => {
             let n = text
                 .parse::<u64>()
                 .ok()
-                .filter(|n| (1..=72).contains(n) && !text.starts_with(['+', '0']))
-                .ok_or_else(|| bad_value(INSTALLMENTS, "must be a string from \"1\" to \"72\""))?;
+                .filter(|n| INSTALLMENTS.contains(n) && !text.starts_with(['+', '0']))
+                .ok_or_else(|| {
+                    bad_value(
+                        INSTALLMENTS_PATH,
+                        format!(
+                            "must be a string from \"{}\" to \"{}\"",
+                            INSTALLMENTS.start(),
+                            INSTALLMENTS.end()
+                        ),
+                    )
+                })?;
             if !brazil {
-                return Err(bad_value(INSTALLMENTS, "is only available in Brazil"));
+                return Err(bad_value(INSTALLMENTS_PATH, "is only available in Brazil"));
             }
             if kind != Some("credit_card") {
                 return Err(bad_value(
-                    INSTALLMENTS,
+                    INSTALLMENTS_PATH,
                     "needs config.payment_method.default_type credit_card",
                 ));
             }
             Some(n)
         }
     };
-    if one_of(
-        string(method, "installments_cost", COST)?,
-        &INSTALLMENTS_COSTS,
-        COST,
-    )?
-    .is_some()
-        && !brazil
-    {
+    if installments_cost(method, COST).map_err(reported)?.is_some() && !brazil {
         return Err(bad_value(COST, "is only available in Brazil"));
     }
     Ok((kind.map(str::to_string), installments))
@@ -303,7 +297,7 @@ pub(crate) fn validate_new_order(body: &Value, site: Site) -> Result<NewOrder, A
         "point" => {}
         _ => return Err(bad_value("type", "must be \"point\"")),
     }
-    if let Some(mode) = string(map, "processing_mode", "processing_mode")? {
+    if let Some(mode) = string_field(map, "processing_mode", "processing_mode")? {
         if mode != "automatic" {
             return Err(bad_value(
                 "processing_mode",
@@ -312,7 +306,7 @@ pub(crate) fn validate_new_order(body: &Value, site: Site) -> Result<NewOrder, A
         }
     }
     let external_reference = external_reference(map)?;
-    let description = string(map, "description", "description")?.map(str::to_string);
+    let description = string_field(map, "description", "description")?.map(str::to_string);
     if description
         .as_ref()
         .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION)
@@ -351,12 +345,14 @@ pub(crate) fn validate_new_order(body: &Value, site: Site) -> Result<NewOrder, A
     if terminal_id.is_empty() {
         return Err(required("config.point.terminal_id"));
     }
-    let print = one_of(
-        string(point, "print_on_terminal", "config.point.print_on_terminal")?,
+    let print = choice(
+        point,
+        "print_on_terminal",
         &PRINT_MODES,
         "config.point.print_on_terminal",
-    )?;
-    string(point, "ticket_number", "config.point.ticket_number")?;
+    )
+    .map_err(reported)?;
+    string_field(point, "ticket_number", "config.point.ticket_number")?;
     let (default_type, default_installments) = match given(config, "payment_method") {
         None => (None, None),
         Some(value) => payment_method(
@@ -470,7 +466,7 @@ pub(crate) fn validate_order_event(body: &str) -> Result<OrderEvent, ApiError> {
         .ok_or_else(|| {
             bad(format!(
                 "status is required: one of {}",
-                OrderStatus::EVENT_NAMES
+                OrderStatus::event_names()
             ))
         })?;
     let text = |key: &str| -> Result<Option<String>, ApiError> {
@@ -484,8 +480,14 @@ pub(crate) fn validate_order_event(body: &str) -> Result<OrderEvent, ApiError> {
         None => None,
         Some(v) => Some(
             v.as_u64()
-                .filter(|n| (1..=72).contains(n))
-                .ok_or_else(|| bad("installments must be an integer from 1 to 72".into()))?,
+                .filter(|n| INSTALLMENTS.contains(n))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "installments must be an integer from {} to {}",
+                        INSTALLMENTS.start(),
+                        INSTALLMENTS.end()
+                    ))
+                })?,
         ),
     };
     Ok(OrderEvent {

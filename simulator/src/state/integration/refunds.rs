@@ -1,35 +1,49 @@
-//! Refund intents: made on a device for an approved payment, then moved through the same
-//! states as payment intents.
+//! Refund intents: made on a device for an approved payment of the Integration API, then
+//! moved through the same states as payment intents; an approved one refunds the payment.
 
 use serde_json::Value;
 
-use super::{Creation, Intent, Resource, Store};
+use super::Creation;
 use crate::errors::ApiError;
-use crate::validation::validate_refund;
+use crate::model::intent::Intent;
+use crate::model::resource::Resource;
+use crate::requests::NewRefund;
+use crate::state::Store;
 
 impl Store {
     /// Creates a refund intent. Checks, in order: unknown device (404), the idempotency
-    /// key (a replay returns the earlier refund), the body (400), the payment (404 unknown;
-    /// 400 not approved, already refunded or being refunded), the device's mode and
-    /// whether it is busy (409).
+    /// key (a replay returns the earlier refund), the body (400, `validate`), the payment
+    /// (404 unknown; 400 not approved, already refunded or being refunded), the device's
+    /// mode and whether it is busy (409).
     pub(crate) fn create_refund(
         &mut self,
         c: Creation,
         body: Result<Value, ApiError>,
+        validate: impl FnOnce(&Value) -> Result<NewRefund, ApiError>,
     ) -> Result<&Intent, ApiError> {
-        let (body, replay) = self.open_create(&c, Resource::Refund, body)?;
-        if let Some(idx) = replay {
-            return Ok(&self.intents[idx]);
-        }
-        let request = validate_refund(&body)?;
-        if self.is_order_payment(&request.payment_id) {
+        self.create(c, Resource::Refund, body, |store, body, fresh| {
+            let request = validate(body)?;
+            let amount = store.refundable(&request.payment_id)?;
+            Ok(Intent {
+                amount,
+                additional_info: Value::Object(request.additional_info),
+                refund_of: Some(request.payment_id),
+                ..fresh
+            })
+        })
+    }
+
+    /// The amount of the payment a refund intent may refund: an approved payment of a
+    /// payment intent, not refunded nor being refunded.
+    fn refundable(&self, payment_id: &str) -> Result<i64, ApiError> {
+        if self.is_order_payment(payment_id) {
             return Err(ApiError::bad_request(
                 "this payment belongs to an order of the Orders API: refund it with POST /v1/orders/{id}/refund",
             ));
         }
         let paid = *self
             .payments
-            .get(&request.payment_id)
+            .get(payment_id)
             .ok_or_else(|| ApiError::not_found("payment not found"))?;
         let amount = self.intents[paid].amount;
         let payment = self.intents[paid]
@@ -50,31 +64,20 @@ impl Store {
             )));
         }
         if self
-            .active
+            .intents
+            .active()
             .iter()
-            .any(|&idx| self.intents[idx].refund_of.as_deref() == Some(request.payment_id.as_str()))
+            .any(|&idx| self.intents[idx].refund_of.as_deref() == Some(payment_id))
         {
             return Err(ApiError::bad_request(
                 "payment already has a refund in progress",
             ));
         }
-        self.check_device_free(c.device_id)?;
-        let intent = Intent {
-            amount,
-            additional_info: Value::Object(request.additional_info),
-            refund_of: Some(request.payment_id),
-            ..Store::fresh_intent(&c)
-        };
-        let idx = self.admit(&c, intent, body);
-        Ok(&self.intents[idx])
+        Ok(amount)
     }
 
     pub(crate) fn refund(&self, refund_id: &str) -> Result<&Intent, ApiError> {
-        self.by_id
-            .get(refund_id)
-            .map(|&idx| &self.intents[idx])
-            .filter(|i| i.refund_of.is_some())
-            .ok_or_else(|| ApiError::not_found("refund not found"))
+        self.find(Resource::Refund, refund_id)
     }
 
     /// Cancels a refund that is still OPEN; 409 once the terminal has it.
@@ -84,15 +87,6 @@ impl Store {
         refund_id: &str,
         now: i64,
     ) -> Result<(), ApiError> {
-        let idx = match self.by_id.get(refund_id) {
-            Some(&idx)
-                if self.intents[idx].device_id == device_id
-                    && self.intents[idx].refund_of.is_some() =>
-            {
-                idx
-            }
-            _ => return Err(ApiError::not_found("refund not found")),
-        };
-        self.cancel_while_open(idx, now, "refund")
+        self.cancel(Resource::Refund, device_id, refund_id, now)
     }
 }

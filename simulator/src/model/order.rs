@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use super::schedule::Schedule;
 use crate::config::Site;
 use crate::requests::{NewOrder, OrderStatus};
 use crate::time::format_utc_ms;
@@ -10,7 +11,7 @@ use crate::time::format_utc_ms;
 /// The simulated seller's user id (the webhooks' `user_id`, the orders' `user_id`).
 pub(crate) const USER_ID: u64 = 2_017_374_961;
 /// Automatic steps from `created` to a final status: `at_terminal`, then the outcome.
-pub(super) const ORDER_STEPS: u32 = 2;
+pub(crate) const ORDER_STEPS: u32 = 2;
 
 /// What the terminal read: `payment_method` of the transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,23 +53,16 @@ pub(crate) struct OrderRefund {
 pub(crate) struct Order {
     /// `ORD` + 26 characters.
     pub id: String,
-    /// Place in the creation order of intents and orders.
-    pub(super) seq: u64,
     pub request: NewOrder,
     /// The site it was made on: its country and its amount format.
     pub site: Site,
     pub status: OrderStatus,
-    pub created_ms: i64,
     pub changed_ms: i64,
     /// Counts the order's changes, from 1 at creation (the webhooks' `data.version`).
     pub version: u64,
-    /// Automatic steps taken (or made by the terminal's buttons), 0..=ORDER_STEPS.
-    pub(super) steps_done: u32,
-    /// Created in manual mode: only the terminal's buttons (or events) move it.
-    pub(super) manual: bool,
-    /// When it expires if the terminal has not finished it: its `expiration_time`, or
+    /// Its automatic steps (0..=ORDER_STEPS) and its expiry: its `expiration_time`, or
     /// sooner with `--abandon-after-ms`.
-    pub(super) expire_at: i64,
+    pub schedule: Schedule,
     pub payment: Transaction,
     pub refunds: Vec<OrderRefund>,
 }
@@ -77,6 +71,11 @@ impl Order {
     /// Minor units refunded so far.
     pub(crate) fn refunded(&self) -> i64 {
         self.refunds.iter().map(|r| r.amount).sum()
+    }
+
+    /// Minor units not refunded yet.
+    pub(crate) fn left_to_refund(&self) -> i64 {
+        self.request.amount - self.refunded()
     }
 
     /// The order's `status_detail`: the status itself, or `partially_refunded` for a
@@ -93,38 +92,6 @@ impl Order {
     fn paid(&self) -> bool {
         self.payment.reference_id.is_some()
             && matches!(self.status, OrderStatus::Processed | OrderStatus::Refunded)
-    }
-
-    /// When automatic step `n` (1-based) is due.
-    fn step_due(&self, n: u32, step_ms: i64) -> i64 {
-        self.created_ms
-            .saturating_add(step_ms.saturating_mul(i64::from(n)))
-    }
-
-    /// The automatic steps (`false`) and the expiry (`true`) due at or before `now`, each
-    /// with its time; none after the expiry.
-    pub(super) fn due_until(&self, now: i64, step_ms: i64) -> Vec<(i64, bool)> {
-        let mut due = Vec::new();
-        if !self.manual {
-            for n in self.steps_done + 1..=ORDER_STEPS {
-                let at = self.step_due(n, step_ms);
-                if at > now || at > self.expire_at {
-                    break;
-                }
-                due.push((at, false));
-            }
-        }
-        if self.expire_at <= now {
-            due.push((self.expire_at, true));
-        }
-        due
-    }
-
-    /// When its next automatic step or its expiry falls due.
-    pub(super) fn next_due(&self, step_ms: i64) -> i64 {
-        let step = (!self.manual && self.steps_done < ORDER_STEPS)
-            .then(|| self.step_due(self.steps_done + 1, step_ms));
-        step.map_or(self.expire_at, |at| at.min(self.expire_at))
     }
 
     /// The JSON `GET /v1/orders/{id}` returns.
@@ -180,7 +147,7 @@ impl Order {
             "user_id": USER_ID.to_string(),
             "status": self.status.as_str(),
             "status_detail": self.status_detail(),
-            "created_date": format_utc_ms(self.created_ms),
+            "created_date": format_utc_ms(self.schedule.created_ms),
             "last_updated_date": format_utc_ms(self.changed_ms),
             "version": self.version,
             "config": request.config,

@@ -11,21 +11,35 @@ use super::boundary::{call, Done};
 use super::callback::WaitCallbackFn;
 use super::client::{reply_to, snapshot_to};
 use super::types::{MpClient, MpIntentState, MpStatus};
+use crate::error::Error;
 use crate::model::IntentState;
 use crate::sale::Kind;
 use crate::wait::Progress;
+use crate::Client;
+
+/// An export about one sale or refund: `then` with the client and the id, behind the
+/// boundary.
+fn about_one(
+    client: *mut MpClient,
+    (id, id_name): (*const c_char, &str),
+    then: impl FnOnce(&Client, &str) -> Result<Done, Error>,
+) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let id = unsafe { text(id, id_name) }?;
+        then(client, id)
+    })
+}
 
 /// The body of `mp_intent_status` and `mp_refund_status`.
 pub(crate) fn status_export(
     kind: Kind,
     client: *mut MpClient,
-    (id, id_name): (*const c_char, &str),
+    id: (*const c_char, &str),
     out_state: *mut MpIntentState,
     out_json: *mut *mut c_char,
 ) -> MpStatus {
-    call(|| {
-        let client = unsafe { self::client(client) }?;
-        let id = unsafe { text(id, id_name) }?;
+    about_one(client, id, |client, id| {
         let snapshot = match kind {
             Kind::Sale => client.intent(id)?.into_snapshot(),
             Kind::Refund => client.refund(id)?.into_snapshot(),
@@ -59,15 +73,13 @@ pub(crate) fn cancel_export(
 pub(crate) fn wait_export<C: WaitCallbackFn>(
     kind: Kind,
     client: *mut MpClient,
-    (id, id_name): (*const c_char, &str),
+    id: (*const c_char, &str),
     timeout_ms: u32,
     (callback, user_data): (Option<C>, *mut c_void),
     out_state: *mut MpIntentState,
     out_json: *mut *mut c_char,
 ) -> MpStatus {
-    call(|| {
-        let client = unsafe { self::client(client) }?;
-        let id = unsafe { text(id, id_name) }?;
+    about_one(client, id, |client, id| {
         let mut progress = |state: IntentState, json: &str| -> Progress {
             let Some(callback) = callback else {
                 return Progress::Continue;

@@ -3,10 +3,11 @@
 //! adds `raw`. A status read is the call a POS makes most: when the answer's state is spelled
 //! exactly so, the shared object is made from the text without building a JSON tree.
 
+use std::fmt;
 use std::result::Result as StdResult;
 
-use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::error::Result;
@@ -48,95 +49,102 @@ impl IntentState {
 /// the last `state` key counts and one that is not a string is `Unknown`.
 struct StateOfObject(IntentState, bool);
 
-impl<'de> Deserialize<'de> for StateOfObject {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> StdResult<Self, D::Error> {
-        struct ObjectVisitor;
-        impl<'de> Visitor<'de> for ObjectVisitor {
-            type Value = StateOfObject;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> StdResult<StateOfObject, A::Error> {
-                let mut state = IntentState::Unknown;
-                let mut named = true;
-                while let Some(StateKey(is_state)) = map.next_key()? {
-                    if is_state {
-                        let value = map.next_value::<StateValue>()?;
-                        state = value.0;
-                        named = value.1;
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-                Ok(StateOfObject(state, named))
-            }
-        }
-        deserializer.deserialize_map(ObjectVisitor)
-    }
-}
-
 /// An object key, read without copying it: whether it is `state`.
 struct StateKey(bool);
-
-impl<'de> Deserialize<'de> for StateKey {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> StdResult<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = StateKey;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object key")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> StdResult<StateKey, E> {
-                Ok(StateKey(v == "state"))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
 
 /// The value of a `state` key: its state when it is a string, `Unknown` for any other value.
 struct StateValue(IntentState, bool);
 
-impl<'de> Deserialize<'de> for StateValue {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> StdResult<Self, D::Error> {
-        struct ValueVisitor;
-        impl<'de> Visitor<'de> for ValueVisitor {
-            type Value = StateValue;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> StdResult<StateValue, E> {
-                let state = IntentState::from_api(v);
-                Ok(StateValue(state, state.as_str() == v))
-            }
-            fn visit_bool<E: serde::de::Error>(self, _: bool) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::Unknown, false))
-            }
-            fn visit_i64<E: serde::de::Error>(self, _: i64) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::Unknown, false))
-            }
-            fn visit_u64<E: serde::de::Error>(self, _: u64) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::Unknown, false))
-            }
-            fn visit_f64<E: serde::de::Error>(self, _: f64) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::Unknown, false))
-            }
-            fn visit_unit<E: serde::de::Error>(self) -> StdResult<StateValue, E> {
-                Ok(StateValue(IntentState::Unknown, false))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> StdResult<StateValue, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(StateValue(IntentState::Unknown, false))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> StdResult<StateValue, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(StateValue(IntentState::Unknown, false))
+/// A `state` that is not a string names no state.
+const NOT_A_NAME: StateValue = StateValue(IntentState::Unknown, false);
+
+/// `Deserialize` for each type, through its visitor and the `Deserializer` method that says
+/// what the visitor expects.
+macro_rules! read_through {
+    ($($type:ident: $method:ident($visitor:ident)),*) => {$(
+        impl<'de> Deserialize<'de> for $type {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> StdResult<Self, D::Error> {
+                deserializer.$method($visitor)
             }
         }
-        deserializer.deserialize_any(ValueVisitor)
+    )*};
+}
+
+read_through!(
+    StateOfObject: deserialize_map(ObjectVisitor),
+    StateKey: deserialize_str(KeyVisitor),
+    StateValue: deserialize_any(ValueVisitor)
+);
+
+struct ObjectVisitor;
+
+impl<'de> Visitor<'de> for ObjectVisitor {
+    type Value = StateOfObject;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> StdResult<StateOfObject, A::Error> {
+        let mut state = IntentState::Unknown;
+        let mut named = true;
+        while let Some(StateKey(is_state)) = map.next_key()? {
+            if is_state {
+                let value = map.next_value::<StateValue>()?;
+                state = value.0;
+                named = value.1;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(StateOfObject(state, named))
+    }
+}
+
+struct KeyVisitor;
+
+impl Visitor<'_> for KeyVisitor {
+    type Value = StateKey;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> StdResult<StateKey, E> {
+        Ok(StateKey(v == "state"))
+    }
+}
+
+/// The `visit_*` methods of the scalars that are not strings: each is [`NOT_A_NAME`].
+macro_rules! not_a_name {
+    ($($visit:ident $(($arg:ty))?),*) => {$(
+        fn $visit<E: de::Error>(self $(, _: $arg)?) -> StdResult<StateValue, E> {
+            Ok(NOT_A_NAME)
+        }
+    )*};
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = StateValue;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> StdResult<StateValue, E> {
+        let state = IntentState::from_api(v);
+        Ok(StateValue(state, state.as_str() == v))
+    }
+    not_a_name!(
+        visit_bool(bool),
+        visit_i64(i64),
+        visit_u64(u64),
+        visit_f64(f64),
+        visit_unit
+    );
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> StdResult<StateValue, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(NOT_A_NAME)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> StdResult<StateValue, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(NOT_A_NAME)
     }
 }
 

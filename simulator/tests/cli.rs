@@ -44,6 +44,34 @@ fn help_lists_every_flag() {
     }
 }
 
+/// The README documents the flags in a table; `--help` is generated from the parser's one
+/// list. The two name the same flags.
+#[test]
+fn the_readme_names_the_flags_help_names() {
+    let flags_in = |text: &str, line_start: &str| -> Vec<String> {
+        let mut flags: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix(line_start))
+            .filter_map(|rest| rest.split([' ', '`', '=', ',']).next())
+            .map(|name| format!("--{name}"))
+            .collect();
+        flags.sort();
+        flags.dedup();
+        flags
+    };
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .unwrap();
+    let section = &readme[readme.find("### Flags").unwrap()..];
+    let section = &section[..section.find("\n### ").unwrap()];
+    let help = Command::new(BIN).arg("--help").output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let mut in_help = flags_in(&help, "--");
+    in_help.retain(|f| f != "--help");
+    let mut in_readme = flags_in(section, "| `--");
+    in_readme.retain(|f| f != "--help");
+    assert_eq!(in_readme, in_help);
+}
+
 #[test]
 fn bad_flags_exit_2() {
     for args in [

@@ -16,10 +16,16 @@ rounds=${BENCH_ROUNDS:-3}
 warmup=${BENCH_WARMUP:-1000}
 trace_calls=${BENCH_TRACE_CALLS:-2000}
 wait_s=${BENCH_WAIT_S:-10}
+# The server and every timed client run on one core: on a machine of few cores, rounds whose
+# two processes the scheduler puts on different cores run at another speed than those it
+# puts on one, and the ratios flip from run to run.
+bench_cpu=${BENCH_CPU:-0}
 for n in "$calls" "$rounds" "$warmup" "$trace_calls" "$wait_s"; do
     [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -gt 0 ] ||
         { echo "bench: BENCH_* counts must be numbers above 0 (got '$n')" >&2; exit 2; }
 done
+[[ "$bench_cpu" =~ ^[0-9]+$ ]] || { echo "bench: BENCH_CPU must be a CPU number (got '$bench_cpu')" >&2; exit 2; }
+pin=(taskset -c "$bench_cpu")
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -73,7 +79,7 @@ port=""
 for _ in $(seq 1 30); do
     try=$((20000 + RANDOM % 40000))
     sed -e "s|@DIR@|$work|g" -e "s|@PORT@|$try|g" bench/nginx.conf.in >"$work/nginx.conf"
-    if "$nginx" -p "$work" -c "$work/nginx.conf" -e "$work/error.log" 2>>"$work/start.log"; then
+    if "${pin[@]}" "$nginx" -p "$work" -c "$work/nginx.conf" -e "$work/error.log" 2>>"$work/start.log"; then
         port=$try
         nginx_started=1
         break
@@ -116,7 +122,7 @@ for r in $(seq 1 "$rounds"); do
     for c in "${order[@]}"; do
         : >"$work/access.log"
         client_cmd "$c" "$work/round" "$warmup" "$calls"
-        line=$("${cmd[@]}")
+        line=$("${pin[@]}" "${cmd[@]}")
         cat "$work/round" >>"$work/samples.$c"
         cpu_sum[$c]=$((cpu_sum[$c] + ${line#cpu_ns_per_call=}))
         # Connections this run used, as nginx numbered them.
@@ -177,7 +183,7 @@ for c in "${clients[@]}"; do
 done
 
 # mp_init + mp_free.
-"$out/mppoint" init 2000 "$work/init" >/dev/null
+"${pin[@]}" "$out/mppoint" init 2000 "$work/init" >/dev/null
 init_us=$(awk '{ print $1 / 1000 }' <<<"$(nth "$work/init" 1000)")
 
 # The wait loop against a simulator that leaves the sale OPEN.
@@ -204,7 +210,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 
 echo
-echo "mppoint $(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1) bench, $(date -u +%Y-%m-%d), $(nproc) cores ($cpu_model)"
+echo "mppoint $(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1) bench, $(date -u +%Y-%m-%d), $(nproc) cores ($cpu_model), server and clients on CPU $bench_cpu"
 echo "mp_intent_status vs libcurl + cJSON vs a raw socket, $rounds x $calls calls each, one nginx on loopback"
 echo
 printf '%-9s %9s %8s %11s %9s %6s %6s %10s %12s %11s %13s %12s\n' \

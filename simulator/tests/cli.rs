@@ -59,8 +59,8 @@ fn the_readme_names_the_flags_help_names() {
         flags.dedup();
         flags
     };
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
-        .unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
     let section = &readme[readme.find("### Flags").unwrap()..];
     let section = &section[..section.find("\n### ").unwrap()];
     let help = Command::new(BIN).arg("--help").output().unwrap();

@@ -48,9 +48,9 @@ pub struct ConfigBuilder {
 
 impl Config {
     /// A builder with the defaults for the production service.
-    pub fn builder(access_token: &str) -> ConfigBuilder {
+    pub fn builder(access_token: impl Into<String>) -> ConfigBuilder {
         ConfigBuilder {
-            access_token: access_token.to_owned(),
+            access_token: access_token.into(),
             api: Api::default(),
             base_url: None,
             site: None,
@@ -162,13 +162,20 @@ impl ConfigBuilder {
     /// naming the option as the options JSON of `mp_init_with_options` does: `timeout_ms`,
     /// `journal_retention_days`). No message quotes the access token, even one given as
     /// another option by mistake.
-    pub fn build(self) -> Result<Config> {
-        let token = self.access_token.clone();
-        self.checked().map_err(|e| e.redact(&token))
+    pub fn build(mut self) -> Result<Config> {
+        let token = std::mem::take(&mut self.access_token);
+        match self.checked(&token) {
+            Ok(config) => Ok(Config {
+                access_token: token,
+                ..config
+            }),
+            Err(e) => Err(e.redact(&token)),
+        }
     }
 
-    fn checked(self) -> Result<Config> {
-        check_token(&self.access_token)?;
+    /// The `Config` of these options, its token left for `build` to move in.
+    fn checked(self, token: &str) -> Result<Config> {
+        check_token(token)?;
         let base_url = match &self.base_url {
             Some(url) => check_base_url(url)?,
             None => DEFAULT_BASE_URL.to_owned(),
@@ -222,7 +229,7 @@ impl ConfigBuilder {
             }
         };
         let config = Config {
-            access_token: self.access_token,
+            access_token: String::new(),
             api: self.api,
             base_url,
             site: self.site,

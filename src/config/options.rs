@@ -46,7 +46,7 @@ impl Config {
 
 impl Options {
     fn into_builder(self) -> ConfigBuilder {
-        let b = Config::builder(&self.access_token).api(self.api.unwrap_or_default());
+        let b = Config::builder(self.access_token).api(self.api.unwrap_or_default());
         let b = given(b, self.base_url, ConfigBuilder::base_url);
         let b = given(b, self.site, ConfigBuilder::site);
         let b = given(b, self.timeout_ms.map(ms), ConfigBuilder::timeout);

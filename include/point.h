@@ -539,18 +539,35 @@ MpStatus mp_create_intent(MpClient *client, const char *device_id, const char *i
  * and escaped by the library, so a reference with quotes or accents is safe.
  *
  * - `amount`: minor units (1500 = 15.00); checked as in `mp_create_intent`.
- * - `external_reference`: NULL for none; your own reference, echoed in notifications.
+ * - `external_reference`: NULL for none; your own reference (the POS's ticket), echoed in
+ *   notifications and used by `mp_recover` to group a ticket's attempts.
  * - `print_on_terminal`: 1 to print the receipt on the terminal, 0 not to.
  * - `out_intent_id`: required; the intent id, freed with `mp_string_free`.
  *
  * A new idempotency key is made for the call and reused on its retries; afterwards it is
  * `mp_last_idempotency_key()`. The statuses mean what they mean for `mp_create_intent`. After
- * `MP_STATUS_OUTCOME_UNKNOWN`, send the same create with that key through `mp_create_intent`,
- * with `intent_json` `{"amount":<amount>,"additional_info":{"external_reference":
- * "<external_reference>","print_on_terminal":<true|false>}}` (without `external_reference`
- * when it was NULL): that is the request this call sent. Thread-safe.
+ * `MP_STATUS_OUTCOME_UNKNOWN`, call `mp_create_intent_keyed` with the same arguments and that
+ * key: it sends the request this call sent. Thread-safe.
  */
 MpStatus mp_create_intent_simple(MpClient *client, const char *device_id, int64_t amount, const char *external_reference, int32_t print_on_terminal, char **out_intent_id);
+
+/**
+ * `mp_create_intent_simple` with the caller's idempotency key: the one call a POS needs for
+ * a sale, first and again. Store the key with the ticket before the call; after
+ * `MP_STATUS_OUTCOME_UNKNOWN` (or a crash) call it again with the same arguments and the same
+ * key: it returns the intent the service made for that key, or makes it once if the service
+ * never had it. Never call it again for that ticket with a new key while the first may exist.
+ *
+ * - `device_id`, `amount`, `external_reference`, `print_on_terminal`, `out_intent_id`: as in
+ *   `mp_create_intent_simple`.
+ * - `idempotency_key`: NULL for a new UUID v4 (then this is `mp_create_intent_simple`), or
+ *   your own: 1–128 visible ASCII characters (at most 64 with the Orders API), for example
+ *   the ticket number and the attempt (`"T-1001-1"`). Reusing a key with other arguments is
+ *   refused by the service (`MP_STATUS_API`), never a second sale.
+ *
+ * Statuses as for `mp_create_intent`. Thread-safe.
+ */
+MpStatus mp_create_intent_keyed(MpClient *client, const char *device_id, int64_t amount, const char *external_reference, int32_t print_on_terminal, const char *idempotency_key, char **out_intent_id);
 
 /**
  * Reads a payment intent once (the service allows one read per second per intent).
@@ -699,6 +716,24 @@ MpStatus mp_recover(MpClient *client, uint32_t timeout_ms, char **out_json);
 MpStatus mp_create_refund(MpClient *client, const char *device_id, const char *payment_id, const char *refund_json, const char *idempotency_key, char **out_json);
 
 /**
+ * A refund from plain values, with the caller's idempotency key: no JSON to write, and the
+ * resend after `MP_STATUS_OUTCOME_UNKNOWN` (or a crash) is the same call with the same key.
+ *
+ * - `device_id`, `payment_id`: as in `mp_create_refund` (the payment's number with the Point
+ *   Integration API, the sale's order id `ORD…` with the Orders API).
+ * - `amount`: 0 refunds the whole payment (with the Orders API, what is left of it); more
+ *   than 0, that many minor units (a partial refund: Orders API only; with the Point
+ *   Integration API `MP_STATUS_UNSUPPORTED`, nothing sent). Negative:
+ *   `MP_STATUS_INVALID_ARGUMENT`.
+ * - `idempotency_key`: NULL for a new UUID v4, or your own, as in `mp_create_intent_keyed`.
+ * - `out_refund_id`: required; the refund's id (follow it with `mp_wait_refund`), freed with
+ *   `mp_string_free`.
+ *
+ * Statuses as for `mp_create_refund`. Thread-safe.
+ */
+MpStatus mp_create_refund_keyed(MpClient *client, const char *device_id, const char *payment_id, int64_t amount, const char *idempotency_key, char **out_refund_id);
+
+/**
  * Reads a refund intent once.
  *
  * - `refund_id`: required; the `id` of `mp_create_refund`'s answer.
@@ -840,6 +875,19 @@ MpStatus mp_parse_notification(const char *body, MpIntentState *out_state, char 
  * Needs no client. Thread-safe.
  */
 MpStatus mp_json_get(const char *json, const char *path, char **out_value);
+
+/**
+ * Writes `text` as a JSON string, quotes included (`C:\POS\j.db` becomes
+ * `"C:\\POS\\j.db"`): for building the options of `mp_init_with_options` or the JSON of
+ * `mp_create_intent` from values the program does not control, such as a Windows
+ * `journal_path` or a reference typed by the cashier.
+ *
+ * - `text`: required, UTF-8.
+ * - `out_json`: required; the quoted text, freed with `mp_string_free`.
+ *
+ * Needs no client. Thread-safe.
+ */
+MpStatus mp_json_quote(const char *text, char **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"

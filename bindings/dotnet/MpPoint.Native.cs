@@ -170,6 +170,9 @@ namespace MpPoint
         internal static extern MpStatus mp_create_intent_simple(MpClientHandle client, byte[] deviceId, long amount, byte[] externalReference, int printOnTerminal, ref IntPtr outIntentId);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern MpStatus mp_create_intent_keyed(MpClientHandle client, byte[] deviceId, long amount, byte[] externalReference, int printOnTerminal, byte[] idempotencyKey, ref IntPtr outIntentId);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern MpStatus mp_intent_status(MpClientHandle client, byte[] intentId, ref MpIntentState outState, ref IntPtr outJson);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
@@ -189,6 +192,9 @@ namespace MpPoint
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern MpStatus mp_create_refund(MpClientHandle client, byte[] deviceId, byte[] paymentId, byte[] refundJson, byte[] idempotencyKey, ref IntPtr outJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern MpStatus mp_create_refund_keyed(MpClientHandle client, byte[] deviceId, byte[] paymentId, long amount, byte[] idempotencyKey, ref IntPtr outRefundId);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern MpStatus mp_refund_status(MpClientHandle client, byte[] refundId, ref MpIntentState outState, ref IntPtr outJson);
@@ -216,5 +222,8 @@ namespace MpPoint
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern MpStatus mp_json_get(byte[] json, byte[] path, ref IntPtr outValue);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern MpStatus mp_json_quote(byte[] text, ref IntPtr outJson);
     }
 }

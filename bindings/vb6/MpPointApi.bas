@@ -75,6 +75,7 @@ Public Declare Function mp_check_webhook Lib "mppoint.dll" Alias "mp_check_webho
 Public Declare Sub mp_set_log_callback Lib "mppoint.dll" Alias "mp_set_log_callback_std" (ByVal client As Long, ByVal callback As Long, ByVal userData As Long, ByVal minLevel As Long)
 Public Declare Function mp_create_intent Lib "mppoint.dll" Alias "mp_create_intent_std" (ByVal client As Long, ByVal deviceId As Long, ByVal intentJson As Long, ByVal idempotencyKey As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_create_intent_simple Lib "mppoint.dll" Alias "mp_create_intent_simple_std" (ByVal client As Long, ByVal deviceId As Long, ByVal amount As Currency, ByVal externalReference As Long, ByVal printOnTerminal As Long, ByRef outIntentId As Long) As Long
+Public Declare Function mp_create_intent_keyed Lib "mppoint.dll" Alias "mp_create_intent_keyed_std" (ByVal client As Long, ByVal deviceId As Long, ByVal amount As Currency, ByVal externalReference As Long, ByVal printOnTerminal As Long, ByVal idempotencyKey As Long, ByRef outIntentId As Long) As Long
 Public Declare Function mp_intent_status Lib "mppoint.dll" Alias "mp_intent_status_std" (ByVal client As Long, ByVal intentId As Long, ByRef outState As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_cancel_intent Lib "mppoint.dll" Alias "mp_cancel_intent_std" (ByVal client As Long, ByVal deviceId As Long, ByVal intentId As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_wait_intent Lib "mppoint.dll" Alias "mp_wait_intent_std" (ByVal client As Long, ByVal intentId As Long, ByVal timeoutMs As Long, ByVal callback As Long, ByVal userData As Long, ByRef outState As Long, ByRef outJson As Long) As Long
@@ -82,6 +83,7 @@ Public Declare Function mp_intent_last_event Lib "mppoint.dll" Alias "mp_intent_
 Public Declare Function mp_list_intent_events Lib "mppoint.dll" Alias "mp_list_intent_events_std" (ByVal client As Long, ByVal startDate As Long, ByVal endDate As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_recover Lib "mppoint.dll" Alias "mp_recover_std" (ByVal client As Long, ByVal timeoutMs As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_create_refund Lib "mppoint.dll" Alias "mp_create_refund_std" (ByVal client As Long, ByVal deviceId As Long, ByVal paymentId As Long, ByVal refundJson As Long, ByVal idempotencyKey As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_create_refund_keyed Lib "mppoint.dll" Alias "mp_create_refund_keyed_std" (ByVal client As Long, ByVal deviceId As Long, ByVal paymentId As Long, ByVal amount As Currency, ByVal idempotencyKey As Long, ByRef outRefundId As Long) As Long
 Public Declare Function mp_refund_status Lib "mppoint.dll" Alias "mp_refund_status_std" (ByVal client As Long, ByVal refundId As Long, ByRef outState As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_wait_refund Lib "mppoint.dll" Alias "mp_wait_refund_std" (ByVal client As Long, ByVal refundId As Long, ByVal timeoutMs As Long, ByVal callback As Long, ByVal userData As Long, ByRef outState As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_cancel_refund Lib "mppoint.dll" Alias "mp_cancel_refund_std" (ByVal client As Long, ByVal deviceId As Long, ByVal refundId As Long, ByRef outJson As Long) As Long
@@ -91,3 +93,4 @@ Public Declare Function mp_sign_challenge Lib "mppoint.dll" Alias "mp_sign_chall
 Public Declare Function mp_verify_signature Lib "mppoint.dll" Alias "mp_verify_signature_std" (ByVal secret As Long, ByVal xSignature As Long, ByVal xRequestId As Long, ByVal dataId As Long, ByVal toleranceS As Currency, ByVal nowUnixS As Currency) As Long
 Public Declare Function mp_parse_notification Lib "mppoint.dll" Alias "mp_parse_notification_std" (ByVal body As Long, ByRef outState As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_json_get Lib "mppoint.dll" Alias "mp_json_get_std" (ByVal json As Long, ByVal path As Long, ByRef outValue As Long) As Long
+Public Declare Function mp_json_quote Lib "mppoint.dll" Alias "mp_json_quote_std" (ByVal text_ As Long, ByRef outJson As Long) As Long

@@ -97,16 +97,15 @@ pub extern "C" fn mp_create_intent(
 /// and escaped by the library, so a reference with quotes or accents is safe.
 ///
 /// - `amount`: minor units (1500 = 15.00); checked as in `mp_create_intent`.
-/// - `external_reference`: NULL for none; your own reference, echoed in notifications.
+/// - `external_reference`: NULL for none; your own reference (the POS's ticket), echoed in
+///   notifications and used by `mp_recover` to group a ticket's attempts.
 /// - `print_on_terminal`: 1 to print the receipt on the terminal, 0 not to.
 /// - `out_intent_id`: required; the intent id, freed with `mp_string_free`.
 ///
 /// A new idempotency key is made for the call and reused on its retries; afterwards it is
 /// `mp_last_idempotency_key()`. The statuses mean what they mean for `mp_create_intent`. After
-/// `MP_STATUS_OUTCOME_UNKNOWN`, send the same create with that key through `mp_create_intent`,
-/// with `intent_json` `{"amount":<amount>,"additional_info":{"external_reference":
-/// "<external_reference>","print_on_terminal":<true|false>}}` (without `external_reference`
-/// when it was NULL): that is the request this call sent. Thread-safe.
+/// `MP_STATUS_OUTCOME_UNKNOWN`, call `mp_create_intent_keyed` with the same arguments and that
+/// key: it sends the request this call sent. Thread-safe.
 #[no_mangle]
 pub extern "C" fn mp_create_intent_simple(
     client: *mut MpClient,
@@ -116,13 +115,64 @@ pub extern "C" fn mp_create_intent_simple(
     print_on_terminal: i32,
     out_intent_id: *mut *mut c_char,
 ) -> MpStatus {
+    create_simple(
+        client,
+        device_id,
+        (amount, external_reference, print_on_terminal),
+        std::ptr::null(),
+        out_intent_id,
+    )
+}
+
+/// `mp_create_intent_simple` with the caller's idempotency key: the one call a POS needs for
+/// a sale, first and again. Store the key with the ticket before the call; after
+/// `MP_STATUS_OUTCOME_UNKNOWN` (or a crash) call it again with the same arguments and the same
+/// key: it returns the intent the service made for that key, or makes it once if the service
+/// never had it. Never call it again for that ticket with a new key while the first may exist.
+///
+/// - `device_id`, `amount`, `external_reference`, `print_on_terminal`, `out_intent_id`: as in
+///   `mp_create_intent_simple`.
+/// - `idempotency_key`: NULL for a new UUID v4 (then this is `mp_create_intent_simple`), or
+///   your own: 1–128 visible ASCII characters (at most 64 with the Orders API), for example
+///   the ticket number and the attempt (`"T-1001-1"`). Reusing a key with other arguments is
+///   refused by the service (`MP_STATUS_API`), never a second sale.
+///
+/// Statuses as for `mp_create_intent`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_create_intent_keyed(
+    client: *mut MpClient,
+    device_id: *const c_char,
+    amount: i64,
+    external_reference: *const c_char,
+    print_on_terminal: i32,
+    idempotency_key: *const c_char,
+    out_intent_id: *mut *mut c_char,
+) -> MpStatus {
+    create_simple(
+        client,
+        device_id,
+        (amount, external_reference, print_on_terminal),
+        idempotency_key,
+        out_intent_id,
+    )
+}
+
+/// The body of `mp_create_intent_simple` and `mp_create_intent_keyed`.
+fn create_simple(
+    client: *mut MpClient,
+    device_id: *const c_char,
+    (amount, external_reference, print_on_terminal): (i64, *const c_char, i32),
+    idempotency_key: *const c_char,
+    out_intent_id: *mut *mut c_char,
+) -> MpStatus {
     call(|| {
         let client = unsafe { self::client(client) }?;
         let device_id = unsafe { text(device_id, "device_id") }?;
         let reference = unsafe { opt_text(external_reference, "external_reference") }?;
+        let key = unsafe { opt_text(idempotency_key, "idempotency_key") }?;
         let out = Out::required(out_intent_id, "out_intent_id")?;
         let sale = NewSale::simple(amount, reference, print_on_terminal != 0);
-        let created = client.create_intent(device_id, &sale, None)?;
+        let created = client.create_intent(device_id, &sale, key)?;
         let id = OwnedText::new(created.id())?;
         unsafe { write_text(out, id) };
         Done::snapshot(&created)

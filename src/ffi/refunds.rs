@@ -3,8 +3,8 @@
 use std::ffi::c_void;
 use std::os::raw::c_char;
 
-use super::args::{client, opt_text, text, Out};
-use super::boundary::call;
+use super::args::{client, opt_text, text, write_text, Out, OwnedText};
+use super::boundary::{call, Done};
 use super::client::created_to;
 use super::follow::{cancel_export, status_export, wait_export};
 use super::intents::MpWaitCallback;
@@ -64,6 +64,43 @@ pub extern "C" fn mp_create_refund(
                 .into_snapshot(),
             out,
         )
+    })
+}
+
+/// A refund from plain values, with the caller's idempotency key: no JSON to write, and the
+/// resend after `MP_STATUS_OUTCOME_UNKNOWN` (or a crash) is the same call with the same key.
+///
+/// - `device_id`, `payment_id`: as in `mp_create_refund` (the payment's number with the Point
+///   Integration API, the sale's order id `ORD…` with the Orders API).
+/// - `amount`: 0 refunds the whole payment (with the Orders API, what is left of it); more
+///   than 0, that many minor units (a partial refund: Orders API only; with the Point
+///   Integration API `MP_STATUS_UNSUPPORTED`, nothing sent). Negative:
+///   `MP_STATUS_INVALID_ARGUMENT`.
+/// - `idempotency_key`: NULL for a new UUID v4, or your own, as in `mp_create_intent_keyed`.
+/// - `out_refund_id`: required; the refund's id (follow it with `mp_wait_refund`), freed with
+///   `mp_string_free`.
+///
+/// Statuses as for `mp_create_refund`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn mp_create_refund_keyed(
+    client: *mut MpClient,
+    device_id: *const c_char,
+    payment_id: *const c_char,
+    amount: i64,
+    idempotency_key: *const c_char,
+    out_refund_id: *mut *mut c_char,
+) -> MpStatus {
+    call(|| {
+        let client = unsafe { self::client(client) }?;
+        let device_id = unsafe { text(device_id, "device_id") }?;
+        let payment_id = unsafe { text(payment_id, "payment_id") }?;
+        let key = unsafe { opt_text(idempotency_key, "idempotency_key") }?;
+        let out = Out::required(out_refund_id, "out_refund_id")?;
+        let refund = NewRefund::of_amount(payment_id, amount)?;
+        let created = client.create_refund(device_id, &refund, key)?;
+        let id = OwnedText::new(created.id())?;
+        unsafe { write_text(out, id) };
+        Done::snapshot(&created)
     })
 }
 

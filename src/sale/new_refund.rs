@@ -29,6 +29,22 @@ impl NewRefund {
         }
     }
 
+    /// `mp_create_refund_keyed`'s plain form: `amount` 0 refunds it all, more a part.
+    pub fn of_amount(payment_id: &str, amount: i64) -> Result<NewRefund> {
+        let mut refund = NewRefund::of(payment_id);
+        match amount {
+            0 => {}
+            a if a > 0 => refund.amount = Some(a),
+            a => {
+                return Err(Error::invalid(format!(
+                    "refund amount must be 0 (the whole payment) or a positive number of minor \
+                     units (1500 = 15.00), not {a}"
+                )))
+            }
+        }
+        Ok(refund)
+    }
+
     /// Reads `mp_create_refund`'s `refund_json`: `{"amount": <minor units>}` for a partial
     /// refund; otherwise the refund's `additional_info` object, whole or wrapped in
     /// `{"additional_info":{…}}`.

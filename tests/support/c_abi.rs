@@ -75,6 +75,7 @@ extern "C" {
     pub fn mp_set_log_callback(client: *mut MpClient, callback: MpLogCallback, user_data: *mut c_void, min_level: u32);
     pub fn mp_create_intent(client: *mut MpClient, device_id: *const c_char, intent_json: *const c_char, idempotency_key: *const c_char, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_create_intent_simple(client: *mut MpClient, device_id: *const c_char, amount: i64, external_reference: *const c_char, print_on_terminal: i32, out_intent_id: *mut *mut c_char) -> MpStatus;
+    pub fn mp_create_intent_keyed(client: *mut MpClient, device_id: *const c_char, amount: i64, external_reference: *const c_char, print_on_terminal: i32, idempotency_key: *const c_char, out_intent_id: *mut *mut c_char) -> MpStatus;
     pub fn mp_intent_status(client: *mut MpClient, intent_id: *const c_char, out_state: *mut MpIntentState, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_cancel_intent(client: *mut MpClient, device_id: *const c_char, intent_id: *const c_char, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_wait_intent(client: *mut MpClient, intent_id: *const c_char, timeout_ms: u32, callback: MpWaitCallback, user_data: *mut c_void, out_state: *mut MpIntentState, out_json: *mut *mut c_char) -> MpStatus;
@@ -82,6 +83,7 @@ extern "C" {
     pub fn mp_list_intent_events(client: *mut MpClient, start_date: *const c_char, end_date: *const c_char, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_recover(client: *mut MpClient, timeout_ms: u32, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_create_refund(client: *mut MpClient, device_id: *const c_char, payment_id: *const c_char, refund_json: *const c_char, idempotency_key: *const c_char, out_json: *mut *mut c_char) -> MpStatus;
+    pub fn mp_create_refund_keyed(client: *mut MpClient, device_id: *const c_char, payment_id: *const c_char, amount: i64, idempotency_key: *const c_char, out_refund_id: *mut *mut c_char) -> MpStatus;
     pub fn mp_refund_status(client: *mut MpClient, refund_id: *const c_char, out_state: *mut MpIntentState, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_wait_refund(client: *mut MpClient, refund_id: *const c_char, timeout_ms: u32, callback: MpWaitCallback, user_data: *mut c_void, out_state: *mut MpIntentState, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_cancel_refund(client: *mut MpClient, device_id: *const c_char, refund_id: *const c_char, out_json: *mut *mut c_char) -> MpStatus;
@@ -91,11 +93,12 @@ extern "C" {
     pub fn mp_verify_signature(secret: *const c_char, x_signature: *const c_char, x_request_id: *const c_char, data_id: *const c_char, tolerance_s: i64, now_unix_s: i64) -> MpStatus;
     pub fn mp_parse_notification(body: *const c_char, out_state: *mut MpIntentState, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_json_get(json: *const c_char, path: *const c_char, out_value: *mut *mut c_char) -> MpStatus;
+    pub fn mp_json_quote(text: *const c_char, out_json: *mut *mut c_char) -> MpStatus;
 }
 
 /// Every export and its address: a test that calls this links every declaration above, so
 /// a name the library does not export fails the link.
-pub fn exports() -> [(&'static str, *const ()); 35] {
+pub fn exports() -> [(&'static str, *const ()); 38] {
     [
         ("mp_version", mp_version as *const ()),
         ("mp_status_name", mp_status_name as *const ()),
@@ -116,6 +119,7 @@ pub fn exports() -> [(&'static str, *const ()); 35] {
         ("mp_set_log_callback", mp_set_log_callback as *const ()),
         ("mp_create_intent", mp_create_intent as *const ()),
         ("mp_create_intent_simple", mp_create_intent_simple as *const ()),
+        ("mp_create_intent_keyed", mp_create_intent_keyed as *const ()),
         ("mp_intent_status", mp_intent_status as *const ()),
         ("mp_cancel_intent", mp_cancel_intent as *const ()),
         ("mp_wait_intent", mp_wait_intent as *const ()),
@@ -123,6 +127,7 @@ pub fn exports() -> [(&'static str, *const ()); 35] {
         ("mp_list_intent_events", mp_list_intent_events as *const ()),
         ("mp_recover", mp_recover as *const ()),
         ("mp_create_refund", mp_create_refund as *const ()),
+        ("mp_create_refund_keyed", mp_create_refund_keyed as *const ()),
         ("mp_refund_status", mp_refund_status as *const ()),
         ("mp_wait_refund", mp_wait_refund as *const ()),
         ("mp_cancel_refund", mp_cancel_refund as *const ()),
@@ -132,5 +137,6 @@ pub fn exports() -> [(&'static str, *const ()); 35] {
         ("mp_verify_signature", mp_verify_signature as *const ()),
         ("mp_parse_notification", mp_parse_notification as *const ()),
         ("mp_json_get", mp_json_get as *const ()),
+        ("mp_json_quote", mp_json_quote as *const ()),
     ]
 }

@@ -67,6 +67,10 @@ SIGNATURES = {
         MpStatus,
         [MpClientPtr, c_char_p, c_int64, c_char_p, c_int32, OutString],
     ),
+    "mp_create_intent_keyed": (
+        MpStatus,
+        [MpClientPtr, c_char_p, c_int64, c_char_p, c_int32, c_char_p, OutString],
+    ),
     "mp_intent_status": (MpStatus, [MpClientPtr, c_char_p, POINTER(MpIntentState), OutString]),
     "mp_cancel_intent": (MpStatus, [MpClientPtr, c_char_p, c_char_p, OutString]),
     "mp_wait_intent": (
@@ -80,6 +84,10 @@ SIGNATURES = {
         MpStatus,
         [MpClientPtr, c_char_p, c_char_p, c_char_p, c_char_p, OutString],
     ),
+    "mp_create_refund_keyed": (
+        MpStatus,
+        [MpClientPtr, c_char_p, c_char_p, c_int64, c_char_p, OutString],
+    ),
     "mp_refund_status": (MpStatus, [MpClientPtr, c_char_p, POINTER(MpIntentState), OutString]),
     "mp_wait_refund": (
         MpStatus,
@@ -92,6 +100,7 @@ SIGNATURES = {
     "mp_verify_signature": (MpStatus, [c_char_p, c_char_p, c_char_p, c_char_p, c_int64, c_int64]),
     "mp_parse_notification": (MpStatus, [c_char_p, POINTER(MpIntentState), OutString]),
     "mp_json_get": (MpStatus, [c_char_p, c_char_p, OutString]),
+    "mp_json_quote": (MpStatus, [c_char_p, OutString]),
 }
 
 

@@ -7,13 +7,14 @@ use std::time::Duration;
 use crate::config::{Api, Config};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::holds;
 use crate::journal::JournalEntry;
 use crate::log::{LogLevel, LogSink};
 use crate::model::{
     validate_date_range, validate_id, validate_webhook_url, DeviceFilters, IntentState,
     OperatingMode,
 };
-use crate::recover::{self, Recovered};
+use crate::recover::{self, Report};
 use crate::sale::{Kind, NewRefund, NewSale, Refund, Sale, Snapshot};
 use crate::secret;
 use crate::transport::Reply;
@@ -187,8 +188,57 @@ impl Client {
 
     /// Settles every sale and refund the journal holds for processes that have ended, within
     /// `timeout` (see `recover` for the rules). `InvalidArgument` without a journal.
-    pub fn recover(&self, timeout: Duration) -> Result<Vec<Recovered>> {
-        recover::recover(&self.engine, timeout)
+    pub fn recover(&self, timeout: Duration) -> Result<Report> {
+        recover::recover(&self.engine, timeout, &mut |_, _| Progress::Continue)
+    }
+
+    /// Marks a final entry of the journal as recorded by the POS: `recover` no longer reports
+    /// it. `NotFound` for a key the journal does not have; `InvalidArgument` for one not
+    /// settled yet, or without a journal.
+    pub fn acknowledge(&self, idempotency_key: &str) -> Result<()> {
+        let journal = self.journal()?;
+        journal.acknowledge(idempotency_key)?.map_err(Error::from)
+    }
+
+    /// Acknowledges every settled entry of a report of `recover` (`{"sales":[…]}`, or the
+    /// `tickets`' entries): how many. Pending entries are left, to be reported again.
+    pub fn acknowledge_report(&self, report_json: &str) -> Result<usize> {
+        let journal = self.journal()?;
+        let keys = recover::settled_keys(report_json)?;
+        let mut count = 0;
+        for key in keys {
+            if journal.acknowledge(&key)?.is_ok() {
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// `{"device_id","holds":[…]}`: what this journal has unfinished on a terminal.
+    pub fn device_holds(&self, device_id: &str) -> Result<String> {
+        holds::holds(&self.engine, device_id).map(|v| v.to_string())
+    }
+
+    /// Cancels what the customer has not taken on a terminal, and says what still holds it.
+    pub fn device_clear(&self, device_id: &str) -> Result<String> {
+        holds::clear(&self.engine, device_id).map(|v| v.to_string())
+    }
+
+    fn journal(&self) -> Result<&crate::journal::Journal> {
+        self.engine.journal().ok_or_else(|| {
+            Error::invalid(
+                "acknowledging needs a journal: pass journal_path to mp_init_with_options",
+            )
+        })
+    }
+
+    /// `recover`, calling `progress` as it goes (see `recover::recover`).
+    pub fn recover_with_progress(
+        &self,
+        timeout: Duration,
+        progress: &mut dyn FnMut(IntentState, &str) -> Progress,
+    ) -> Result<Report> {
+        recover::recover(&self.engine, timeout, progress)
     }
 
     /// Every entry of the journal, newest first (`InvalidArgument` without a journal).

@@ -146,6 +146,13 @@ impl Error {
         self
     }
 
+    /// This error with `note` added to its message (what the library knows beside the
+    /// service's answer).
+    pub(crate) fn with_note(mut self, note: &str) -> Error {
+        self.message = format!("{}; {note}", self.message);
+        self
+    }
+
     /// Records whether the request may have been processed by the service (it was sent and
     /// the answer did not say it was refused).
     pub(crate) fn maybe_delivered(mut self, maybe: bool) -> Error {

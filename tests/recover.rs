@@ -192,14 +192,22 @@ fn killed_before_the_create_left_it_was_never_created_and_nothing_is_left() {
     pos.kill();
     control(&sim, "DELETE", "/faults", None);
     let next = client(&sim.base_url(), &journal, "integration");
-    let recovered = next.recover(Duration::from_secs(2)).unwrap();
+    let recovered = next
+        .recover(Duration::from_secs(2))
+        .map(|r| r.sales)
+        .unwrap();
     let sale = only(&recovered);
     assert_eq!(sale.resolution, "never_created", "{sale:?}");
     assert_eq!(sale.amount, Some(1500));
     assert_eq!(sale.external_reference.as_deref(), Some("kill-1500"));
     one_intent_per_key_and_nothing_payable(&sim);
     // Recovering again gives the same answer.
-    assert_eq!(next.recover(Duration::from_secs(2)).unwrap(), recovered);
+    assert_eq!(
+        next.recover(Duration::from_secs(2))
+            .map(|r| r.sales)
+            .unwrap(),
+        recovered
+    );
 }
 
 #[test]
@@ -219,6 +227,7 @@ fn killed_after_the_create_left_its_open_intent_is_cancelled() {
     control(&sim, "DELETE", "/faults", None);
     let recovered = client(&sim.base_url(), &journal, "integration")
         .recover(Duration::from_secs(2))
+        .map(|r| r.sales)
         .unwrap();
     let sale = only(&recovered);
     assert_eq!(sale.resolution, "canceled", "{sale:?}");
@@ -259,7 +268,9 @@ fn killed_during_the_wait_the_sale_on_the_terminal_is_waited_for() {
                     Some(json!({"outcome":"approved"})),
                 );
             });
-            client(&sim.base_url(), &journal, "integration").recover(Duration::from_secs(10))
+            client(&sim.base_url(), &journal, "integration")
+                .recover(Duration::from_secs(10))
+                .map(|r| r.sales)
         })
     };
     let recovered = paid.unwrap();
@@ -280,6 +291,7 @@ fn killed_while_open_the_sale_is_cancelled_and_still_on_the_terminal_is_pending(
     pos.kill();
     let recovered = client(&sim.base_url(), &journal, "integration")
         .recover(Duration::from_secs(1))
+        .map(|r| r.sales)
         .unwrap();
     assert_eq!(only(&recovered).resolution, "canceled");
 
@@ -290,7 +302,10 @@ fn killed_while_open_the_sale_is_cancelled_and_still_on_the_terminal_is_pending(
     control(&sim, "POST", &format!("/devices/{DEVICE}/green-key"), None);
     pos.kill();
     let next = client(&sim.base_url(), &journal, "integration");
-    let recovered = next.recover(Duration::from_millis(300)).unwrap();
+    let recovered = next
+        .recover(Duration::from_millis(300))
+        .map(|r| r.sales)
+        .unwrap();
     assert_eq!(only(&recovered).resolution, "pending");
     assert_eq!(only(&recovered).state, IntentState::OnTerminal);
     control(
@@ -299,7 +314,10 @@ fn killed_while_open_the_sale_is_cancelled_and_still_on_the_terminal_is_pending(
         &format!("/devices/{DEVICE}/card"),
         Some(json!({"outcome":"rejected"})),
     );
-    let recovered = next.recover(Duration::from_secs(2)).unwrap();
+    let recovered = next
+        .recover(Duration::from_secs(2))
+        .map(|r| r.sales)
+        .unwrap();
     let sale = only(&recovered);
     assert_eq!(sale.resolution, "finished");
     assert_eq!(sale.payment.as_ref().unwrap()["state"], "rejected");
@@ -319,12 +337,20 @@ fn killed_after_the_final_state_the_outcome_is_reported() {
     assert_eq!(pos.line("final "), "FINISHED");
     pos.kill();
     let next = client(&sim.base_url(), &journal, "integration");
-    let recovered = next.recover(Duration::from_secs(1)).unwrap();
+    let recovered = next
+        .recover(Duration::from_secs(1))
+        .map(|r| r.sales)
+        .unwrap();
     let sale = only(&recovered);
     assert_eq!(sale.intent_id.as_deref(), Some(id.as_str()));
     assert_eq!(sale.resolution, "finished");
     assert_eq!(sale.payment.as_ref().unwrap()["state"], "approved");
-    assert_eq!(next.recover(Duration::from_secs(1)).unwrap(), recovered);
+    assert_eq!(
+        next.recover(Duration::from_secs(1))
+            .map(|r| r.sales)
+            .unwrap(),
+        recovered
+    );
 }
 
 #[test]
@@ -338,7 +364,11 @@ fn a_live_process_is_never_recovered_and_no_journal_is_refused() {
     // Another client (another process, as far as the journal can tell) recovers: the sale
     // belongs to a client that still runs, so it is left alone.
     let other = client(&sim.base_url(), &journal, "integration");
-    assert!(other.recover(Duration::from_secs(1)).unwrap().is_empty());
+    assert!(other
+        .recover(Duration::from_secs(1))
+        .map(|r| r.sales)
+        .unwrap()
+        .is_empty());
     assert_eq!(
         selling.intent(&sale.id()).unwrap().state(),
         IntentState::Open
@@ -353,7 +383,10 @@ fn a_live_process_is_never_recovered_and_no_journal_is_refused() {
             .unwrap(),
     )
     .unwrap();
-    let err = plain.recover(Duration::from_secs(1)).unwrap_err();
+    let err = plain
+        .recover(Duration::from_secs(1))
+        .map(|r| r.sales)
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
 }
 
@@ -375,6 +408,7 @@ fn the_orders_api_recovers_the_same_way() {
     // Recovering with a client of the other API: each entry is settled with its own.
     let recovered = client(&sim.base_url(), &journal, "integration")
         .recover(Duration::from_secs(2))
+        .map(|r| r.sales)
         .unwrap();
     let sale = only(&recovered);
     assert_eq!(sale.resolution, "canceled", "{sale:?}");
@@ -400,7 +434,9 @@ fn the_orders_api_recovers_the_same_way() {
                 Some(json!({"outcome":"approved"})),
             );
         });
-        client(&sim.base_url(), &journal, "orders").recover(Duration::from_secs(10))
+        client(&sim.base_url(), &journal, "orders")
+            .recover(Duration::from_secs(10))
+            .map(|r| r.sales)
     })
     .unwrap();
     let sale = only(&recovered);
@@ -436,6 +472,7 @@ fn several_processes_share_one_journal() {
     }
     let recovered = client(&sim.base_url(), &journal, "integration")
         .recover(Duration::from_secs(1))
+        .map(|r| r.sales)
         .unwrap();
     assert_eq!(recovered.len(), 3, "{recovered:?}");
     assert!(
@@ -539,7 +576,10 @@ fn a_create_journaled_by_0_3_is_resent_with_the_body_it_was_sent_with() {
             )
             .unwrap();
         let next = client(&sim.base_url(), &journal, "integration");
-        let recovered = next.recover(Duration::from_secs(2)).unwrap();
+        let recovered = next
+            .recover(Duration::from_secs(2))
+            .map(|r| r.sales)
+            .unwrap();
         let sale = recovered.iter().find(|s| s.idempotency_key == key).unwrap();
         assert_eq!(sale.resolution, "canceled", "{sale:?}");
         assert_eq!(sale.intent_id.as_deref(), created["id"].as_str());

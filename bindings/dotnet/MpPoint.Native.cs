@@ -188,9 +188,6 @@ namespace MpPoint
         internal static extern MpStatus mp_list_intent_events(MpClientHandle client, byte[] startDate, byte[] endDate, ref IntPtr outJson);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern MpStatus mp_recover(MpClientHandle client, uint timeoutMs, ref IntPtr outJson);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern MpStatus mp_create_refund(MpClientHandle client, byte[] deviceId, byte[] paymentId, byte[] refundJson, byte[] idempotencyKey, ref IntPtr outJson);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
@@ -204,6 +201,24 @@ namespace MpPoint
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern MpStatus mp_cancel_refund(MpClientHandle client, byte[] deviceId, byte[] refundId, ref IntPtr outJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern MpStatus mp_recover(MpClientHandle client, uint timeoutMs, ref IntPtr outJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern MpStatus mp_recover_with_progress(MpClientHandle client, uint timeoutMs, WaitCallback callback, IntPtr userData, ref IntPtr outJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern MpStatus mp_acknowledge(MpClientHandle client, byte[] idempotencyKey);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern MpStatus mp_acknowledge_report(MpClientHandle client, byte[] reportJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern MpStatus mp_device_holds(MpClientHandle client, byte[] deviceId, ref IntPtr outJson);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern MpStatus mp_device_clear(MpClientHandle client, byte[] deviceId, ref IntPtr outJson);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern MpStatus mp_get_payment(MpClientHandle client, byte[] paymentId, ref IntPtr outJson);

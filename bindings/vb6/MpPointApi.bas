@@ -81,12 +81,17 @@ Public Declare Function mp_cancel_intent Lib "mppoint.dll" Alias "mp_cancel_inte
 Public Declare Function mp_wait_intent Lib "mppoint.dll" Alias "mp_wait_intent_std" (ByVal client As Long, ByVal intentId As Long, ByVal timeoutMs As Long, ByVal callback As Long, ByVal userData As Long, ByRef outState As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_intent_last_event Lib "mppoint.dll" Alias "mp_intent_last_event_std" (ByVal client As Long, ByVal intentId As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_list_intent_events Lib "mppoint.dll" Alias "mp_list_intent_events_std" (ByVal client As Long, ByVal startDate As Long, ByVal endDate As Long, ByRef outJson As Long) As Long
-Public Declare Function mp_recover Lib "mppoint.dll" Alias "mp_recover_std" (ByVal client As Long, ByVal timeoutMs As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_create_refund Lib "mppoint.dll" Alias "mp_create_refund_std" (ByVal client As Long, ByVal deviceId As Long, ByVal paymentId As Long, ByVal refundJson As Long, ByVal idempotencyKey As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_create_refund_keyed Lib "mppoint.dll" Alias "mp_create_refund_keyed_std" (ByVal client As Long, ByVal deviceId As Long, ByVal paymentId As Long, ByVal amount As Currency, ByVal idempotencyKey As Long, ByRef outRefundId As Long) As Long
 Public Declare Function mp_refund_status Lib "mppoint.dll" Alias "mp_refund_status_std" (ByVal client As Long, ByVal refundId As Long, ByRef outState As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_wait_refund Lib "mppoint.dll" Alias "mp_wait_refund_std" (ByVal client As Long, ByVal refundId As Long, ByVal timeoutMs As Long, ByVal callback As Long, ByVal userData As Long, ByRef outState As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_cancel_refund Lib "mppoint.dll" Alias "mp_cancel_refund_std" (ByVal client As Long, ByVal deviceId As Long, ByVal refundId As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_recover Lib "mppoint.dll" Alias "mp_recover_std" (ByVal client As Long, ByVal timeoutMs As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_recover_with_progress Lib "mppoint.dll" Alias "mp_recover_with_progress_std" (ByVal client As Long, ByVal timeoutMs As Long, ByVal callback As Long, ByVal userData As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_acknowledge Lib "mppoint.dll" Alias "mp_acknowledge_std" (ByVal client As Long, ByVal idempotencyKey As Long) As Long
+Public Declare Function mp_acknowledge_report Lib "mppoint.dll" Alias "mp_acknowledge_report_std" (ByVal client As Long, ByVal reportJson As Long) As Long
+Public Declare Function mp_device_holds Lib "mppoint.dll" Alias "mp_device_holds_std" (ByVal client As Long, ByVal deviceId As Long, ByRef outJson As Long) As Long
+Public Declare Function mp_device_clear Lib "mppoint.dll" Alias "mp_device_clear_std" (ByVal client As Long, ByVal deviceId As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_get_payment Lib "mppoint.dll" Alias "mp_get_payment_std" (ByVal client As Long, ByVal paymentId As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_create_test_user Lib "mppoint.dll" Alias "mp_create_test_user_std" (ByVal client As Long, ByVal siteId As Long, ByRef outJson As Long) As Long
 Public Declare Function mp_sign_challenge Lib "mppoint.dll" Alias "mp_sign_challenge_std" (ByVal secret As Long, ByVal challengeCode As Long, ByRef outHex As Long) As Long

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use mppoint::{JournalEntry, Recovered};
+use mppoint::{JournalEntry, Recovered, Ticket, Verdict};
 use serde_json::{json, Value};
 
 use crate::args::Global;
@@ -17,16 +17,46 @@ pub fn recover(ctx: &Context, timeout: Duration) -> Outcome<Exit> {
     if ctx.client.config().journal_path.is_none() {
         return Err(Failure::usage(format!("recover {NEEDS_JOURNAL}")));
     }
-    let settled = ctx.client.recover(timeout)?;
-    let document: Value =
-        serde_json::from_str(&mppoint::recovered_to_json(&settled)).unwrap_or(Value::Null);
-    let pending = settled.iter().filter(|r| r.resolution == "pending").count();
-    ctx.out.result(&document, &recovered_text(&settled, ctx));
+    let report = ctx.client.recover(timeout)?;
+    let document: Value = serde_json::from_str(&report.to_json()).unwrap_or(Value::Null);
+    let pending = report
+        .tickets
+        .iter()
+        .filter(|t| t.verdict == Verdict::Pending)
+        .count();
+    let shown = format!(
+        "{}{}",
+        tickets_text(&report.tickets),
+        recovered_text(&report.sales, ctx)
+    );
+    ctx.out.result(&document, &shown);
     Ok(if pending > 0 {
         Exit::NotSettled
     } else {
         Exit::Ok
     })
+}
+
+/// One line per ticket: what the POS acts on.
+fn tickets_text(tickets: &[Ticket]) -> String {
+    if tickets.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<Vec<String>> = tickets
+        .iter()
+        .map(|t| {
+            vec![
+                t.ticket.clone(),
+                t.verdict.as_str().to_owned(),
+                t.payment_ids.join(" "),
+                t.entries.len().to_string(),
+            ]
+        })
+        .collect();
+    format!(
+        "{}\n\n",
+        text::table(&["TICKET", "VERDICT", "PAID PAYMENTS", "ENTRIES"], &rows)
+    )
 }
 
 fn recovered_text(settled: &[Recovered], ctx: &Context) -> String {

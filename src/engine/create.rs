@@ -26,9 +26,8 @@ pub(crate) trait Create: Serialize + DeserializeOwned {
     /// sent or recorded.
     fn check(&self, site: Option<Site>, wire: &dyn Wire) -> Result<()>;
 
-    /// What the journal shows of it beside the request: the amount (minor units; `None`: a
-    /// whole refund) and the POS's reference.
-    fn summary(&self) -> (Option<i64>, Option<&str>);
+    /// What the journal shows of it beside the request.
+    fn summary(&self) -> Summary<'_>;
 
     /// Sends it through `wire` to `device_id` with `key`, which every retry reuses.
     fn send(&self, wire: &dyn Wire, device_id: &str, key: &str) -> Result<Snapshot>;
@@ -42,8 +41,12 @@ impl Create for NewSale {
         wire.check_sale(self)
     }
 
-    fn summary(&self) -> (Option<i64>, Option<&str>) {
-        (Some(self.amount), self.external_reference.as_deref())
+    fn summary(&self) -> Summary<'_> {
+        Summary {
+            amount: Some(self.amount),
+            external_reference: self.external_reference.as_deref(),
+            payment_id: None,
+        }
     }
 
     fn send(&self, wire: &dyn Wire, device_id: &str, key: &str) -> Result<Snapshot> {
@@ -54,19 +57,32 @@ impl Create for NewSale {
 impl Create for NewRefund {
     const KIND: Kind = Kind::Refund;
 
-    /// The API's own rules for refunds are checked as the refund is sent, after the journal
-    /// has recorded it (`Wire::create_refund`).
-    fn check(&self, site: Option<Site>, _wire: &dyn Wire) -> Result<()> {
-        self.check_common(site)
+    fn check(&self, site: Option<Site>, wire: &dyn Wire) -> Result<()> {
+        self.check_common(site)?;
+        wire.check_refund(self)
     }
 
-    fn summary(&self) -> (Option<i64>, Option<&str>) {
-        (self.amount, None)
+    fn summary(&self) -> Summary<'_> {
+        Summary {
+            amount: self.amount,
+            external_reference: None,
+            payment_id: Some(&self.payment_id),
+        }
     }
 
     fn send(&self, wire: &dyn Wire, device_id: &str, key: &str) -> Result<Snapshot> {
         wire.create_refund(device_id, self, key)
     }
+}
+
+/// What the journal shows of a create beside the request.
+pub(crate) struct Summary<'a> {
+    /// Minor units (`None`: a whole refund).
+    pub amount: Option<i64>,
+    /// The POS's reference (a refund takes its sale's).
+    pub external_reference: Option<&'a str>,
+    /// A refund's refunded payment.
+    pub payment_id: Option<&'a str>,
 }
 
 impl Engine {
@@ -86,24 +102,60 @@ impl Engine {
         let key = self.key_for(idempotency_key)?;
         if let Some(journal) = &self.journal {
             let text = serde_json::to_string(request).map_err(|e| Error::journal(e.to_string()))?;
-            let (amount, external_reference) = request.summary();
+            let summary = request.summary();
             journal.before_create(&Intended {
                 key: &key,
                 kind: C::KIND,
                 api,
                 device_id,
-                amount,
-                external_reference,
+                amount: summary.amount,
+                external_reference: summary.external_reference,
+                payment_id: summary.payment_id,
                 request: &text,
             })?;
         }
         let created = self.send_keyed(api, device_id, request, &key);
         self.record_create(&key, &created);
-        created
+        created.map_err(|e| self.name_what_holds(e, device_id, &key))
+    }
+
+    /// A busy terminal's error with what this journal (this process's or another's) knows
+    /// holds it.
+    fn name_what_holds(&self, error: Error, device_id: &str, key: &str) -> Error {
+        if error.kind() != ErrorKind::DeviceBusy {
+            return error;
+        }
+        let Some(journal) = &self.journal else {
+            return error;
+        };
+        let holders = match journal.unfinished_on(device_id) {
+            Ok(entries) => entries,
+            Err(_) => return error,
+        };
+        let holders: Vec<_> = holders
+            .iter()
+            .filter(|e| e.idempotency_key != key)
+            .collect();
+        let Some(first) = holders.first() else {
+            return error.with_note(
+                "this journal has nothing unfinished on that terminal: it holds a sale made \
+                 elsewhere (another POS, another journal, the terminal itself)",
+            );
+        };
+        error.with_note(&format!(
+            "it holds {} of this journal{}: mp_device_holds lists what holds it, \
+             mp_device_clear cancels what the customer has not taken",
+            first.describe(),
+            match holders.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            }
+        ))
     }
 
     /// Sends a journaled create again, with its API and key (recovery's resend). Not
-    /// journaled: recovery records the steps.
+    /// journaled: recovery records the steps. The API's checks run again first: an entry
+    /// they refuse (one 0.3 journaled before checking) is refused without a request.
     pub(crate) fn resend(&self, entry: &JournalEntry) -> Result<Snapshot> {
         match entry.kind {
             Kind::Sale => self.resend_as::<NewSale>(entry),
@@ -116,6 +168,7 @@ impl Engine {
         let request: C = serde_json::from_str(&entry.request).map_err(|e| {
             Error::journal(format!("journal: the {} of {key}: {e}", C::KIND.as_str()))
         })?;
+        request.check(self.config.site, self.wire_of(entry.api))?;
         self.send_keyed(entry.api, &entry.device_id, &request, key)
     }
 
@@ -146,7 +199,10 @@ impl Engine {
         let recorded = match created {
             Ok(snapshot) => journal.created(key, snapshot),
             Err(e) if e.kind() == ErrorKind::OutcomeUnknown => Ok(()),
-            Err(_) => journal.never_created(key),
+            // The service answered no: a refusal, which nothing is left to settle.
+            Err(e) if e.http_status().is_some() => journal.not_created(key, "refused"),
+            // It never left (no connection, TLS): nothing was made.
+            Err(_) => journal.not_created(key, "never_created"),
         };
         if let Err(e) = recorded {
             self.log(LogLevel::Warn, || e.message().to_owned());

@@ -2,7 +2,6 @@
 
 use std::ffi::c_void;
 use std::os::raw::c_char;
-use std::time::Duration;
 
 use super::args::{client, opt_text, text, write_text, Out, OwnedText};
 use super::boundary::{call, Done};
@@ -319,53 +318,6 @@ pub extern "C" fn mp_list_intent_events(
         let end = unsafe { text(end_date, "end_date") }?;
         let out = Out::required(out_json, "out_json")?;
         reply_to(client.intent_events(start, end)?, Some(out))
-    })
-}
-
-/// Settles, after a crash, every sale and refund of the journal (`journal_path` of
-/// `mp_init_with_options`) whose process has ended, and says what became of each. Call it at
-/// start-up, before taking new sales.
-///
-/// - `timeout_ms`: how long it may wait, in all, for sales still on a terminal (the customer
-///   may be paying); 0 reads each once.
-/// - `out_json`: required; `{"sales":[{"idempotency_key","intent_id","kind","device_id",
-///   "amount","external_reference","state","payment","resolution"}]}`, oldest first, freed
-///   with `mp_string_free`. `kind` is `"sale"` or `"refund"`, `state` the `MpIntentState`
-///   name, `payment` the normalised payment (as in `mp_intent_status`) or null, `intent_id`
-///   null when the service never had it. `resolution`:
-///   - `"finished"`: it reached a final state by itself (read `state` and `payment`: hand
-///     over the goods only on `payment.state` `approved`);
-///   - `"canceled"`: it was still `OPEN` (the customer never saw it) and recovery cancelled
-///     it: the POS restarting voids that sale; start it again if the customer is still there;
-///   - `"never_created"`: the service never had it (the process ended before the create left,
-///     or the service refused it); if recovery's resend made it, it was cancelled at once;
-///   - `"pending"`: it is still on a terminal after `timeout_ms`, or could not be settled now
-///     (no network, a busy terminal): call `mp_recover` again.
-///
-/// How it settles each: a sale with an id is read, and waited on while it is on the
-/// terminal; one whose create's answer was lost is sent again with its idempotency key (which
-/// returns it if the service made it, and makes it once if not). Recovery never creates a
-/// second charge and never leaves a payable sale behind. Sales of processes that still run
-/// (another POS process on the same journal, or this one) are left alone. Entries settled
-/// before (and final ones of the last 24 hours, whose outcome the ended process may not have
-/// recorded) are reported again as they were, so calling it twice gives the same answer.
-///
-/// `MP_STATUS_INVALID_ARGUMENT` on a client without a journal; `MP_STATUS_JOURNAL` if the
-/// journal cannot be read or written. Works with both APIs: each entry is settled with the
-/// API it was made with. Thread-safe.
-#[no_mangle]
-pub extern "C" fn mp_recover(
-    client: *mut MpClient,
-    timeout_ms: u32,
-    out_json: *mut *mut c_char,
-) -> MpStatus {
-    call(|| {
-        let client = unsafe { self::client(client) }?;
-        let out = Out::required(out_json, "out_json")?;
-        let recovered = client.recover(Duration::from_millis(u64::from(timeout_ms)))?;
-        let json = OwnedText::new(crate::recover::to_json(&recovered))?;
-        unsafe { write_text(out, json) };
-        Done::local()
     })
 }
 

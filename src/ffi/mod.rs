@@ -18,6 +18,8 @@ mod intents;
 
 mod refunds;
 
+mod journal;
+
 mod payments;
 
 mod webhook;

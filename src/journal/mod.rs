@@ -3,60 +3,57 @@
 //! state it reads, the final state and payment — so that a POS that crashed, was killed or
 //! lost power mid-sale learns in its next process, through `mp_recover`, what became of it.
 //!
-//! Durability: WAL mode with `synchronous=FULL`, so every committed step is on disk (the WAL
-//! is synced at each commit) before the call that depends on it goes on; NORMAL would keep
-//! a step through a crash of the process but not through a power cut, which is the case a
-//! till most needs. Several threads share one connection behind a mutex; several processes
-//! share the file through SQLite's own locking (waiting up to `BUSY_TIMEOUT` for each other),
-//! and each process's sales are told apart by an owner token (see `owner`).
+//! Durability: WAL mode. The two steps a sale cannot be recovered without are committed with
+//! `synchronous=FULL` (the WAL synced before the call goes on): the create before it leaves
+//! (without it a sale could exist that no journal knows) and the id of what it made (without
+//! it recovery would depend on the service's 24-hour idempotency window to find the sale).
+//! Every other step (states read, the final state, recovery's resolution, acknowledgements,
+//! the purge) is committed with `synchronous=NORMAL`: it survives a crash of the process, and
+//! after a power cut it is read again from the service by id; the next FULL commit syncs it
+//! too. So a sale costs two fsyncs, not one per step.
+//!
+//! Cost: every question the library asks of the file is answered from an index (`schema`),
+//! so recovery, a busy terminal's question and the retention purge read the rows they concern,
+//! not the journal; the purge runs in bounded batches at open, and freed pages go back to the
+//! file system (`auto_vacuum=INCREMENTAL`).
+//!
+//! Several threads share one connection behind a mutex; several processes share the file
+//! through SQLite's own locking (waiting up to `BUSY_TIMEOUT` for each other), and each
+//! process's sales are told apart by an owner token (see `owner`).
 
+mod entry;
 mod owner;
 mod schema;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use rusqlite::{params, Connection, Row};
-use serde_json::Value;
+use rusqlite::{params, Connection};
 
 use crate::config::Api;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::IntentState;
 use crate::sale::{Kind, Snapshot};
 
+pub use entry::JournalEntry;
+use entry::{entry_of, Owners, COLUMNS};
 use owner::Owner;
+use schema::TICKET;
 
 /// How long a process waits for another that holds the journal's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// One sale or refund as the journal knows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JournalEntry {
-    pub idempotency_key: String,
-    pub kind: Kind,
-    pub api: Api,
-    pub device_id: String,
-    /// Minor units (`None`: a whole refund).
-    pub amount: Option<i64>,
-    pub external_reference: Option<String>,
-    /// The intent, order or refund id, once the service answered the create.
-    pub object_id: Option<String>,
-    /// The last state read (`Unknown` before any).
-    pub state: IntentState,
-    /// The sale's normalised `payment` object once final (`None` if it has none).
-    pub payment: Option<Value>,
-    /// How `mp_recover` resolved it (`finished`, `canceled`, `never_created`, `pending`).
-    pub resolution: Option<String>,
-    pub created_at_ms: i64,
-    pub updated_at_ms: i64,
-    /// When a final state was recorded; `None` while unfinished.
-    pub final_at_ms: Option<i64>,
-    /// Whether the process that followed it still runs (it is not recovered then).
-    pub owner_alive: bool,
-    pub(crate) request: String,
-    pub(crate) owner: String,
-}
+/// The retention purge at open deletes this many rows a batch, for at most `PURGE_BUDGET`:
+/// a journal that has gathered years of old entries is emptied over several starts rather
+/// than stalling one.
+const PURGE_BATCH: i64 = 1000;
+const PURGE_BUDGET: Duration = Duration::from_millis(20);
+/// Free pages handed back to the file system after a purge (4 KiB each).
+const VACUUM_PAGES: u32 = 1000;
+/// A 0.3 journal up to this many pages is rewritten once to hand back free pages
+/// (`VACUUM`, to turn `auto_vacuum` on); a larger one keeps reusing its free pages.
+const CONVERT_PAGES: i64 = 25_600;
 
 /// A create about to be sent, as `Journal::before_create` records it.
 pub(crate) struct Intended<'a> {
@@ -64,11 +61,19 @@ pub(crate) struct Intended<'a> {
     pub kind: Kind,
     pub api: Api,
     pub device_id: &'a str,
-    /// Minor units (`None`: a whole refund).
+    /// Minor units (`None`: a whole refund, whose amount the journal takes from its sale).
     pub amount: Option<i64>,
     pub external_reference: Option<&'a str>,
+    /// A refund's refunded payment (the payment's number, or the sale's order id).
+    pub payment_id: Option<&'a str>,
     /// The request as the journal keeps it (JSON), to be sent again by recovery.
     pub request: &'a str,
+}
+
+/// Why an acknowledgement was refused.
+pub(crate) enum NotAcknowledged {
+    Unknown,
+    Unfinished,
 }
 
 pub(crate) struct Journal {
@@ -77,7 +82,7 @@ pub(crate) struct Journal {
     owner: Owner,
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -87,17 +92,27 @@ fn failed(what: &str, e: impl std::fmt::Display) -> Error {
     Error::journal(format!("journal: {what}: {e}"))
 }
 
-const COLUMNS: &str = "idempotency_key, kind, api, device_id, amount, external_reference, \
-    object_id, state, payment, resolution, created_at, updated_at, final_at, request, owner";
+fn ms(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
 
 impl Journal {
     /// Opens (creating if missing) the journal at `path`, brings its schema up to date, drops
-    /// final entries older than `retention`, and takes this client's owner token.
+    /// a bounded batch of final entries older than `retention`, and takes this client's owner
+    /// token.
     pub(crate) fn open(path: &str, retention: Duration) -> Result<Journal> {
         let mut conn =
             Connection::open(path).map_err(|e| failed(&format!("opening {path:?}"), e))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| failed("setting its busy timeout", e))?;
+        let fresh: i64 = conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .map_err(|e| failed(&format!("{path:?} is not a journal"), e))?;
+        if fresh == 0 {
+            // Only before the first table: free pages go back to the file system.
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")
+                .map_err(|e| failed("setting auto_vacuum", e))?;
+        }
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
             .map_err(|e| failed(&format!("{path:?} is not a journal"), e))?;
@@ -106,17 +121,15 @@ impl Journal {
                 "journal: {path:?} cannot use write-ahead logging (mode {mode})"
             )));
         }
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(|e| failed("setting synchronous=FULL", e))?;
-        schema::migrate(&mut conn)
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| failed("setting synchronous", e))?;
+        let migrated = schema::migrate(&mut conn)
             .map_err(|e| failed(&format!("{path:?} is not a journal"), e))?
             .map_err(Error::journal)?;
-        let cutoff = now_ms() - i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
-        conn.execute(
-            "DELETE FROM sales WHERE final_at IS NOT NULL AND final_at < ?1",
-            params![cutoff],
-        )
-        .map_err(|e| failed("dropping old entries", e))?;
+        if migrated.contains(&1) {
+            convert_to_auto_vacuum(&conn);
+        }
+        purge(&conn, now_ms() - ms(retention)).map_err(|e| failed("dropping old entries", e))?;
         let owners = owner::folder_of(std::path::Path::new(path));
         let owner = Owner::take(&owners)?;
         Ok(Journal {
@@ -131,15 +144,55 @@ impl Journal {
         f(&conn).map_err(|e| failed(what, e))
     }
 
-    /// Records a create before it is sent. The same key again (a create resent after an
-    /// unknown outcome) keeps its entry and passes it to this client.
+    /// `with`, committed with `synchronous=FULL`: on disk before the call goes on, through a
+    /// power cut (see the module's durability note).
+    fn durably<T>(
+        &self,
+        what: &str,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        self.with(what, |c| {
+            c.pragma_update(None, "synchronous", "FULL")?;
+            let done = f(c);
+            c.pragma_update(None, "synchronous", "NORMAL")?;
+            done
+        })
+    }
+
+    /// Records a create before it is sent (durably). The same key again (a create resent
+    /// after an unknown outcome) keeps its entry and passes it to this client. A refund takes
+    /// its sale's ticket, reference and (when whole) amount from the sale's entry, if the
+    /// journal has it.
     pub(crate) fn before_create(&self, create: &Intended<'_>) -> Result<()> {
         let now = now_ms();
-        self.with("recording a create", |c| {
+        self.durably("recording a create", |c| {
+            let sale: Option<(Option<String>, String, Option<i64>)> = match create.payment_id {
+                Some(paid) => {
+                    use rusqlite::OptionalExtension;
+                    c.query_row(
+                        "SELECT external_reference, COALESCE(external_reference, idempotency_key), \
+                         amount FROM sales WHERE kind = 'sale' AND (object_id = ?1 OR payment_id = ?1) \
+                         ORDER BY created_at DESC LIMIT 1",
+                        params![paid],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .optional()?
+                }
+                None => None,
+            };
+            let (reference, ticket, amount) = match &sale {
+                Some((reference, ticket, amount)) => (
+                    create.external_reference.map(str::to_owned).or(reference.clone()),
+                    Some(ticket.as_str()),
+                    create.amount.or(*amount),
+                ),
+                None => (create.external_reference.map(str::to_owned), None, create.amount),
+            };
             c.execute(
                 "INSERT INTO sales (idempotency_key, kind, api, device_id, amount, \
-                 external_reference, request, owner, state, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'UNKNOWN', ?9, ?9) \
+                 external_reference, request, owner, state, created_at, updated_at, payment_id, \
+                 ticket) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'UNKNOWN', ?9, ?9, ?10, ?11) \
                  ON CONFLICT (idempotency_key) DO UPDATE SET owner = excluded.owner, \
                  updated_at = excluded.updated_at",
                 params![
@@ -147,31 +200,60 @@ impl Journal {
                     create.kind.as_str(),
                     create.api.as_str(),
                     create.device_id,
-                    create.amount,
-                    create.external_reference,
+                    amount,
+                    reference,
                     create.request,
                     self.owner.token,
-                    now
+                    now,
+                    create.payment_id,
+                    ticket,
                 ],
             )
             .map(drop)
         })
     }
 
-    /// Records the id and state of what a create made (or a resend found).
+    /// Records the id and state of what a create made (or a resend found), durably.
     pub(crate) fn created(&self, key: &str, snapshot: &Snapshot) -> Result<()> {
         let id = snapshot.id();
-        self.record(Some(key), None, &id, snapshot)
+        let state = snapshot.state();
+        let payment = state
+            .is_final()
+            .then(|| snapshot.field("payment"))
+            .flatten();
+        let now = now_ms();
+        let final_at = state.is_final().then_some(now);
+        self.durably("recording a created sale", |c| {
+            c.execute(
+                "UPDATE sales SET object_id = ?2, state = ?3, payment = ?4, updated_at = ?5, \
+                 final_at = COALESCE(final_at, ?6), \
+                 payment_id = CASE WHEN kind = 'sale' THEN COALESCE(?7, payment_id) ELSE payment_id END, \
+                 amount = CASE WHEN kind = 'refund' THEN COALESCE(?8, amount) ELSE amount END \
+                 WHERE idempotency_key = ?1",
+                params![
+                    key,
+                    id,
+                    state.as_str(),
+                    payment,
+                    now,
+                    final_at,
+                    snapshot.field("payment.id"),
+                    snapshot.amount()
+                ],
+            )
+            .map(drop)
+        })
     }
 
-    /// Records that a create was refused or never left: nothing exists to follow.
-    pub(crate) fn never_created(&self, key: &str) -> Result<()> {
+    /// Records how a create ended without making anything: `never_created` (it never left)
+    /// or `refused` (the service said no). Nothing exists to follow.
+    pub(crate) fn not_created(&self, key: &str, resolution: &str) -> Result<()> {
         let now = now_ms();
-        self.with("recording a refused create", |c| {
+        self.with("recording a create that made nothing", |c| {
             c.execute(
-                "UPDATE sales SET final_at = ?2, updated_at = ?2, resolution = 'never_created' \
+                "UPDATE sales SET final_at = ?2, updated_at = ?2, resolution = ?3 \
                  WHERE idempotency_key = ?1 AND object_id IS NULL",
-                params![key, now],
+                params![key, now, resolution],
             )
             .map(drop)
         })
@@ -180,44 +262,35 @@ impl Journal {
     /// Records a state read of a journaled sale or refund (nothing for one it does not hold).
     pub(crate) fn seen(&self, kind: Kind, snapshot: &Snapshot) -> Result<()> {
         let id = snapshot.id();
-        self.record(None, Some(kind), &id, snapshot)
-    }
-
-    fn record(
-        &self,
-        key: Option<&str>,
-        kind: Option<Kind>,
-        id: &str,
-        snapshot: &Snapshot,
-    ) -> Result<()> {
         let state = snapshot.state();
         let now = now_ms();
-        let payment = if state.is_final() {
-            snapshot.field("payment")
-        } else {
-            None
-        };
+        let payment = state
+            .is_final()
+            .then(|| snapshot.field("payment"))
+            .flatten();
         let final_at = state.is_final().then_some(now);
-        self.with("recording a state", |c| match key {
-            Some(key) => c
-                .execute(
-                    "UPDATE sales SET object_id = ?2, state = ?3, payment = ?4, updated_at = ?5, \
-                     final_at = COALESCE(final_at, ?6) WHERE idempotency_key = ?1",
-                    params![key, id, state.as_str(), payment, now, final_at],
-                )
-                .map(drop),
-            None => c
-                .execute(
-                    "UPDATE sales SET state = ?3, payment = COALESCE(?4, payment), updated_at = ?5, \
-                     final_at = COALESCE(final_at, ?6) \
-                     WHERE object_id = ?1 AND kind = ?2 AND (state != ?3 OR final_at IS NULL AND ?6 IS NOT NULL)",
-                    params![id, kind.unwrap_or(Kind::Sale).as_str(), state.as_str(), payment, now, final_at],
-                )
-                .map(drop),
+        self.with("recording a state", |c| {
+            c.execute(
+                "UPDATE sales SET state = ?3, payment = COALESCE(?4, payment), updated_at = ?5, \
+                 final_at = COALESCE(final_at, ?6), \
+                 payment_id = CASE WHEN kind = 'sale' THEN COALESCE(?7, payment_id) ELSE payment_id END \
+                 WHERE object_id = ?1 AND kind = ?2 \
+                 AND (state != ?3 OR final_at IS NULL AND ?6 IS NOT NULL)",
+                params![
+                    id,
+                    kind.as_str(),
+                    state.as_str(),
+                    payment,
+                    now,
+                    final_at,
+                    snapshot.field("payment.id")
+                ],
+            )
+            .map(drop)
         })
     }
 
-    /// Records how recovery settled an entry.
+    /// Records how recovery (or a terminal's clearing) settled an entry.
     pub(crate) fn resolve(
         &self,
         key: &str,
@@ -237,46 +310,124 @@ impl Journal {
         })
     }
 
-    /// Every entry, newest first.
-    pub(crate) fn entries(&self) -> Result<Vec<JournalEntry>> {
-        let rows = self.with("reading entries", all_rows)?;
-        Ok(with_owners(rows, &self.owners))
+    /// Marks a final entry as recorded by the POS: recovery no longer reports it. An
+    /// unfinished one cannot be (recovery must still settle it).
+    pub(crate) fn acknowledge(
+        &self,
+        key: &str,
+    ) -> Result<std::result::Result<(), NotAcknowledged>> {
+        let now = now_ms();
+        self.with("recording an acknowledgement", |c| {
+            let changed = c.execute(
+                "UPDATE sales SET acknowledged_at = COALESCE(acknowledged_at, ?2) \
+                 WHERE idempotency_key = ?1 AND final_at IS NOT NULL",
+                params![key, now],
+            )?;
+            if changed > 0 {
+                return Ok(Ok(()));
+            }
+            let exists: i64 = c.query_row(
+                "SELECT COUNT(*) FROM sales WHERE idempotency_key = ?1",
+                params![key],
+                |r| r.get(0),
+            )?;
+            Ok(Err(if exists > 0 {
+                NotAcknowledged::Unfinished
+            } else {
+                NotAcknowledged::Unknown
+            }))
+        })
     }
 
-    /// The entries of processes that have ended: those still unfinished, and those created
-    /// within `window` (a POS may have died before recording their outcome).
-    pub(crate) fn of_ended_processes(&self, window: Duration) -> Result<Vec<JournalEntry>> {
-        let since = now_ms() - i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
-        Ok(self
-            .entries()?
+    /// What recovery reports, oldest first: the entries of ended processes still unfinished,
+    /// and their final entries created within `window` that nobody acknowledged (a POS may have
+    /// died before recording their outcome). Read through indexes: the cost follows these
+    /// entries, not the journal's size; each owner's liveness is checked once.
+    pub(crate) fn to_report(&self, window: Duration) -> Result<Vec<JournalEntry>> {
+        let since = now_ms() - ms(window);
+        let mut owners = Owners::new(&self.owners);
+        let rows = self.with("reading what to recover", |c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM sales WHERE final_at IS NULL \
+                 UNION ALL \
+                 SELECT {COLUMNS} FROM sales WHERE final_at IS NOT NULL \
+                 AND acknowledged_at IS NULL AND created_at >= ?1 \
+                 ORDER BY 11, 1"
+            ))?;
+            let rows = statement
+                .query_map(params![since], entry_of)?
+                .collect::<rusqlite::Result<Vec<_>>>();
+            rows
+        })?;
+        Ok(rows
             .into_iter()
-            .filter(|e| !e.owner_alive && (e.final_at_ms.is_none() || e.created_at_ms >= since))
-            .rev()
+            .filter(|e| e.owner != self.owner.token)
+            .map(|e| owners.fill(e))
+            .filter(|e| !e.owner_alive)
             .collect())
     }
 
+    /// Every entry of a ticket (see `schema::TICKET`), oldest first, whatever its process and
+    /// acknowledgement.
+    pub(crate) fn of_ticket(&self, ticket: &str) -> Result<Vec<JournalEntry>> {
+        let mut owners = Owners::new(&self.owners);
+        let rows = self.with("reading a ticket", |c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM sales WHERE {TICKET} = ?1 ORDER BY created_at, idempotency_key"
+            ))?;
+            let rows = statement
+                .query_map(params![ticket], entry_of)?
+                .collect::<rusqlite::Result<Vec<_>>>();
+            rows
+        })?;
+        Ok(rows.into_iter().map(|e| owners.fill(e)).collect())
+    }
+
+    /// The unfinished entries on a terminal, oldest first, of every process on this journal.
+    pub(crate) fn unfinished_on(&self, device_id: &str) -> Result<Vec<JournalEntry>> {
+        let mut owners = Owners::new(&self.owners);
+        let rows = self.with("reading a terminal's sales", |c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM sales WHERE device_id = ?1 AND final_at IS NULL \
+                 ORDER BY created_at, idempotency_key"
+            ))?;
+            let rows = statement
+                .query_map(params![device_id], entry_of)?
+                .collect::<rusqlite::Result<Vec<_>>>();
+            rows
+        })?;
+        Ok(rows.into_iter().map(|e| owners.fill(e)).collect())
+    }
+
+    /// Every entry, newest first.
+    pub(crate) fn entries(&self) -> Result<Vec<JournalEntry>> {
+        let rows = self.with("reading entries", all_rows)?;
+        let mut owners = Owners::new(&self.owners);
+        Ok(rows.into_iter().map(|e| owners.fill(e)).collect())
+    }
+
     /// One entry by key.
-    #[cfg(test)]
     pub(crate) fn entry(&self, key: &str) -> Result<Option<JournalEntry>> {
         use rusqlite::OptionalExtension;
-        self.with("reading an entry", |c| {
+        let row = self.with("reading an entry", |c| {
             c.query_row(
                 &format!("SELECT {COLUMNS} FROM sales WHERE idempotency_key = ?1"),
                 params![key],
                 entry_of,
             )
             .optional()
-        })
+        })?;
+        Ok(row.map(|e| Owners::new(&self.owners).fill(e)))
     }
 
     /// Removes the owner files of ended processes whose entries are all settled.
     pub(crate) fn forget_settled_owners(&self) -> Result<()> {
-        let open: Vec<String> = self.with("reading owners", |c| {
+        let open: std::collections::HashSet<String> = self.with("reading owners", |c| {
             let mut statement =
-                c.prepare("SELECT DISTINCT owner FROM sales WHERE final_at IS NULL")?;
+                c.prepare_cached("SELECT DISTINCT owner FROM sales WHERE final_at IS NULL")?;
             let rows = statement
                 .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<Vec<String>>>();
+                .collect::<rusqlite::Result<_>>();
             rows
         })?;
         if let Ok(files) = std::fs::read_dir(&self.owners) {
@@ -288,6 +439,40 @@ impl Journal {
             }
         }
         Ok(())
+    }
+}
+
+/// Deletes final entries older than `cutoff` (Unix ms) in batches, within `PURGE_BUDGET`,
+/// then hands freed pages back.
+fn purge(conn: &Connection, cutoff: i64) -> rusqlite::Result<()> {
+    let started = Instant::now();
+    let mut deleted = 0;
+    loop {
+        let n = conn.execute(
+            "DELETE FROM sales WHERE rowid IN (SELECT rowid FROM sales \
+             WHERE final_at IS NOT NULL AND final_at < ?1 LIMIT ?2)",
+            params![cutoff, PURGE_BATCH],
+        )?;
+        deleted += n;
+        if (n as i64) < PURGE_BATCH || started.elapsed() >= PURGE_BUDGET {
+            break;
+        }
+    }
+    if deleted > 0 {
+        conn.execute_batch(&format!("PRAGMA incremental_vacuum({VACUUM_PAGES})"))?;
+    }
+    Ok(())
+}
+
+/// A journal made by 0.3 has no `auto_vacuum`: turned on (which rewrites the file) when the
+/// file is small enough for that to be quick; a larger one reuses its free pages.
+fn convert_to_auto_vacuum(conn: &Connection) {
+    let pages: i64 = conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap_or(i64::MAX);
+    if pages <= CONVERT_PAGES {
+        // Best effort: a journal without it works the same.
+        let _ = conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;");
     }
 }
 
@@ -315,15 +500,15 @@ pub fn read_entries(path: &str) -> Result<Vec<JournalEntry>> {
             if version > schema::VERSION {
                 "read it with the library that wrote it"
             } else {
-                "it is not a journal, or one no client has opened yet"
+                "open it once with this library (mp_init_with_options with journal_path), \
+                 or it is not a journal"
             }
         )));
     }
     let rows = all_rows(&conn).map_err(|e| failed("reading entries", e))?;
-    Ok(with_owners(
-        rows,
-        &owner::folder_of(std::path::Path::new(path)),
-    ))
+    let folder = owner::folder_of(std::path::Path::new(path));
+    let mut owners = Owners::new(&folder);
+    Ok(rows.into_iter().map(|e| owners.fill(e)).collect())
 }
 
 fn all_rows(conn: &Connection) -> rusqlite::Result<Vec<JournalEntry>> {
@@ -336,41 +521,19 @@ fn all_rows(conn: &Connection) -> rusqlite::Result<Vec<JournalEntry>> {
     rows
 }
 
-/// The rows with `owner_alive` filled in from the owner files of `owners`.
-fn with_owners(rows: Vec<JournalEntry>, owners: &std::path::Path) -> Vec<JournalEntry> {
-    rows.into_iter()
-        .map(|mut e| {
-            e.owner_alive = owner::is_alive(owners, &e.owner);
-            e
-        })
-        .collect()
-}
-
-fn entry_of(row: &Row<'_>) -> rusqlite::Result<JournalEntry> {
-    let kind: String = row.get(1)?;
-    let api: String = row.get(2)?;
-    let state: String = row.get(7)?;
-    let payment: Option<String> = row.get(8)?;
-    Ok(JournalEntry {
-        idempotency_key: row.get(0)?,
-        // A value this version does not know reads as the defaults: a sale, the Point
-        // Integration API.
-        kind: Kind::parse(&kind).unwrap_or(Kind::Sale),
-        api: Api::parse(&api).unwrap_or(Api::Integration),
-        device_id: row.get(3)?,
-        amount: row.get(4)?,
-        external_reference: row.get(5)?,
-        object_id: row.get(6)?,
-        state: IntentState::from_api(&state),
-        payment: payment.and_then(|p| serde_json::from_str(&p).ok()),
-        resolution: row.get(9)?,
-        created_at_ms: row.get(10)?,
-        updated_at_ms: row.get(11)?,
-        final_at_ms: row.get(12)?,
-        request: row.get(13)?,
-        owner: row.get(14)?,
-        owner_alive: false,
-    })
+impl From<NotAcknowledged> for Error {
+    fn from(why: NotAcknowledged) -> Error {
+        match why {
+            NotAcknowledged::Unknown => Error::new(
+                ErrorKind::NotFound,
+                "journal: no entry has that idempotency key",
+            ),
+            NotAcknowledged::Unfinished => Error::invalid(
+                "journal: that entry is not settled yet (still pending): it cannot be \
+                 acknowledged until mp_recover or a wait has seen its final state",
+            ),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -393,6 +556,7 @@ mod tests {
             device_id: "D1",
             amount: Some(1),
             external_reference: None,
+            payment_id: None,
             request: "{}",
         }
     }
@@ -440,7 +604,7 @@ mod tests {
         assert_eq!(e.payment.unwrap()["state"], "approved");
         // While its client lives, nothing of it is another process's to recover.
         assert!(journal
-            .of_ended_processes(Duration::from_secs(60))
+            .to_report(Duration::from_secs(60))
             .unwrap()
             .is_empty());
         journal
@@ -451,7 +615,7 @@ mod tests {
             .unwrap();
         drop(journal);
         let next = Journal::open(&path, Duration::from_secs(3600)).unwrap();
-        let ended = next.of_ended_processes(Duration::from_secs(60)).unwrap();
+        let ended = next.to_report(Duration::from_secs(60)).unwrap();
         let keys: Vec<_> = ended.iter().map(|e| e.idempotency_key.as_str()).collect();
         assert_eq!(
             keys,

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 
 /// The version this library writes. A file of a newer version (a newer library wrote it) is
 /// refused rather than misread.
-pub(crate) const VERSION: i64 = 1;
+pub(crate) const VERSION: i64 = 2;
 
 /// Migration `n` brings version `n` to `n + 1`.
 const MIGRATIONS: [&str; VERSION as usize] = [
@@ -30,15 +30,37 @@ const MIGRATIONS: [&str; VERSION as usize] = [
     );
     CREATE INDEX sales_by_object ON sales (object_id);
     CREATE INDEX sales_unfinished ON sales (final_at, owner);",
+    // 1 → 2 (0.4): what recovery's tickets and acknowledgements need, and indexes so that
+    // recovery, the retention purge and a busy terminal's question read only the rows they
+    // concern, whatever the journal's size. Rows of 0.3 keep `payment_id` and `ticket` empty
+    // (the bundled SQLite has no JSON functions to fill them from): their payment number is
+    // read from `payment` or `request` as they are read (`entry::entry_of`), and a 0.3
+    // refund is a ticket of its own.
+    "ALTER TABLE sales ADD COLUMN payment_id TEXT;      -- a sale's payment number; a refund's refunded payment
+    ALTER TABLE sales ADD COLUMN acknowledged_at INTEGER; -- set by mp_acknowledge
+    ALTER TABLE sales ADD COLUMN ticket TEXT;             -- a refund's: its sale's ticket
+    DROP INDEX sales_unfinished;
+    CREATE INDEX sales_unfinished ON sales (created_at) WHERE final_at IS NULL;
+    CREATE INDEX sales_open_on_device ON sales (device_id) WHERE final_at IS NULL;
+    CREATE INDEX sales_final ON sales (final_at) WHERE final_at IS NOT NULL;
+    CREATE INDEX sales_recent ON sales (created_at) WHERE final_at IS NOT NULL AND acknowledged_at IS NULL;
+    CREATE INDEX sales_by_ticket ON sales (COALESCE(ticket, external_reference, idempotency_key));
+    CREATE INDEX sales_by_payment ON sales (payment_id);",
 ];
 
-/// Brings the file to [`VERSION`]; an error names what is wrong.
-pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<(), String>> {
+/// The expression of an entry's ticket, as `sales_by_ticket` indexes it: a refund's sale's
+/// ticket, else the POS's reference, else the key of an entry without one.
+pub(crate) const TICKET: &str = "COALESCE(ticket, external_reference, idempotency_key)";
+
+/// Brings the file to [`VERSION`], returning the versions it migrated from; an error names
+/// what is wrong.
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<Vec<i64>, String>> {
+    let mut from = Vec::new();
     loop {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version == VERSION {
-            return Ok(Ok(()));
+            return Ok(Ok(from));
         }
         if !(0..VERSION).contains(&version) {
             return Ok(Err(format!(
@@ -49,5 +71,6 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<(), Stri
         tx.execute_batch(MIGRATIONS[version as usize])?;
         tx.pragma_update(None, "user_version", version + 1)?;
         tx.commit()?;
+        from.push(version);
     }
 }

@@ -36,6 +36,9 @@ pub(crate) trait Wire: Send + Sync {
     /// The API's rules for a sale, checked before anything is sent or recorded.
     fn check_sale(&self, sale: &NewSale) -> Result<()>;
 
+    /// The API's rules for a refund, checked before anything is sent or recorded.
+    fn check_refund(&self, refund: &NewRefund) -> Result<()>;
+
     /// The API's rules for an idempotency key (beyond the client's own).
     fn check_key(&self, _key: &str) -> Result<()> {
         Ok(())
@@ -50,9 +53,7 @@ pub(crate) trait Wire: Send + Sync {
     /// Sends the create of a (checked) sale with `key`, reused on its retries.
     fn create_sale(&self, device_id: &str, sale: &NewSale, key: &str) -> Result<Snapshot>;
 
-    /// Sends the create of a refund with `key`, reused on its retries, once it passes the API's
-    /// rules for refunds (a refusal of those comes after the journal has recorded the create,
-    /// and carries the key, as the create of a refund always has).
+    /// Sends the create of a (checked) refund with `key`, reused on its retries.
     fn create_refund(&self, device_id: &str, refund: &NewRefund, key: &str) -> Result<Snapshot>;
 
     /// Whether the object a resent create answered with was made before `instant` (so the

@@ -81,12 +81,17 @@ extern "C" {
     pub fn mp_wait_intent(client: *mut MpClient, intent_id: *const c_char, timeout_ms: u32, callback: MpWaitCallback, user_data: *mut c_void, out_state: *mut MpIntentState, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_intent_last_event(client: *mut MpClient, intent_id: *const c_char, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_list_intent_events(client: *mut MpClient, start_date: *const c_char, end_date: *const c_char, out_json: *mut *mut c_char) -> MpStatus;
-    pub fn mp_recover(client: *mut MpClient, timeout_ms: u32, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_create_refund(client: *mut MpClient, device_id: *const c_char, payment_id: *const c_char, refund_json: *const c_char, idempotency_key: *const c_char, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_create_refund_keyed(client: *mut MpClient, device_id: *const c_char, payment_id: *const c_char, amount: i64, idempotency_key: *const c_char, out_refund_id: *mut *mut c_char) -> MpStatus;
     pub fn mp_refund_status(client: *mut MpClient, refund_id: *const c_char, out_state: *mut MpIntentState, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_wait_refund(client: *mut MpClient, refund_id: *const c_char, timeout_ms: u32, callback: MpWaitCallback, user_data: *mut c_void, out_state: *mut MpIntentState, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_cancel_refund(client: *mut MpClient, device_id: *const c_char, refund_id: *const c_char, out_json: *mut *mut c_char) -> MpStatus;
+    pub fn mp_recover(client: *mut MpClient, timeout_ms: u32, out_json: *mut *mut c_char) -> MpStatus;
+    pub fn mp_recover_with_progress(client: *mut MpClient, timeout_ms: u32, callback: MpWaitCallback, user_data: *mut c_void, out_json: *mut *mut c_char) -> MpStatus;
+    pub fn mp_acknowledge(client: *mut MpClient, idempotency_key: *const c_char) -> MpStatus;
+    pub fn mp_acknowledge_report(client: *mut MpClient, report_json: *const c_char) -> MpStatus;
+    pub fn mp_device_holds(client: *mut MpClient, device_id: *const c_char, out_json: *mut *mut c_char) -> MpStatus;
+    pub fn mp_device_clear(client: *mut MpClient, device_id: *const c_char, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_get_payment(client: *mut MpClient, payment_id: *const c_char, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_create_test_user(client: *mut MpClient, site_id: *const c_char, out_json: *mut *mut c_char) -> MpStatus;
     pub fn mp_sign_challenge(secret: *const c_char, challenge_code: *const c_char, out_hex: *mut *mut c_char) -> MpStatus;
@@ -98,7 +103,7 @@ extern "C" {
 
 /// Every export and its address: a test that calls this links every declaration above, so
 /// a name the library does not export fails the link.
-pub fn exports() -> [(&'static str, *const ()); 38] {
+pub fn exports() -> [(&'static str, *const ()); 43] {
     [
         ("mp_version", mp_version as *const ()),
         ("mp_status_name", mp_status_name as *const ()),
@@ -125,12 +130,17 @@ pub fn exports() -> [(&'static str, *const ()); 38] {
         ("mp_wait_intent", mp_wait_intent as *const ()),
         ("mp_intent_last_event", mp_intent_last_event as *const ()),
         ("mp_list_intent_events", mp_list_intent_events as *const ()),
-        ("mp_recover", mp_recover as *const ()),
         ("mp_create_refund", mp_create_refund as *const ()),
         ("mp_create_refund_keyed", mp_create_refund_keyed as *const ()),
         ("mp_refund_status", mp_refund_status as *const ()),
         ("mp_wait_refund", mp_wait_refund as *const ()),
         ("mp_cancel_refund", mp_cancel_refund as *const ()),
+        ("mp_recover", mp_recover as *const ()),
+        ("mp_recover_with_progress", mp_recover_with_progress as *const ()),
+        ("mp_acknowledge", mp_acknowledge as *const ()),
+        ("mp_acknowledge_report", mp_acknowledge_report as *const ()),
+        ("mp_device_holds", mp_device_holds as *const ()),
+        ("mp_device_clear", mp_device_clear as *const ()),
         ("mp_get_payment", mp_get_payment as *const ()),
         ("mp_create_test_user", mp_create_test_user as *const ()),
         ("mp_sign_challenge", mp_sign_challenge as *const ()),

@@ -79,7 +79,6 @@ SIGNATURES = {
     ),
     "mp_intent_last_event": (MpStatus, [MpClientPtr, c_char_p, OutString]),
     "mp_list_intent_events": (MpStatus, [MpClientPtr, c_char_p, c_char_p, OutString]),
-    "mp_recover": (MpStatus, [MpClientPtr, c_uint32, OutString]),
     "mp_create_refund": (
         MpStatus,
         [MpClientPtr, c_char_p, c_char_p, c_char_p, c_char_p, OutString],
@@ -94,6 +93,15 @@ SIGNATURES = {
         [MpClientPtr, c_char_p, c_uint32, MpWaitCallback, c_void_p, POINTER(MpIntentState), OutString],
     ),
     "mp_cancel_refund": (MpStatus, [MpClientPtr, c_char_p, c_char_p, OutString]),
+    "mp_recover": (MpStatus, [MpClientPtr, c_uint32, OutString]),
+    "mp_recover_with_progress": (
+        MpStatus,
+        [MpClientPtr, c_uint32, MpWaitCallback, c_void_p, OutString],
+    ),
+    "mp_acknowledge": (MpStatus, [MpClientPtr, c_char_p]),
+    "mp_acknowledge_report": (MpStatus, [MpClientPtr, c_char_p]),
+    "mp_device_holds": (MpStatus, [MpClientPtr, c_char_p, OutString]),
+    "mp_device_clear": (MpStatus, [MpClientPtr, c_char_p, OutString]),
     "mp_get_payment": (MpStatus, [MpClientPtr, c_char_p, OutString]),
     "mp_create_test_user": (MpStatus, [MpClientPtr, c_char_p, OutString]),
     "mp_sign_challenge": (MpStatus, [c_char_p, c_char_p, OutString]),

@@ -74,6 +74,10 @@ impl Wire for OrdersApi {
         rules::check_sale(sale)
     }
 
+    fn check_refund(&self, refund: &NewRefund) -> Result<()> {
+        rules::check_refund(refund)
+    }
+
     fn check_key(&self, key: &str) -> Result<()> {
         rules::check_key(key)
     }
@@ -124,7 +128,6 @@ impl Wire for OrdersApi {
     }
 
     fn create_refund(&self, _device_id: &str, refund: &NewRefund, key: &str) -> Result<Snapshot> {
-        rules::check_refund(refund)?;
         let order_id = &refund.payment_id;
         let mut call = Call::new(
             Method::Post,

@@ -2,14 +2,23 @@
 
 /*
  * point.h: the C interface of mppoint, a library to take card payments on Mercado Pago Point
- * terminals through Mercado Pago's cloud Point Integration API.
+ * terminals through Mercado Pago's cloud APIs: the Point Integration API (`/point/integration-api`,
+ * what mp_init speaks; deprecated by Mercado Pago) and the Orders API (`/v1/orders` and
+ * `/terminals/v1`, option `"api":"orders"` of mp_init_with_options; what new integrations must
+ * use). The same functions work with both and give the same JSON shapes; each function says
+ * what differs.
  *
- * A sale: mp_init() → mp_list_devices() → mp_create_intent_simple() → mp_wait_intent() →
- * read the final state and `payment.state` (mp_json_get()) → for the receipt, mp_get_payment()
- * with `payment.id` → mp_string_free() every returned string → mp_free().
- * A refund: mp_create_refund() with the payment id → mp_refund_status() until a final state.
+ * A sale: mp_init_with_options() → mp_list_devices() → mp_create_intent_keyed() with a key
+ * stored with the ticket (the same call again after MP_STATUS_OUTCOME_UNKNOWN) →
+ * mp_wait_intent() → hand over the goods only when the state is FINISHED and `payment.state`
+ * is `approved` (mp_json_get()) → for the receipt, mp_get_payment() with `payment.id` →
+ * mp_string_free() every returned string → mp_free().
+ * A refund: mp_create_refund_keyed() (or mp_create_refund()) → mp_wait_refund().
+ * After a crash: with a `journal_path`, mp_recover() at start-up gives one verdict per ticket;
+ * mp_acknowledge_report() once the POS has recorded them. A busy terminal: mp_device_holds(),
+ * mp_device_clear().
  * Webhooks: mp_sign_challenge() answers the challenge; mp_verify_signature() checks a signed
- * notification; mp_parse_notification() reads either generation of payload.
+ * notification; mp_parse_notification() reads every generation of payload, orders included.
  *
  * Rules that hold for every function:
  *
@@ -70,7 +79,12 @@ enum MpStatus
      */
     MP_STATUS_NETWORK = 2,
     /**
-     * The call ran out of its `timeout_ms`, retries included.
+     * Out of time: the call's `timeout_ms` (retries included) or a step's own limit
+     * (`connect_timeout_ms`) ran out before an answer. On a create it always means the request
+     * never reached the service, so nothing was created (a create that may have reached it is
+     * `MP_STATUS_OUTCOME_UNKNOWN` instead); on any other call, no answer came in time, and a
+     * read may be repeated. A wait that outlasts its own `timeout_ms` is
+     * `MP_STATUS_WAIT_TIMEOUT`, not this.
      */
     MP_STATUS_TIMEOUT = 3,
     /**
@@ -86,8 +100,12 @@ enum MpStatus
      */
     MP_STATUS_NOT_FOUND = 6,
     /**
-     * HTTP 409 on create: the device already has a queued payment intent. Wait for it to
-     * finish or cancel it, then create again.
+     * HTTP 409 on create (the Orders API's `already_queued_order_for_terminal`): the terminal
+     * holds another unfinished sale or refund, and nothing was created. With a journal the
+     * message names what holds it when the journal knows it; `mp_device_holds` lists it and
+     * `mp_device_clear` cancels what the customer has not taken. Wait for it or clear it, then
+     * create again (a new key is fine: the refused one made nothing). Never retry blindly in
+     * a loop: something is on that terminal.
      */
     MP_STATUS_DEVICE_BUSY = 7,
     /**
@@ -329,13 +347,16 @@ int32_t mp_last_http_status(void);
 
 /**
  * The idempotency key the last call on this thread sent, or `""` if it sent none. Every
- * create (`mp_create_intent`, `mp_create_intent_simple`, `mp_create_refund`) sends one: the
- * caller's, or one the library made for the call (UUID v4) and reused on its retries.
+ * create (`mp_create_intent`, `mp_create_intent_simple`, `mp_create_intent_keyed`,
+ * `mp_create_refund`, `mp_create_refund_keyed`) sends one: the caller's, or one the library
+ * made for the call (UUID v4) and reused on its retries.
  *
  * Read it after `MP_STATUS_OUTCOME_UNKNOWN` (the answer to a create was lost: the intent or
- * refund may exist) and send the same request again with it, through `mp_create_intent` or
- * `mp_create_refund`: the service returns the object if it exists and creates it once if it
- * does not. Store it with the sale before retrying, so a crash in between loses nothing.
+ * refund may exist) and send the same request again with it — `mp_create_intent_keyed` or
+ * `mp_create_refund_keyed` with the same arguments, or `mp_create_intent`/`mp_create_refund`
+ * with the same JSON: the service returns the object if it exists and creates it once if it
+ * does not. Store it with the sale before retrying, so a crash in between loses nothing
+ * (simplest: choose the key yourself, from the ticket, and pass it to the keyed create).
  *
  * Never NULL; the text belongs to the library and stays valid until the next `mp_` call on
  * this thread that resets `mp_last_error()`. Thread-local, and left alone by the same calls
@@ -406,8 +427,13 @@ MpStatus mp_init(const char *access_token, MpClient **out_client);
  *   (SQLite, created if missing; several threads and several processes may share it), so
  *   that `mp_recover` settles, after a crash, a kill or a power cut, what was in flight.
  *   Each create is recorded before it is sent: if that fails, the create is
- *   `MP_STATUS_JOURNAL` and nothing is sent. Without it, no journal;
+ *   `MP_STATUS_JOURNAL` and nothing is sent. A call refused before anything is sent (an
+ *   invalid argument, `MP_STATUS_UNSUPPORTED`) leaves no entry. A JSON string: a Windows path
+ *   needs its backslashes escaped (`"C:\\POS\\mppoint.db"`, or `C:/POS/mppoint.db`);
+ *   `mp_json_quote` writes it. Without it, no journal;
  * - `journal_retention_days` (30, 1 to 3650): how long final entries stay in the journal.
+ *   Older ones are dropped a bounded batch at each `mp_init_with_options`, so opening a
+ *   journal never stalls, whatever it holds.
  *
  * `out_client` receives the client on `MP_STATUS_OK`; free it with `mp_free`.
  */
@@ -512,19 +538,23 @@ void mp_set_log_callback(MpClient *client, MpLogCallback callback, void *user_da
  *   The key the call sent is `mp_last_idempotency_key()` afterwards, yours or the library's.
  * - `out_json`: required; the created sale, in the shape `mp_intent_status` describes.
  *
- * What to do after each status (also for `mp_create_intent_simple` and `mp_create_refund`):
+ * What to do after each status (also for `mp_create_intent_simple`, `mp_create_intent_keyed`,
+ * `mp_create_refund` and `mp_create_refund_keyed`):
  * - `MP_STATUS_OK`: the intent exists; follow it with `mp_wait_intent`.
  * - `MP_STATUS_OUTCOME_UNKNOWN`: the request may have reached the service and its answer was
- *   lost or unreadable (network, timeout, 5xx, a garbled success): the intent may exist and
- *   be payable on the terminal. Keep the sale open; store `mp_last_idempotency_key()`; send
- *   the same create again — same device, same JSON, that key — until it returns OK (the
- *   intent, if it existed) or a status below. Never with a new key, never on another
- *   terminal: that could charge the customer twice.
+ *   lost or unreadable (network, a timeout after sending, 5xx, a garbled success): the intent
+ *   may exist and be payable on the terminal. Keep the sale open; store
+ *   `mp_last_idempotency_key()` (with `mp_create_intent_keyed` it is your own); send the same
+ *   create again — same device, same arguments, that key — until it returns OK (the intent,
+ *   if it existed) or a status below. Never with a new key, never on another terminal: that
+ *   could charge the customer twice.
  * - `MP_STATUS_NETWORK`, `MP_STATUS_TIMEOUT`, `MP_STATUS_TLS`: the request never left (no
  *   connection, a connect timeout, TLS refused): nothing was created; try again when the
  *   network is back.
- * - `MP_STATUS_DEVICE_BUSY` (409): the device has another unfinished intent or refund: wait
- *   for it or cancel it, then create again.
+ * - `MP_STATUS_DEVICE_BUSY` (409): the terminal holds another unfinished intent, order or
+ *   refund; nothing was created. `mp_last_error()` names what holds it when the journal
+ *   knows it; `mp_device_holds` lists it, `mp_device_clear` cancels what the customer has not
+ *   taken. Then create again (a new key is fine). With a journal the entry is `refused`.
  * - `MP_STATUS_INVALID_ARGUMENT`, `MP_STATUS_UNAUTHORIZED`, `MP_STATUS_NOT_FOUND`,
  *   `MP_STATUS_API`, `MP_STATUS_RATE_LIMITED`, `MP_STATUS_BAD_RESPONSE` (a redirect): the
  *   service refused the request or it was never sent: nothing was created; fix the cause.
@@ -609,6 +639,16 @@ MpStatus mp_cancel_intent(MpClient *client, const char *device_id, const char *i
 /**
  * Blocks until the payment intent reaches a final state, reading it every
  * `poll_interval_ms` (see `mp_init_with_options`).
+ *
+ * The final states, and what the POS does: `FINISHED` with `payment.state` `approved`: hand
+ * over the goods; `FINISHED` with another `payment.state` (`rejected`, …), `CANCELED`,
+ * `ERROR`, `ABANDONED`: no payment, no goods. `CONFIRMATION_REQUIRED` (the Orders API's
+ * `action_required`): the terminal could not tell the outcome; no goods yet. The cashier
+ * looks at the terminal (its screen or printed slip says whether the card was approved);
+ * the POS learns the outcome afterwards from the payment: when the sale's JSON has
+ * `payment.id`, `mp_get_payment` with it gives `status` `approved` or `rejected` once the
+ * payment settles (`in_process` until then); without a payment id, the cashier's check is
+ * all there is. Never start the sale again before knowing: it may have been paid.
  *
  * - `timeout_ms`: how long to wait; 0 means exactly one read. A read near the end gets at
  *   least one second, so the call may end up to about a second after the timeout.

@@ -18,7 +18,7 @@ namespace MpPoint
         InvalidArgument = 1,
         /// <summary>The service could not be reached (DNS, refused, reset, proxy), after retries.</summary>
         Network = 2,
-        /// <summary>The call ran out of its `timeout_ms`, retries included.</summary>
+        /// <summary>Out of time: the call's `timeout_ms` (retries included) or a step's own limit (`connect_timeout_ms`) ran out before an answer. On a create it always means the request never reached the service, so nothing was created (a create that may have reached it is `MP_STATUS_OUTCOME_UNKNOWN` instead); on any other call, no answer came in time, and a read may be repeated. A wait that outlasts its own `timeout_ms` is `MP_STATUS_WAIT_TIMEOUT`, not this.</summary>
         Timeout = 3,
         /// <summary>TLS or certificate failure (never retried). Old Windows machines: check the clock.</summary>
         Tls = 4,
@@ -26,7 +26,7 @@ namespace MpPoint
         Unauthorized = 5,
         /// <summary>HTTP 404: no such device, intent or resource.</summary>
         NotFound = 6,
-        /// <summary>HTTP 409 on create: the device already has a queued payment intent. Wait for it to finish or cancel it, then create again.</summary>
+        /// <summary>HTTP 409 on create (the Orders API's `already_queued_order_for_terminal`): the terminal holds another unfinished sale or refund, and nothing was created. With a journal the message names what holds it when the journal knows it; `mp_device_holds` lists it and `mp_device_clear` cancels what the customer has not taken. Wait for it or clear it, then create again (a new key is fine: the refused one made nothing). Never retry blindly in a loop: something is on that terminal.</summary>
         DeviceBusy = 7,
         /// <summary>HTTP 409 on cancel: the intent is already on the terminal. Cancel it on the device.</summary>
         IntentLocked = 8,

@@ -136,8 +136,13 @@ pub extern "C" fn mp_init(access_token: *const c_char, out_client: *mut *mut MpC
 ///   (SQLite, created if missing; several threads and several processes may share it), so
 ///   that `mp_recover` settles, after a crash, a kill or a power cut, what was in flight.
 ///   Each create is recorded before it is sent: if that fails, the create is
-///   `MP_STATUS_JOURNAL` and nothing is sent. Without it, no journal;
+///   `MP_STATUS_JOURNAL` and nothing is sent. A call refused before anything is sent (an
+///   invalid argument, `MP_STATUS_UNSUPPORTED`) leaves no entry. A JSON string: a Windows path
+///   needs its backslashes escaped (`"C:\\POS\\mppoint.db"`, or `C:/POS/mppoint.db`);
+///   `mp_json_quote` writes it. Without it, no journal;
 /// - `journal_retention_days` (30, 1 to 3650): how long final entries stay in the journal.
+///   Older ones are dropped a bounded batch at each `mp_init_with_options`, so opening a
+///   journal never stalls, whatever it holds.
 ///
 /// `out_client` receives the client on `MP_STATUS_OK`; free it with `mp_free`.
 #[no_mangle]

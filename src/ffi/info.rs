@@ -85,13 +85,16 @@ pub extern "C" fn mp_last_http_status() -> i32 {
 }
 
 /// The idempotency key the last call on this thread sent, or `""` if it sent none. Every
-/// create (`mp_create_intent`, `mp_create_intent_simple`, `mp_create_refund`) sends one: the
-/// caller's, or one the library made for the call (UUID v4) and reused on its retries.
+/// create (`mp_create_intent`, `mp_create_intent_simple`, `mp_create_intent_keyed`,
+/// `mp_create_refund`, `mp_create_refund_keyed`) sends one: the caller's, or one the library
+/// made for the call (UUID v4) and reused on its retries.
 ///
 /// Read it after `MP_STATUS_OUTCOME_UNKNOWN` (the answer to a create was lost: the intent or
-/// refund may exist) and send the same request again with it, through `mp_create_intent` or
-/// `mp_create_refund`: the service returns the object if it exists and creates it once if it
-/// does not. Store it with the sale before retrying, so a crash in between loses nothing.
+/// refund may exist) and send the same request again with it — `mp_create_intent_keyed` or
+/// `mp_create_refund_keyed` with the same arguments, or `mp_create_intent`/`mp_create_refund`
+/// with the same JSON: the service returns the object if it exists and creates it once if it
+/// does not. Store it with the sale before retrying, so a crash in between loses nothing
+/// (simplest: choose the key yourself, from the ticket, and pass it to the keyed create).
 ///
 /// Never NULL; the text belongs to the library and stays valid until the next `mp_` call on
 /// this thread that resets `mp_last_error()`. Thread-local, and left alone by the same calls

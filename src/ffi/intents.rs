@@ -51,19 +51,23 @@ pub type MpWaitCallback = Option<
 ///   The key the call sent is `mp_last_idempotency_key()` afterwards, yours or the library's.
 /// - `out_json`: required; the created sale, in the shape `mp_intent_status` describes.
 ///
-/// What to do after each status (also for `mp_create_intent_simple` and `mp_create_refund`):
+/// What to do after each status (also for `mp_create_intent_simple`, `mp_create_intent_keyed`,
+/// `mp_create_refund` and `mp_create_refund_keyed`):
 /// - `MP_STATUS_OK`: the intent exists; follow it with `mp_wait_intent`.
 /// - `MP_STATUS_OUTCOME_UNKNOWN`: the request may have reached the service and its answer was
-///   lost or unreadable (network, timeout, 5xx, a garbled success): the intent may exist and
-///   be payable on the terminal. Keep the sale open; store `mp_last_idempotency_key()`; send
-///   the same create again — same device, same JSON, that key — until it returns OK (the
-///   intent, if it existed) or a status below. Never with a new key, never on another
-///   terminal: that could charge the customer twice.
+///   lost or unreadable (network, a timeout after sending, 5xx, a garbled success): the intent
+///   may exist and be payable on the terminal. Keep the sale open; store
+///   `mp_last_idempotency_key()` (with `mp_create_intent_keyed` it is your own); send the same
+///   create again — same device, same arguments, that key — until it returns OK (the intent,
+///   if it existed) or a status below. Never with a new key, never on another terminal: that
+///   could charge the customer twice.
 /// - `MP_STATUS_NETWORK`, `MP_STATUS_TIMEOUT`, `MP_STATUS_TLS`: the request never left (no
 ///   connection, a connect timeout, TLS refused): nothing was created; try again when the
 ///   network is back.
-/// - `MP_STATUS_DEVICE_BUSY` (409): the device has another unfinished intent or refund: wait
-///   for it or cancel it, then create again.
+/// - `MP_STATUS_DEVICE_BUSY` (409): the terminal holds another unfinished intent, order or
+///   refund; nothing was created. `mp_last_error()` names what holds it when the journal
+///   knows it; `mp_device_holds` lists it, `mp_device_clear` cancels what the customer has not
+///   taken. Then create again (a new key is fine). With a journal the entry is `refused`.
 /// - `MP_STATUS_INVALID_ARGUMENT`, `MP_STATUS_UNAUTHORIZED`, `MP_STATUS_NOT_FOUND`,
 ///   `MP_STATUS_API`, `MP_STATUS_RATE_LIMITED`, `MP_STATUS_BAD_RESPONSE` (a redirect): the
 ///   service refused the request or it was never sent: nothing was created; fix the cause.
@@ -241,6 +245,16 @@ pub extern "C" fn mp_cancel_intent(
 
 /// Blocks until the payment intent reaches a final state, reading it every
 /// `poll_interval_ms` (see `mp_init_with_options`).
+///
+/// The final states, and what the POS does: `FINISHED` with `payment.state` `approved`: hand
+/// over the goods; `FINISHED` with another `payment.state` (`rejected`, …), `CANCELED`,
+/// `ERROR`, `ABANDONED`: no payment, no goods. `CONFIRMATION_REQUIRED` (the Orders API's
+/// `action_required`): the terminal could not tell the outcome; no goods yet. The cashier
+/// looks at the terminal (its screen or printed slip says whether the card was approved);
+/// the POS learns the outcome afterwards from the payment: when the sale's JSON has
+/// `payment.id`, `mp_get_payment` with it gives `status` `approved` or `rejected` once the
+/// payment settles (`in_process` until then); without a payment id, the cashier's check is
+/// all there is. Never start the sale again before knowing: it may have been paid.
 ///
 /// - `timeout_ms`: how long to wait; 0 means exactly one read. A read near the end gets at
 ///   least one second, so the call may end up to about a second after the timeout.

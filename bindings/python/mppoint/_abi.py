@@ -123,7 +123,12 @@ class Status(enum.IntEnum):
     INVALID_ARGUMENT = 1
     #: The service could not be reached (DNS, refused, reset, proxy), after retries.
     NETWORK = 2
-    #: The call ran out of its `timeout_ms`, retries included.
+    #: Out of time: the call's `timeout_ms` (retries included) or a step's own limit
+    #: (`connect_timeout_ms`) ran out before an answer. On a create it always means the request
+    #: never reached the service, so nothing was created (a create that may have reached it is
+    #: `MP_STATUS_OUTCOME_UNKNOWN` instead); on any other call, no answer came in time, and a
+    #: read may be repeated. A wait that outlasts its own `timeout_ms` is
+    #: `MP_STATUS_WAIT_TIMEOUT`, not this.
     TIMEOUT = 3
     #: TLS or certificate failure (never retried). Old Windows machines: check the clock.
     TLS = 4
@@ -131,8 +136,12 @@ class Status(enum.IntEnum):
     UNAUTHORIZED = 5
     #: HTTP 404: no such device, intent or resource.
     NOT_FOUND = 6
-    #: HTTP 409 on create: the device already has a queued payment intent. Wait for it to finish
-    #: or cancel it, then create again.
+    #: HTTP 409 on create (the Orders API's `already_queued_order_for_terminal`): the terminal
+    #: holds another unfinished sale or refund, and nothing was created. With a journal the
+    #: message names what holds it when the journal knows it; `mp_device_holds` lists it and
+    #: `mp_device_clear` cancels what the customer has not taken. Wait for it or clear it, then
+    #: create again (a new key is fine: the refused one made nothing). Never retry blindly in a
+    #: loop: something is on that terminal.
     DEVICE_BUSY = 7
     #: HTTP 409 on cancel: the intent is already on the terminal. Cancel it on the device.
     INTENT_LOCKED = 8

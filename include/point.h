@@ -52,9 +52,9 @@
 
 /* The version this header belongs to; compare with mp_version() at run time. */
 #define MP_VERSION_MAJOR 0
-#define MP_VERSION_MINOR 3
+#define MP_VERSION_MINOR 4
 #define MP_VERSION_PATCH 0
-#define MP_VERSION "0.3.0"
+#define MP_VERSION "0.4.0"
 
 /**
  * Result of every call that can fail. `MP_STATUS_OK` is 0; any other value means the call
@@ -294,8 +294,11 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The library's version, e.g. `"0.3.0"`: compare it with `MP_VERSION_MAJOR`/`MINOR` to
- * check at run time that the loaded library is the one the program was built against.
+ * The library's version, e.g. `"0.4.0"`: compare it with `MP_VERSION_MAJOR`/`MINOR` to
+ * check at run time that the loaded library can serve the program. From 0.3 on a minor
+ * version only adds to the interface (functions, statuses, fields of JSON documents), so a
+ * program built against 0.3 runs with any 0.y library where y ≥ 3: accept the same major and
+ * a minor at least `MP_VERSION_MINOR`, and refuse anything else.
  *
  * The string is static: never free it. Thread-safe. Does not change `mp_last_error()`.
  */

@@ -95,9 +95,9 @@ namespace MpPoint
         /// <summary>The major version of the library this binding was generated for.</summary>
         public const int BindingMajor = 0;
         /// <summary>The minor version of the library this binding was generated for.</summary>
-        public const int BindingMinor = 3;
+        public const int BindingMinor = 4;
         /// <summary>The library version this binding was generated from.</summary>
-        public const string BindingVersion = "0.3.0";
+        public const string BindingVersion = "0.4.0";
     }
 
     internal static partial class NativeMethods

@@ -52,7 +52,7 @@ Public Const MP_LOG_LEVEL_DEBUG As Long = 4
 
 ' The version this module was generated from (compare with MpVersion()).
 Public Const MP_VERSION_MAJOR As Long = 0
-Public Const MP_VERSION_MINOR As Long = 3
+Public Const MP_VERSION_MINOR As Long = 4
 Public Const MP_VERSION_PATCH As Long = 0
 
 ' ---- The functions of point.h (stdcall twins) ------------------------------------------------

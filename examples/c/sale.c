@@ -471,12 +471,13 @@ int main(int argc, char **argv)
     if (!want_recover && argc - i == 2)
         external_reference = argv[i + 1];
 
-    /* Catch a header/library mismatch before touching any money: a program built against
-     * one major.minor and run with another DLL/.so is the classic source of crashes. */
+    /* Catch a header/library mismatch before touching any money: a program run with an older
+     * DLL/.so than it was built against, or another major, is the classic source of crashes.
+     * A newer minor only adds to the interface, so it is accepted. */
     {
         int major = -1, minor = -1;
         if (sscanf(mp_version(), "%d.%d", &major, &minor) != 2 || major != MP_VERSION_MAJOR ||
-            minor != MP_VERSION_MINOR) {
+            minor < MP_VERSION_MINOR) {
             fprintf(stderr, "sale: built for mppoint %s but loaded %s\n", MP_VERSION, mp_version());
             return EXIT_USAGE;
         }

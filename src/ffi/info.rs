@@ -16,8 +16,11 @@ fn static_text(s: &'static str) -> *const c_char {
     s.as_ptr().cast()
 }
 
-/// The library's version, e.g. `"0.3.0"`: compare it with `MP_VERSION_MAJOR`/`MINOR` to
-/// check at run time that the loaded library is the one the program was built against.
+/// The library's version, e.g. `"0.4.0"`: compare it with `MP_VERSION_MAJOR`/`MINOR` to
+/// check at run time that the loaded library can serve the program. From 0.3 on a minor
+/// version only adds to the interface (functions, statuses, fields of JSON documents), so a
+/// program built against 0.3 runs with any 0.y library where y ≥ 3: accept the same major and
+/// a minor at least `MP_VERSION_MINOR`, and refuse anything else.
 ///
 /// The string is static: never free it. Thread-safe. Does not change `mp_last_error()`.
 #[no_mangle]

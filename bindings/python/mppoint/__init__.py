@@ -231,7 +231,7 @@ def _check(status, function):
 
 
 def version():
-    """The loaded library's version, e.g. ``"0.3.0"``."""
+    """The loaded library's version, e.g. ``"0.4.0"``."""
     return _lib.mp_version().decode("ascii")
 
 

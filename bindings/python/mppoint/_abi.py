@@ -27,10 +27,10 @@ from ctypes import (  # noqa: F401 (the types any prototype may use)
 )
 
 #: The library version these declarations were generated from.
-VERSION = "0.3.0"
+VERSION = "0.4.0"
 #: The ABI: mp_version() of the loaded library must have this major.minor.
 ABI_MAJOR = 0
-ABI_MINOR = 3
+ABI_MINOR = 4
 
 # The C typedefs. Enums are uint32_t on the C side.
 MpStatus = c_uint32

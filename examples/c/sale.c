@@ -77,20 +77,6 @@ static void log_to_stderr(void *user_data, MpLogLevel level, const char *message
     fprintf(stderr, "[mppoint %s] %s\n", level <= 4 ? names[level] : "?", message);
 }
 
-/* We build the options JSON with snprintf to keep the sample free of a JSON library. That is
- * only correct for text that needs no JSON escaping, so anything with a quote, a backslash or a
- * control character is refused rather than producing broken options (or letting a crafted
- * variable inject extra option keys). Real tokens and URLs never contain them. */
-static int json_safe(const char *s)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\' || ch < 0x20 || ch == 0x7f)
-            return 0;
-    }
-    return 1;
-}
-
 static int parse_positive(const char *text, long long max, long long *out)
 {
     char *end = NULL;
@@ -104,6 +90,22 @@ static int parse_positive(const char *text, long long max, long long *out)
     return 1;
 }
 
+/* Appends `"name":<value as a JSON string>` to the options object being written (mp_json_quote
+ * escapes whatever the value holds: a Windows path's backslashes, quotes). Returns 0 if it does
+ * not fit. */
+static int add_option(char *options, size_t size, const char *name, const char *value)
+{
+    char *quoted = NULL;
+    size_t used = strlen(options);
+    int length;
+    if (mp_json_quote(value, &quoted) != MP_STATUS_OK)
+        return 0;
+    length = snprintf(options + used, size - used, "%s\"%s\":%s",
+                      options[used - 1] == '{' ? "" : ",", name, quoted);
+    mp_string_free(quoted);
+    return length > 0 && (size_t)length < size - used;
+}
+
 /* Returns EXIT_FINAL with *out_client set, or another exit code after printing why. `api` is
  * NULL for the default API, else "integration" or "orders"; `journal` NULL for no journal. */
 static int open_client(MpClient **out_client, const char *api, const char *journal)
@@ -111,59 +113,42 @@ static int open_client(MpClient **out_client, const char *api, const char *journ
     const char *token = getenv("MP_ACCESS_TOKEN");
     const char *base_url = getenv("MP_BASE_URL");
     const char *poll = getenv("MP_POLL_INTERVAL_MS");
-    char poll_option[48] = "";
-    char api_option[48] = "";
-    char base_option[1100] = "";
-    char journal_option[1100] = "";
-    char options[4096];
+    char options[8192] = "{";
     long long poll_ms;
-    int length;
+    size_t used;
     MpStatus status;
 
     if (token == NULL || *token == '\0') {
         fprintf(stderr, "sale: set MP_ACCESS_TOKEN to the seller's access token\n");
         return EXIT_USAGE;
     }
-    if ((base_url == NULL || *base_url == '\0') && api == NULL && journal == NULL) {
-        status = mp_init(token, out_client);
-    } else {
-        if (!json_safe(token) || (base_url != NULL && !json_safe(base_url))) {
-            fprintf(stderr, "sale: MP_ACCESS_TOKEN or MP_BASE_URL contains a quote, backslash or control character\n");
-            return EXIT_USAGE;
-        }
-        if (api != NULL)
-            snprintf(api_option, sizeof api_option, ",\"api\":\"%s\"", api);
-        if (journal != NULL) {
-            if (!json_safe(journal) || strlen(journal) >= sizeof journal_option - 20) {
-                fprintf(stderr, "sale: the journal path is too long or has a quote, backslash or control character\n");
-                return EXIT_USAGE;
-            }
-            snprintf(journal_option, sizeof journal_option, ",\"journal_path\":\"%s\"", journal);
-        }
-        if (base_url != NULL && *base_url != '\0') {
-            if (strlen(base_url) >= sizeof base_option - 16) {
-                fprintf(stderr, "sale: MP_BASE_URL is too long\n");
-                return EXIT_USAGE;
-            }
-            snprintf(base_option, sizeof base_option, ",\"base_url\":\"%s\"", base_url);
-        }
-        if (poll != NULL && *poll != '\0') {
-            if (!parse_positive(poll, 3600000, &poll_ms)) {
-                fprintf(stderr, "sale: MP_POLL_INTERVAL_MS must be a number of milliseconds\n");
-                return EXIT_USAGE;
-            }
-            snprintf(poll_option, sizeof poll_option, ",\"poll_interval_ms\":%lld", poll_ms);
-        }
-        length = snprintf(options, sizeof options, "{\"access_token\":\"%s\"%s%s%s%s}", token,
-                          api_option, base_option, journal_option, poll_option);
-        if (length < 0 || (size_t)length >= sizeof options) {
-            fprintf(stderr, "sale: MP_ACCESS_TOKEN or MP_BASE_URL is too long\n");
-            return EXIT_USAGE;
-        }
-        status = mp_init_with_options(options, out_client);
+    /* The options as JSON, every string quoted by the library. */
+    if (!add_option(options, sizeof options, "access_token", token) ||
+        (api != NULL && !add_option(options, sizeof options, "api", api)) ||
+        (journal != NULL && !add_option(options, sizeof options, "journal_path", journal)) ||
+        (base_url != NULL && *base_url != '\0' &&
+         !add_option(options, sizeof options, "base_url", base_url))) {
+        fprintf(stderr, "sale: MP_ACCESS_TOKEN, MP_BASE_URL or the journal path is too long\n");
+        return EXIT_USAGE;
     }
+    if (poll != NULL && *poll != '\0') {
+        if (!parse_positive(poll, 3600000, &poll_ms)) {
+            fprintf(stderr, "sale: MP_POLL_INTERVAL_MS must be a number of milliseconds\n");
+            return EXIT_USAGE;
+        }
+        used = strlen(options);
+        snprintf(options + used, sizeof options - used, ",\"poll_interval_ms\":%lld", poll_ms);
+    }
+    used = strlen(options);
+    if (used + 2 > sizeof options) {
+        fprintf(stderr, "sale: the options are too long\n");
+        return EXIT_USAGE;
+    }
+    options[used] = '}';
+    options[used + 1] = '\0';
+    status = mp_init_with_options(options, out_client);
     if (status != MP_STATUS_OK) {
-        report_failure("mp_init", status);
+        report_failure("mp_init_with_options", status);
         return EXIT_LIBRARY;
     }
     return EXIT_FINAL;
@@ -273,16 +258,46 @@ static void print_receipt(MpClient *client, const char *payment_id)
 }
 
 /* After a crash: settles every sale the journal holds for a process that ended, and prints
- * what became of each. A POS runs this at start-up, before it takes new sales. */
+ * what became of each ticket. A POS runs this at start-up, before it takes new sales, and acts
+ * on each ticket's verdict (never on one entry alone: a refused attempt beside a paid one is
+ * not a reason to sell again); once it has recorded them, it acknowledges the report so the
+ * same entries are not reported at the next start. */
 static int recover(MpClient *client)
 {
     char *json = NULL;
     char path[64];
-    int i;
+    int i, t;
     MpStatus status = mp_recover(client, WAIT_TIMEOUT_MS, &json);
     if (status != MP_STATUS_OK) {
         report_failure("recovering", status);
         return EXIT_LIBRARY;
+    }
+    for (t = 0;; t++) {
+        char *ticket = NULL, *verdict = NULL, *payment = NULL;
+        snprintf(path, sizeof path, "tickets.%d.ticket", t);
+        if (mp_json_get(json, path, &ticket) != MP_STATUS_OK)
+            break;
+        snprintf(path, sizeof path, "tickets.%d.verdict", t);
+        mp_json_get(json, path, &verdict);
+        snprintf(path, sizeof path, "tickets.%d.payment_id", t);
+        mp_json_get(json, path, &payment);
+        printf("ticket %s: %s", ticket, verdict ? verdict : "?");
+        if (payment != NULL && strcmp(payment, "null") != 0)
+            printf(" (payment %s)", payment);
+        printf("\n");
+        if (verdict != NULL && strcmp(verdict, "paid") == 0)
+            printf("  -> paid: record it; never sell it again\n");
+        else if (verdict != NULL && strcmp(verdict, "not_paid") == 0)
+            printf("  -> not paid: nothing is payable; sell it again if the customer is there\n");
+        else if (verdict != NULL && strcmp(verdict, "paid_twice") == 0)
+            printf("  -> paid twice: refund all but one of its payment_ids\n");
+        else if (verdict != NULL && strcmp(verdict, "check_terminal") == 0)
+            printf("  -> look at the terminal before selling it again\n");
+        else if (verdict != NULL && strcmp(verdict, "pending") == 0)
+            printf("  -> not settled yet: run --recover again\n");
+        mp_string_free(ticket);
+        mp_string_free(verdict);
+        mp_string_free(payment);
     }
     for (i = 0;; i++) {
         static const char *const fields[] = {"idempotency_key", "intent_id", "kind", "amount",
@@ -304,6 +319,10 @@ static int recover(MpClient *client)
         }
     }
     printf("recovered %d sale%s\n", i, i == 1 ? "" : "s");
+    /* Recorded (printed, here): not reported again. Pending entries stay. */
+    status = mp_acknowledge_report(client, json);
+    if (status != MP_STATUS_OK)
+        report_failure("acknowledging the report", status);
     mp_string_free(json);
     return EXIT_FINAL;
 }
@@ -313,43 +332,30 @@ static int recover(MpClient *client)
 
 /* Creates the payment intent and returns its id. When the answer is lost
  * (MP_STATUS_OUTCOME_UNKNOWN) the intent may exist, and may already be on the terminal: the
- * same request is sent again with the idempotency key the library used for it, which returns
+ * same call is made again with the idempotency key the library used for it, which returns
  * the intent if it exists and creates it once if it does not. A new create with a new key
- * could charge the customer twice. (A real POS stores the key with the sale first, so that a
- * crash in between loses nothing.) */
+ * could charge the customer twice. (A real POS chooses the key itself, from its ticket, and
+ * stores it with the sale first, so that a crash in between loses nothing.) */
 static MpStatus create_intent(MpClient *client, const char *device, long long amount,
                               const char *reference, char **out_intent_id)
 {
     char key[160];
-    char body[512];
-    char *intent = NULL;
-    MpStatus status = mp_create_intent_simple(client, device, (int64_t)amount, reference, 1,
-                                              out_intent_id);
+    MpStatus status = mp_create_intent_keyed(client, device, (int64_t)amount, reference, 1, NULL,
+                                             out_intent_id);
     int resends = 0;
 
     while (status == MP_STATUS_OUTCOME_UNKNOWN) {
         snprintf(key, sizeof key, "%s", mp_last_idempotency_key());
         report_failure("creating the payment intent", status);
-        if (++resends > CREATE_RESENDS || (reference != NULL && !json_safe(reference))) {
+        if (++resends > CREATE_RESENDS) {
             fprintf(stderr,
                     "sale: the payment intent may exist on the terminal: before selling again, "
                     "send the same create with idempotency key %s\n", key);
             return status;
         }
-        /* The request mp_create_intent_simple sent, field for field. */
-        if (reference != NULL)
-            snprintf(body, sizeof body,
-                     "{\"amount\":%lld,\"additional_info\":{\"external_reference\":\"%s\","
-                     "\"print_on_terminal\":true}}", amount, reference);
-        else
-            snprintf(body, sizeof body,
-                     "{\"amount\":%lld,\"additional_info\":{\"print_on_terminal\":true}}", amount);
         fprintf(stderr, "sale: sending the same create again with idempotency key %s\n", key);
-        status = mp_create_intent(client, device, body, key, &intent);
-        if (status == MP_STATUS_OK && read_field(intent, "id", out_intent_id) <= 0)
-            status = MP_STATUS_BAD_RESPONSE;
-        mp_string_free(intent);
-        intent = NULL;
+        status = mp_create_intent_keyed(client, device, (int64_t)amount, reference, 1, key,
+                                        out_intent_id);
     }
     return status;
 }
@@ -359,7 +365,6 @@ static MpStatus create_intent(MpClient *client, const char *device, long long am
 static int refund_payment(MpClient *client, const char *device, const char *payment_id)
 {
     char key[64];
-    char *refund = NULL;
     char *refund_id = NULL;
     MpIntentState state = MP_INTENT_STATE_UNKNOWN;
     struct progress progress = {0, MP_INTENT_STATE_UNKNOWN};
@@ -367,13 +372,10 @@ static int refund_payment(MpClient *client, const char *device, const char *paym
     int exit_code = EXIT_FINAL;
 
     snprintf(key, sizeof key, "refund-%s", payment_id);
-    status = mp_create_refund(client, device, payment_id, NULL, key, &refund);
+    /* Amount 0: the whole payment. */
+    status = mp_create_refund_keyed(client, device, payment_id, 0, key, &refund_id);
     if (status != MP_STATUS_OK) {
         report_failure("creating the refund", status);
-        return EXIT_LIBRARY;
-    }
-    if (read_field(refund, "id", &refund_id) <= 0) {
-        mp_string_free(refund);
         return EXIT_LIBRARY;
     }
     printf("refund %s created\n", refund_id);
@@ -385,7 +387,6 @@ static int refund_payment(MpClient *client, const char *device, const char *paym
         exit_code = status == MP_STATUS_WAIT_TIMEOUT || status == MP_STATUS_ABORTED ? EXIT_NOT_FINAL : EXIT_LIBRARY;
     }
     mp_string_free(refund_id);
-    mp_string_free(refund);
     return exit_code;
 }
 
@@ -509,7 +510,8 @@ int main(int argc, char **argv)
         if (status != MP_STATUS_OUTCOME_UNKNOWN)
             report_failure("creating the payment intent", status);
         if (status == MP_STATUS_DEVICE_BUSY)
-            fprintf(stderr, "sale: the terminal still has a pending payment: finish or cancel it there first\n");
+            fprintf(stderr, "sale: the terminal holds another sale (above: what the journal knows of it); "
+                            "finish or cancel it there, or mp_device_clear what the customer has not taken\n");
         exit_code = EXIT_LIBRARY;
         goto done;
     }

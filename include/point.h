@@ -125,7 +125,12 @@ enum MpStatus
      */
     MP_STATUS_SERVER = 11,
     /**
-     * The service answered success with a body that is not what it documents.
+     * The service answered success with a body that is not what it documents: not a JSON
+     * object, a created object without its `id`, a read (`mp_intent_status`,
+     * `mp_refund_status`) without a state (the intent's or refund's `state` string, the
+     * order's `status` or its last refund's). `mp_last_error()` says which, with an excerpt
+     * of the body. An answer garbled so may be whole on the next read: `mp_wait_intent` and
+     * `mp_wait_refund` read again.
      */
     MP_STATUS_BAD_RESPONSE = 12,
     /**
@@ -207,8 +212,12 @@ typedef uint32_t MpLogLevel;
 
 /**
  * State of a payment intent. Final states (the intent never changes again) are 5 to 9; see
- * `mp_intent_state_is_final`. A state string this version does not know maps to
- * `MP_INTENT_STATE_UNKNOWN`, which is not final.
+ * `mp_intent_state_is_final`. The service's state strings are matched exactly (the Point
+ * Integration API's `state` names them as below; the Orders API's `status` is mapped as
+ * `mp_intent_status` says); the British spelling is read as CANCELED (`CANCELLED`, and an
+ * order's `cancelled`), as some of Mercado Pago's own SDK mocks write it; any other string
+ * this version does not know is `MP_INTENT_STATE_UNKNOWN`, which is not final, and the JSON
+ * of a read keeps the service's string under `raw`.
  */
 enum MpIntentState
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -606,11 +615,11 @@ MpStatus mp_create_intent_keyed(MpClient *client, const char *device_id, int64_t
  * Reads a payment intent once (the service allows one read per second per intent).
  *
  * - `out_state`: optional; the state (`MP_INTENT_STATE_UNKNOWN` for one this version does
- *   not know).
+ *   not know; see `MpIntentState` for the spellings read).
  * - `out_json`: optional; the sale, freed with `mp_string_free`, in one shape for both APIs:
  *   `id` (the intent's, or the order's `ORD…`), `state` (the `MpIntentState` name),
- *   `amount` (minor units), `device_id`, `payment` (`id`: the Payments API's number for
- *   `mp_get_payment`; `state`: `approved`, `rejected`, `refunded`, or `""` on
+ *   `amount` (minor units, or null), `device_id`, `payment` (`id`: the Payments API's number
+ *   for `mp_get_payment`; `state`: `approved`, `rejected`, `refunded`, or `""` on
  *   CONFIRMATION_REQUIRED; `type`, `installments`, `status_detail` where known; absent while
  *   there is no payment), `additional_info` (`external_reference`, `ticket_number`,
  *   `print_on_terminal`), and `raw`: the service's own JSON, untouched (amounts as it wrote
@@ -618,8 +627,21 @@ MpStatus mp_create_intent_keyed(MpClient *client, const char *device_id, int64_t
  *   its place, plus `raw`. With the Orders API the order's `status` maps to the state thus:
  *   `created` OPEN, `at_terminal` ON_TERMINAL, `processed` FINISHED (`payment.state`
  *   `approved`), `failed` FINISHED (`rejected`, with the `status_detail`), `refunded`
- *   FINISHED (`refunded`), `canceled` CANCELED, `expired` ABANDONED, `action_required`
- *   CONFIRMATION_REQUIRED (`""`), anything else UNKNOWN (not final).
+ *   FINISHED (`refunded`), `canceled` (or `cancelled`) CANCELED, `expired` ABANDONED,
+ *   `action_required` CONFIRMATION_REQUIRED (`""`), anything else UNKNOWN (not final); the
+ *   payment's number is its `reference_id`, or its `reference.id` when it has that instead.
+ *
+ * `amount` is never rounded and never goes through floating point. The Point Integration
+ * API's is an integer of minor units: one sent as an integral JSON float (`1500.0`) reads
+ * as that integer, any other (`58.80`, `1.5e3`, a string) as null. The Orders API's is a
+ * decimal string converted exactly (`"15.00"` is 1500; whole pesos on `"MLC"`); one sent as
+ * a JSON number is read from its text by the same rule (`15.5` is 1550), and one with more
+ * decimals than the site's currency has (`"15.505"`) is null. `raw` keeps what was sent.
+ *
+ * `MP_STATUS_BAD_RESPONSE` when the service answers success with a body that is not a sale:
+ * not a JSON object, or one without its state (the intent's `state` string, the order's
+ * `status`); `mp_last_error()` says which. `mp_wait_intent` reads again after it, as after
+ * any answer garbled on the way.
  *
  * Thread-safe.
  */
@@ -995,9 +1017,11 @@ MpStatus mp_verify_signature(const char *secret, const char *x_signature, const 
  * Reads the body of a notification POSTed to the webhook: the guide's format, today's
  * (check it first with `mp_verify_signature`), refund notifications, and the Orders API's
  * (`"type":"order"`, `"action":"order.<status>"`, the order under `data`: `intent_id` is
- * `data.id`, `state` the `MpIntentState` of `data.status` as `mp_intent_status` maps it,
- * `amount` the paid amount in minor units (two decimals: for Chile's pesos read the body),
- * `payment_id` the payment's `reference_id`, `caller_id` the `user_id`, `client_id` the
+ * `data.id`, `state` the `MpIntentState` of `data.status` (or of the action, without one)
+ * as `mp_intent_status` maps it, `amount` the paid amount in minor units (`total_paid_amount`,
+ * else the payment's `amount`, read as two-decimal amounts: for Chile's pesos read the
+ * body), `payment_id` the payment's `reference_id`, or its `reference.id` (as the
+ * documentation's samples have it), `caller_id` the `user_id`, `client_id` the
  * `application_id`).
  *
  * - `body`: required; the request body as received.
@@ -1010,11 +1034,18 @@ MpStatus mp_verify_signature(const char *secret, const char *x_signature, const 
  *   `print_on_terminal`, …; `{}` when it has none), so a webhook can be matched to its
  *   ticket. `kind` is `"payment_intent"` or `"refund"`; for a
  *   refund `intent_id` is the refund's id (for `mp_refund_status`) and `payment_id` the
- *   refunded payment. Ids are always strings. `payment_state` is `null` on
- *   CONFIRMATION_REQUIRED (the service sends it empty). Freed with `mp_string_free`.
+ *   refunded payment. `state` is the body's own (the Point Integration API spells its states
+ *   as the `MpIntentState` names; `CANCELLED` or one this version does not know stays as
+ *   sent, while `out_state` is CANCELED or UNKNOWN), and for an order the `MpIntentState`
+ *   name of its status. `amount` is read as `mp_intent_status` reads it, never rounded: an amount of minor units
+ *   sent as `1500.0` is 1500, one with a fraction null. Ids are always strings.
+ *   `payment_state` is `null` on CONFIRMATION_REQUIRED (the service sends it empty). Freed
+ *   with `mp_string_free`.
  *
  * `MP_STATUS_INVALID_ARGUMENT` if the body is not a notification (no JSON object, no `id`
- * or no `state`). Needs no client. Thread-safe.
+ * or no `state`). JSON is read strictly: the Point guide's samples write `"caller_id":
+ * 09876543`, a leading zero no JSON reader takes, so pasted as they are they fail; the
+ * service sends the number without it. Needs no client. Thread-safe.
  */
 MpStatus mp_parse_notification(const char *body, MpIntentState *out_state, char **out_json);
 

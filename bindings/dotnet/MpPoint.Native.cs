@@ -36,7 +36,7 @@ namespace MpPoint
         Api = 10,
         /// <summary>HTTP 5xx, after retries.</summary>
         Server = 11,
-        /// <summary>The service answered success with a body that is not what it documents.</summary>
+        /// <summary>The service answered success with a body that is not what it documents: not a JSON object, a created object without its `id`, a read (`mp_intent_status`, `mp_refund_status`) without a state (the intent's or refund's `state` string, the order's `status` or its last refund's). `mp_last_error()` says which, with an excerpt of the body. An answer garbled so may be whole on the next read: `mp_wait_intent` and `mp_wait_refund` read again.</summary>
         BadResponse = 12,
         /// <summary>`mp_wait_intent` timed out before a final state (out-parameters hold the last state).</summary>
         WaitTimeout = 13,
@@ -52,7 +52,7 @@ namespace MpPoint
         Journal = 18,
     }
 
-    /// <summary>MpIntentState in point.h: State of a payment intent. Final states (the intent never changes again) are 5 to 9; see `mp_intent_state_is_final`. A state string this version does not know maps to `MP_INTENT_STATE_UNKNOWN`, which is not final.</summary>
+    /// <summary>MpIntentState in point.h: State of a payment intent. Final states (the intent never changes again) are 5 to 9; see `mp_intent_state_is_final`. The service's state strings are matched exactly (the Point Integration API's `state` names them as below; the Orders API's `status` is mapped as `mp_intent_status` says); the British spelling is read as CANCELED (`CANCELLED`, and an order's `cancelled`), as some of Mercado Pago's own SDK mocks write it; any other string this version does not know is `MP_INTENT_STATE_UNKNOWN`, which is not final, and the JSON of a read keeps the service's string under `raw`.</summary>
     public enum MpIntentState : uint
     {
         /// <summary>Not read yet, or a state this version does not know.</summary>

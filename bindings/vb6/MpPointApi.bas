@@ -31,7 +31,7 @@ Public Const MP_STATUS_UNSUPPORTED As Long = 17
 Public Const MP_STATUS_JOURNAL As Long = 18
 
 ' ---- MpIntentState -------------------------------------------------------------------------------
-' State of a payment intent. Final states (the intent never changes again) are 5 to 9; see `mp_intent_state_is_final`. A state string this version does not know maps to `MP_INTENT_STATE_UNKNOWN`, which is not final.
+' State of a payment intent. Final states (the intent never changes again) are 5 to 9; see `mp_intent_state_is_final`. The service's state strings are matched exactly (the Point Integration API's `state` names them as below; the Orders API's `status` is mapped as `mp_intent_status` says); the British spelling is read as CANCELED (`CANCELLED`, and an order's `cancelled`), as some of Mercado Pago's own SDK mocks write it; any other string this version does not know is `MP_INTENT_STATE_UNKNOWN`, which is not final, and the JSON of a read keeps the service's string under `raw`.
 Public Const MP_INTENT_STATE_UNKNOWN As Long = 0
 Public Const MP_INTENT_STATE_OPEN As Long = 1
 Public Const MP_INTENT_STATE_ON_TERMINAL As Long = 2

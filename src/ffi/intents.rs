@@ -185,11 +185,11 @@ fn create_simple(
 /// Reads a payment intent once (the service allows one read per second per intent).
 ///
 /// - `out_state`: optional; the state (`MP_INTENT_STATE_UNKNOWN` for one this version does
-///   not know).
+///   not know; see `MpIntentState` for the spellings read).
 /// - `out_json`: optional; the sale, freed with `mp_string_free`, in one shape for both APIs:
 ///   `id` (the intent's, or the order's `ORD…`), `state` (the `MpIntentState` name),
-///   `amount` (minor units), `device_id`, `payment` (`id`: the Payments API's number for
-///   `mp_get_payment`; `state`: `approved`, `rejected`, `refunded`, or `""` on
+///   `amount` (minor units, or null), `device_id`, `payment` (`id`: the Payments API's number
+///   for `mp_get_payment`; `state`: `approved`, `rejected`, `refunded`, or `""` on
 ///   CONFIRMATION_REQUIRED; `type`, `installments`, `status_detail` where known; absent while
 ///   there is no payment), `additional_info` (`external_reference`, `ticket_number`,
 ///   `print_on_terminal`), and `raw`: the service's own JSON, untouched (amounts as it wrote
@@ -197,8 +197,21 @@ fn create_simple(
 ///   its place, plus `raw`. With the Orders API the order's `status` maps to the state thus:
 ///   `created` OPEN, `at_terminal` ON_TERMINAL, `processed` FINISHED (`payment.state`
 ///   `approved`), `failed` FINISHED (`rejected`, with the `status_detail`), `refunded`
-///   FINISHED (`refunded`), `canceled` CANCELED, `expired` ABANDONED, `action_required`
-///   CONFIRMATION_REQUIRED (`""`), anything else UNKNOWN (not final).
+///   FINISHED (`refunded`), `canceled` (or `cancelled`) CANCELED, `expired` ABANDONED,
+///   `action_required` CONFIRMATION_REQUIRED (`""`), anything else UNKNOWN (not final); the
+///   payment's number is its `reference_id`, or its `reference.id` when it has that instead.
+///
+/// `amount` is never rounded and never goes through floating point. The Point Integration
+/// API's is an integer of minor units: one sent as an integral JSON float (`1500.0`) reads
+/// as that integer, any other (`58.80`, `1.5e3`, a string) as null. The Orders API's is a
+/// decimal string converted exactly (`"15.00"` is 1500; whole pesos on `"MLC"`); one sent as
+/// a JSON number is read from its text by the same rule (`15.5` is 1550), and one with more
+/// decimals than the site's currency has (`"15.505"`) is null. `raw` keeps what was sent.
+///
+/// `MP_STATUS_BAD_RESPONSE` when the service answers success with a body that is not a sale:
+/// not a JSON object, or one without its state (the intent's `state` string, the order's
+/// `status`); `mp_last_error()` says which. `mp_wait_intent` reads again after it, as after
+/// any answer garbled on the way.
 ///
 /// Thread-safe.
 #[no_mangle]

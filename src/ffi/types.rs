@@ -52,7 +52,12 @@ pub enum MpStatus {
     Api = 10,
     /// HTTP 5xx, after retries.
     Server = 11,
-    /// The service answered success with a body that is not what it documents.
+    /// The service answered success with a body that is not what it documents: not a JSON
+    /// object, a created object without its `id`, a read (`mp_intent_status`,
+    /// `mp_refund_status`) without a state (the intent's or refund's `state` string, the
+    /// order's `status` or its last refund's). `mp_last_error()` says which, with an excerpt
+    /// of the body. An answer garbled so may be whole on the next read: `mp_wait_intent` and
+    /// `mp_wait_refund` read again.
     BadResponse = 12,
     /// `mp_wait_intent` timed out before a final state (out-parameters hold the last state).
     WaitTimeout = 13,
@@ -79,8 +84,12 @@ pub enum MpStatus {
 }
 
 /// State of a payment intent. Final states (the intent never changes again) are 5 to 9; see
-/// `mp_intent_state_is_final`. A state string this version does not know maps to
-/// `MP_INTENT_STATE_UNKNOWN`, which is not final.
+/// `mp_intent_state_is_final`. The service's state strings are matched exactly (the Point
+/// Integration API's `state` names them as below; the Orders API's `status` is mapped as
+/// `mp_intent_status` says); the British spelling is read as CANCELED (`CANCELLED`, and an
+/// order's `cancelled`), as some of Mercado Pago's own SDK mocks write it; any other string
+/// this version does not know is `MP_INTENT_STATE_UNKNOWN`, which is not final, and the JSON
+/// of a read keeps the service's string under `raw`.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MpIntentState {

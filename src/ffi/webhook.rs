@@ -79,9 +79,11 @@ pub extern "C" fn mp_verify_signature(
 /// Reads the body of a notification POSTed to the webhook: the guide's format, today's
 /// (check it first with `mp_verify_signature`), refund notifications, and the Orders API's
 /// (`"type":"order"`, `"action":"order.<status>"`, the order under `data`: `intent_id` is
-/// `data.id`, `state` the `MpIntentState` of `data.status` as `mp_intent_status` maps it,
-/// `amount` the paid amount in minor units (two decimals: for Chile's pesos read the body),
-/// `payment_id` the payment's `reference_id`, `caller_id` the `user_id`, `client_id` the
+/// `data.id`, `state` the `MpIntentState` of `data.status` (or of the action, without one)
+/// as `mp_intent_status` maps it, `amount` the paid amount in minor units (`total_paid_amount`,
+/// else the payment's `amount`, read as two-decimal amounts: for Chile's pesos read the
+/// body), `payment_id` the payment's `reference_id`, or its `reference.id` (as the
+/// documentation's samples have it), `caller_id` the `user_id`, `client_id` the
 /// `application_id`).
 ///
 /// - `body`: required; the request body as received.
@@ -94,11 +96,18 @@ pub extern "C" fn mp_verify_signature(
 ///   `print_on_terminal`, …; `{}` when it has none), so a webhook can be matched to its
 ///   ticket. `kind` is `"payment_intent"` or `"refund"`; for a
 ///   refund `intent_id` is the refund's id (for `mp_refund_status`) and `payment_id` the
-///   refunded payment. Ids are always strings. `payment_state` is `null` on
-///   CONFIRMATION_REQUIRED (the service sends it empty). Freed with `mp_string_free`.
+///   refunded payment. `state` is the body's own (the Point Integration API spells its states
+///   as the `MpIntentState` names; `CANCELLED` or one this version does not know stays as
+///   sent, while `out_state` is CANCELED or UNKNOWN), and for an order the `MpIntentState`
+///   name of its status. `amount` is read as `mp_intent_status` reads it, never rounded: an amount of minor units
+///   sent as `1500.0` is 1500, one with a fraction null. Ids are always strings.
+///   `payment_state` is `null` on CONFIRMATION_REQUIRED (the service sends it empty). Freed
+///   with `mp_string_free`.
 ///
 /// `MP_STATUS_INVALID_ARGUMENT` if the body is not a notification (no JSON object, no `id`
-/// or no `state`). Needs no client. Thread-safe.
+/// or no `state`). JSON is read strictly: the Point guide's samples write `"caller_id":
+/// 09876543`, a leading zero no JSON reader takes, so pasted as they are they fail; the
+/// service sends the number without it. Needs no client. Thread-safe.
 #[no_mangle]
 pub extern "C" fn mp_parse_notification(
     body: *const c_char,

@@ -28,14 +28,17 @@ impl Reply {
     }
 
     fn not_an_object(&self) -> Error {
+        self.garbled("the answer is not a JSON object")
+    }
+
+    /// `BadResponse` for a success whose body is not what the API documents, `what` saying
+    /// how (`"the order has no \"status\""`): one line with the HTTP status and an excerpt of
+    /// the body, which the error keeps whole. Garbled, so transient: a wait reads again.
+    pub(crate) fn garbled(&self, what: &str) -> Error {
         Error::http(
             ErrorKind::BadResponse,
             self.status,
-            format!(
-                "HTTP {}: the answer is not a JSON object: {}",
-                self.status,
-                excerpt(&self.body)
-            ),
+            format!("HTTP {}: {what}: {}", self.status, excerpt(&self.body)),
             self.body.clone(),
         )
         .garbled()

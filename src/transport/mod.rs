@@ -189,6 +189,14 @@ impl Transport {
             return Err(timeout_error(self.timeout).into());
         }
         let request = self.build_request(call, key)?;
+        // A POST with nothing to send (a cancel, a full refund) still says so: without a body
+        // ureq would frame it as chunked (a POST is expected to carry one), which old proxies
+        // and gateways refuse; an empty body goes out as `Content-Length: 0`. A GET or a
+        // DELETE carries no body and no framing header.
+        let body = body.or(match call.method {
+            Method::Post | Method::Patch => Some(&[][..]),
+            Method::Get | Method::Delete => None,
+        });
         // The two body types differ, so each arm builds its own request; `send` runs both.
         let sent = match body {
             Some(bytes) => self.send(request.body(bytes), remaining),
@@ -301,7 +309,80 @@ fn read_body(response: &mut Response<Body>) -> std::result::Result<String, ureq:
 
 #[cfg(test)]
 mod tests {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+    use std::sync::mpsc;
+
     use super::*;
+
+    /// A server that answers every request with `{}` and sends the head of each (request line
+    /// and headers, lower-cased) to the returned channel. One request per connection.
+    fn head_recorder() -> (String, mpsc::Receiver<Vec<String>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (heads, received) = mpsc::channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = Vec::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    head.push(line.trim_end().to_ascii_lowercase());
+                }
+                let answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                              Content-Length: 2\r\nConnection: close\r\n\r\n{}";
+                let _ = stream.write_all(answer.as_bytes());
+                let _ = heads.send(head);
+            }
+        });
+        (format!("http://127.0.0.1:{port}"), received)
+    }
+
+    fn sent_head(
+        transport: &Transport,
+        heads: &mpsc::Receiver<Vec<String>>,
+        call: &Call,
+    ) -> Vec<String> {
+        transport.execute(call).unwrap();
+        heads.recv_timeout(Duration::from_secs(5)).unwrap()
+    }
+
+    #[test]
+    fn a_post_without_a_body_says_content_length_0_and_is_not_chunked() {
+        let (base_url, heads) = head_recorder();
+        let options = format!(r#"{{"access_token":"TEST-1","base_url":"{base_url}"}}"#);
+        let transport = Transport::new(&Config::from_json(&options).unwrap()).unwrap();
+        let framing = |head: &[String]| -> Vec<String> {
+            head.iter()
+                .filter(|h| h.starts_with("content-length:") || h.starts_with("transfer-encoding:"))
+                .cloned()
+                .collect()
+        };
+        // A cancel, a full refund: POSTs with nothing to send.
+        let cancel = Call::new(Method::Post, "/v1/orders/ORD1/cancel".into());
+        let head = sent_head(&transport, &heads, &cancel);
+        assert_eq!(head[0], "post /v1/orders/ord1/cancel http/1.1");
+        assert_eq!(framing(&head), ["content-length: 0"], "{head:#?}");
+        assert!(
+            !head.iter().any(|h| h.starts_with("content-type:")),
+            "no body, no content type: {head:#?}"
+        );
+        // A POST with a body says its length.
+        let mut create = Call::new(Method::Post, "/v1/orders".into());
+        create.body = Some(serde_json::json!({"a": 1}));
+        let head = sent_head(&transport, &heads, &create);
+        assert_eq!(framing(&head), ["content-length: 7"], "{head:#?}");
+        // A GET and a DELETE carry no framing header at all.
+        for method in [Method::Get, Method::Delete] {
+            let call = Call::new(method, "/point/integration-api/payment-intents/i".into());
+            let head = sent_head(&transport, &heads, &call);
+            assert_eq!(framing(&head), Vec::<String>::new(), "{head:#?}");
+        }
+    }
 
     #[test]
     fn query_values_are_encoded() {

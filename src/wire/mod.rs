@@ -21,6 +21,7 @@ pub(crate) use integration::snapshot as integration_snapshot;
 use crate::config::Api;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{DeviceFilters, IntentState, OperatingMode, Site};
+use crate::money;
 use crate::sale::{Kind, NewRefund, NewSale, Snapshot};
 use crate::transport::{Reply, Transport};
 use integration::IntegrationApi;
@@ -155,6 +156,22 @@ pub(crate) fn required<T>(value: Option<T>, missing: &str) -> Result<T> {
     value.ok_or_else(|| Error::invalid(missing))
 }
 
+/// An amount of an integer field (the Point Integration API's minor units) in minor units:
+/// an integer as it is, an integral JSON float (`1500.0`) as that integer; anything else (a
+/// fraction, an exponent, a string, a negative float) `None`, never rounded: the service's
+/// JSON keeps what it sent. Read exactly, from the number's own text (this crate's JSON
+/// numbers keep it), by `money::from_decimal` at a scale of one (Chile's, whose minor unit is
+/// the whole peso), which takes a whole number with zeros after the point and refuses any
+/// fraction.
+pub(crate) fn whole_amount(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| money::from_decimal(&n.to_string(), Some(Site::Chile))),
+        _ => None,
+    }
+}
+
 /// A string, or an integer rendered as one (ids arrive both ways).
 pub(crate) fn as_text(value: &Value) -> Option<String> {
     match value {
@@ -188,6 +205,25 @@ mod tests {
             assert!(e.is_transient(), "{body}");
             let settled = e.with_idempotency_key(Some("k")).settle_create("refund");
             assert_eq!(settled.kind(), ErrorKind::OutcomeUnknown, "{body}");
+        }
+    }
+
+    #[test]
+    fn an_integer_amount_is_read_whole_or_not_at_all() {
+        for (text, minor) in [
+            ("1500", Some(1500)),
+            ("1500.0", Some(1500)),
+            ("1500.00", Some(1500)),
+            ("-3", Some(-3)),
+            ("58.80", None),
+            ("1.5e3", None),
+            ("-1500.0", None),
+            ("\"1500\"", None),
+            ("null", None),
+            ("99999999999999999999.0", None),
+        ] {
+            let value: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(whole_amount(&value), minor, "{text}");
         }
     }
 

@@ -151,7 +151,12 @@ class Status(enum.IntEnum):
     API = 10
     #: HTTP 5xx, after retries.
     SERVER = 11
-    #: The service answered success with a body that is not what it documents.
+    #: The service answered success with a body that is not what it documents: not a JSON
+    #: object, a created object without its `id`, a read (`mp_intent_status`,
+    #: `mp_refund_status`) without a state (the intent's or refund's `state` string, the order's
+    #: `status` or its last refund's). `mp_last_error()` says which, with an excerpt of the
+    #: body. An answer garbled so may be whole on the next read: `mp_wait_intent` and
+    #: `mp_wait_refund` read again.
     BAD_RESPONSE = 12
     #: `mp_wait_intent` timed out before a final state (out-parameters hold the last state).
     WAIT_TIMEOUT = 13
@@ -179,8 +184,12 @@ class Status(enum.IntEnum):
 
 class IntentState(enum.IntEnum):
     """MpIntentState: State of a payment intent. Final states (the intent never changes again) are
-    5 to 9; see `mp_intent_state_is_final`. A state string this version does not know maps to
-    `MP_INTENT_STATE_UNKNOWN`, which is not final."""
+    5 to 9; see `mp_intent_state_is_final`. The service's state strings are matched exactly (the
+    Point Integration API's `state` names them as below; the Orders API's `status` is mapped as
+    `mp_intent_status` says); the British spelling is read as CANCELED (`CANCELLED`, and an
+    order's `cancelled`), as some of Mercado Pago's own SDK mocks write it; any other string
+    this version does not know is `MP_INTENT_STATE_UNKNOWN`, which is not final, and the JSON of
+    a read keeps the service's string under `raw`."""
 
     #: Not read yet, or a state this version does not know.
     UNKNOWN = 0

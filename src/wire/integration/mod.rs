@@ -104,7 +104,7 @@ impl Wire for IntegrationApi {
         };
         let mut call = Call::new(Method::Get, path);
         call.budget = budget;
-        snapshot(self.transport.execute(&call)?, None, IntentState::Unknown)
+        state::read(self.transport.execute(&call)?)
     }
 
     fn cancel(&self, kind: Kind, device_id: &str, id: &str, _key: &str) -> Result<Reply> {

@@ -6,9 +6,13 @@ use serde_json::{json, Value};
 
 use crate::error::Result;
 use crate::model::IntentState;
-use crate::wire::{as_text, required};
+use crate::wire::{as_text, required, whole_amount};
 
-/// The notification's state and its normalised object (see `webhook::Notification`).
+/// The notification's state (`CANCELLED` is `Canceled`, a string this version does not know
+/// `Unknown`) and its normalised object (see `webhook::Notification`): `state` as the body
+/// spells it (this API spells the states as `IntentState` names them, so a known one is its
+/// name; `CANCELLED` or an unknown one stays as sent, as the body has no `raw` to keep it),
+/// `amount` as `wire::whole_amount` reads it.
 pub(crate) fn read(object: &Value) -> Result<(IntentState, Value)> {
     let id = required(
         object.get("id").and_then(as_text),
@@ -16,6 +20,7 @@ pub(crate) fn read(object: &Value) -> Result<(IntentState, Value)> {
     )?;
     let state_text = object.get("state").and_then(Value::as_str);
     let state_text = required(state_text, "notification has no \"state\"")?;
+    let state = IntentState::from_api(state_text);
     let payment = object.get("payment").filter(|p| p.is_object());
     let payment_field = |name: &str| {
         payment
@@ -37,7 +42,7 @@ pub(crate) fn read(object: &Value) -> Result<(IntentState, Value)> {
         "kind": if is_refund { "refund" } else { "payment_intent" },
         "intent_id": id,
         "state": state_text,
-        "amount": object.get("amount").filter(|a| a.is_i64() || a.is_u64()),
+        "amount": object.get("amount").and_then(whole_amount),
         "payment_id": if is_refund { refunded_payment } else { payment_field("id") },
         "payment_type": payment_field("type"),
         "payment_state": payment_field("state"),
@@ -47,5 +52,5 @@ pub(crate) fn read(object: &Value) -> Result<(IntentState, Value)> {
         "caller_id": text("caller_id"),
         "client_id": text("client_id"),
     });
-    Ok((IntentState::from_api(state_text), normalized))
+    Ok((state, normalized))
 }

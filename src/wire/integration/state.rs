@@ -1,7 +1,9 @@
 //! The Point Integration API's intents and refunds: objects whose `state` is spelled as
 //! `IntentState` names it, so their own fields are already the shared shape and a read only
-//! adds `raw`. A status read is the call a POS makes most: when the answer's state is spelled
-//! exactly so, the shared object is made from the text without building a JSON tree.
+//! adds `raw` (and reads an `amount` that is not an integer, see `whole_amount` in `wire`). A
+//! status read is the call a POS makes most: when the answer's state is spelled exactly so and
+//! its amount is an integer, the shared object is made from the text without building a JSON
+//! tree.
 
 use std::fmt;
 use std::result::Result as StdResult;
@@ -14,7 +16,7 @@ use crate::error::Result;
 use crate::model::IntentState;
 use crate::sale::Snapshot;
 use crate::transport::Reply;
-use crate::wire::object;
+use crate::wire::{object, whole_amount};
 
 /// How this API's objects carry their state.
 impl IntentState {
@@ -29,34 +31,65 @@ impl IntentState {
     /// `named_in_object_text`'s state alone (what the tests compare with `of_json`).
     #[cfg(test)]
     fn of_object_text(text: &str) -> Option<IntentState> {
-        IntentState::named_in_object_text(text).map(|(state, _)| state)
+        IntentState::named_in_object_text(text).map(|found| found.state)
     }
 
     /// As [`IntentState::of_json`], straight from the text of an answer (`None` when it is not
-    /// a JSON object), and whether the object spells its state as [`IntentState::as_str`]
-    /// names it. A status read is the call a POS makes most, so this reads the one field it
-    /// needs without building the JSON tree (the whole text is still checked). No `state` at
-    /// all counts as naming `Unknown`; `"CANCELLED"` or a state this version does not know
-    /// does not.
-    pub(crate) fn named_in_object_text(text: &str) -> Option<(IntentState, bool)> {
-        serde_json::from_str::<StateOfObject>(text)
-            .ok()
-            .map(|found| (found.0, found.1))
+    /// a JSON object), with what the fast path needs to know of it: whether the object has a
+    /// `state` string at all, whether that string is spelled as [`IntentState::as_str`] names
+    /// it (`"CANCELLED"` or a state this version does not know is not), and whether its
+    /// `amount` is absent, `null` or an integer. A status read is the call a POS makes most,
+    /// so this reads the two fields it needs without building the JSON tree (the whole text is
+    /// still checked).
+    fn named_in_object_text(text: &str) -> Option<StateOfObject> {
+        serde_json::from_str::<StateOfObject>(text).ok()
     }
 }
 
-/// An object's `state` while the rest of it is only checked: as with [`IntentState::of_json`],
-/// the last `state` key counts and one that is not a string is `Unknown`.
-struct StateOfObject(IntentState, bool);
+/// An object's `state` and `amount` while the rest of it is only checked: as with
+/// [`IntentState::of_json`], the last `state` key counts and one that is not a string is
+/// `Unknown` (and no state at all).
+struct StateOfObject {
+    state: IntentState,
+    /// The last `state` is a string.
+    has_state: bool,
+    /// That string is the state's own name.
+    named: bool,
+    /// The last `amount` is an integer or `null`, or there is none: the text can be kept.
+    plain_amount: bool,
+}
 
-/// An object key, read without copying it: whether it is `state`.
-struct StateKey(bool);
+impl StateOfObject {
+    /// What [`IntentState::named_in_object_text`] finds, found in a JSON tree instead.
+    fn in_tree(value: &Value) -> StateOfObject {
+        let text = value.get("state").and_then(Value::as_str);
+        StateOfObject {
+            state: IntentState::of_json(value),
+            has_state: text.is_some(),
+            named: text.is_some_and(|s| IntentState::from_api(s).as_str() == s),
+            plain_amount: value
+                .get("amount")
+                .is_none_or(|a| a.is_null() || a.is_i64() || a.is_u64()),
+        }
+    }
+}
 
-/// The value of a `state` key: its state when it is a string, `Unknown` for any other value.
-struct StateValue(IntentState, bool);
+/// An object key, read without copying it: whether it is `state`, `amount` or another.
+enum Key {
+    State,
+    Amount,
+    Other,
+}
+
+/// The value of a `state` key: its state when it is a string (and whether it is spelled as
+/// the state's name), nothing for any other value.
+struct StateValue(Option<(IntentState, bool)>);
+
+/// The value of an `amount` key: whether it is an integer or `null`.
+struct AmountValue(bool);
 
 /// A `state` that is not a string names no state.
-const NOT_A_NAME: StateValue = StateValue(IntentState::Unknown, false);
+const NOT_A_NAME: StateValue = StateValue(None);
 
 /// `Deserialize` for each type, through its visitor and the `Deserializer` method that says
 /// what the visitor expects.
@@ -72,9 +105,20 @@ macro_rules! read_through {
 
 read_through!(
     StateOfObject: deserialize_map(ObjectVisitor),
-    StateKey: deserialize_str(KeyVisitor),
+    Key: deserialize_str(KeyVisitor),
     StateValue: deserialize_any(ValueVisitor)
 );
+
+impl<'de> Deserialize<'de> for AmountValue {
+    /// Through a `Value`, which reads a number of any form (this crate's numbers keep their
+    /// text) and costs no more than the number itself for the integer a real answer carries.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> StdResult<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(AmountValue(
+            value.is_null() || value.is_i64() || value.is_u64(),
+        ))
+    }
+}
 
 struct ObjectVisitor;
 
@@ -84,30 +128,42 @@ impl<'de> Visitor<'de> for ObjectVisitor {
         f.write_str("a JSON object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> StdResult<StateOfObject, A::Error> {
-        let mut state = IntentState::Unknown;
-        let mut named = true;
-        while let Some(StateKey(is_state)) = map.next_key()? {
-            if is_state {
-                let value = map.next_value::<StateValue>()?;
-                state = value.0;
-                named = value.1;
-            } else {
-                map.next_value::<IgnoredAny>()?;
+        let mut found = StateOfObject {
+            state: IntentState::Unknown,
+            has_state: false,
+            named: false,
+            plain_amount: true,
+        };
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::State => {
+                    let StateValue(value) = map.next_value()?;
+                    found.has_state = value.is_some();
+                    (found.state, found.named) = value.unwrap_or((IntentState::Unknown, false));
+                }
+                Key::Amount => found.plain_amount = map.next_value::<AmountValue>()?.0,
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
-        Ok(StateOfObject(state, named))
+        Ok(found)
     }
 }
 
 struct KeyVisitor;
 
 impl Visitor<'_> for KeyVisitor {
-    type Value = StateKey;
+    type Value = Key;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an object key")
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> StdResult<StateKey, E> {
-        Ok(StateKey(v == "state"))
+    fn visit_str<E: de::Error>(self, v: &str) -> StdResult<Key, E> {
+        Ok(match v {
+            "state" => Key::State,
+            "amount" => Key::Amount,
+            _ => Key::Other,
+        })
     }
 }
 
@@ -129,7 +185,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
     fn visit_str<E: de::Error>(self, v: &str) -> StdResult<StateValue, E> {
         let state = IntentState::from_api(v);
-        Ok(StateValue(state, state.as_str() == v))
+        Ok(StateValue(Some((state, state.as_str() == v))))
     }
     not_a_name!(
         visit_bool(bool),
@@ -148,14 +204,12 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
-/// The service's JSON object `raw` with `"raw":raw` added, as text, and its state, when its
-/// own fields are already the normalised ones (its state spelled as `IntentState` names it):
-/// the common case, made without a JSON tree. `None` when that does not hold (or `raw` is not
-/// an object) and the caller must build the object.
-fn with_raw_appended(raw: &str) -> Option<(IntentState, String)> {
+/// The service's JSON object text `raw` with `"raw":raw` added, for an answer whose own fields
+/// can be kept as they are (see `snapshot_of`); `None` when it does not end in `}` or already
+/// has a `raw` (the caller then builds the object).
+fn with_raw_appended(raw: &str) -> Option<String> {
     let body = raw.trim();
-    let (state, named) = IntentState::named_in_object_text(body)?;
-    if !named || !body.ends_with('}') || body.contains("\"raw\"") {
+    if !body.starts_with('{') || !body.ends_with('}') || body.contains("\"raw\"") {
         return None;
     }
     let inner = body[1..body.len() - 1].trim();
@@ -168,22 +222,51 @@ fn with_raw_appended(raw: &str) -> Option<(IntentState, String)> {
     out.push_str("\"raw\":");
     out.push_str(body);
     out.push('}');
-    Some((state, out))
+    Some(out)
 }
 
-/// An intent or a refund of this API in the shared shape: its own object with `state` named
-/// as `IntentState` names it (`absent` when it has none) and the object itself under `raw`.
+/// A created intent or refund of this API in the shared shape: its own object with `state`
+/// named as `IntentState` names it (`absent` when it has no `state` string, as a create's
+/// answer has not), `amount` as `whole_amount` reads it, and the object itself under `raw`.
 pub(crate) fn snapshot(
     reply: Reply,
     parsed: Option<Value>,
     absent: IntentState,
 ) -> Result<Snapshot> {
-    let body = reply.body.trim();
-    let has_state = parsed
-        .as_ref()
-        .map_or_else(|| body.contains("\"state\""), |v| v.get("state").is_some());
-    if has_state {
-        if let Some((state, json)) = with_raw_appended(&reply.body) {
+    snapshot_of(reply, parsed, Some(absent))
+}
+
+/// A read intent or refund in the shared shape, as [`snapshot`] makes it; an answer without a
+/// `state` string is not what the API documents for a read: `BadResponse`, garbled (a wait
+/// reads again).
+pub(crate) fn read(reply: Reply) -> Result<Snapshot> {
+    snapshot_of(reply, None, None)
+}
+
+fn snapshot_of(
+    reply: Reply,
+    parsed: Option<Value>,
+    absent: Option<IntentState>,
+) -> Result<Snapshot> {
+    let (found, parsed) = match parsed {
+        Some(value) => (StateOfObject::in_tree(&value), Some(value)),
+        None => match IntentState::named_in_object_text(reply.body.trim()) {
+            Some(found) => (found, None),
+            // Not an object (the error says so), or one the text reader could not follow:
+            // the tree decides.
+            None => {
+                let value = object(&reply)?;
+                (StateOfObject::in_tree(&value), Some(value))
+            }
+        },
+    };
+    let state = match (found.has_state, absent) {
+        (true, _) => found.state,
+        (false, Some(absent)) => absent,
+        (false, None) => return Err(reply.garbled("the answer has no \"state\"")),
+    };
+    if found.has_state && found.named && found.plain_amount {
+        if let Some(json) = with_raw_appended(&reply.body) {
             return Ok(Snapshot::of_answer(state, json, reply));
         }
     }
@@ -191,14 +274,12 @@ pub(crate) fn snapshot(
         Some(value) => value,
         None => object(&reply)?,
     };
-    let state = if raw.get("state").is_some() {
-        IntentState::of_json(&raw)
-    } else {
-        absent
-    };
     let mut shared = raw.clone();
     if let Some(map) = shared.as_object_mut() {
         map.insert("state".into(), state.as_str().into());
+        if let Some(amount) = map.get_mut("amount") {
+            *amount = whole_amount(amount).map_or(Value::Null, Value::from);
+        }
         map.insert("raw".into(), raw);
     }
     Ok(Snapshot::of_answer(state, shared.to_string(), reply))
@@ -256,24 +337,86 @@ mod tests {
     #[test]
     fn an_answer_in_the_shared_shape_gets_raw_without_being_rebuilt() {
         let raw = r#"{"id":"i","payment":{"state":"CANCELED"},"state":"OPEN","amount":1500}"#;
-        let (state, out) = with_raw_appended(raw).unwrap();
-        assert_eq!(state, IntentState::Open);
-        let value: Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(value["state"], "OPEN");
-        assert_eq!(value["amount"], 1500);
-        assert_eq!(value["raw"], serde_json::from_str::<Value>(raw).unwrap());
-        let (state, out) = with_raw_appended(" {} ").unwrap();
-        assert_eq!(
-            (state, out.as_str()),
-            (IntentState::Unknown, r#"{"raw":{}}"#)
-        );
-        // Anything else is left to the caller to build.
-        assert!(
-            with_raw_appended(r#"{"state":"CANCELLED","payment":{"state":"CANCELED"}}"#).is_none()
-        );
-        assert!(with_raw_appended(r#"{"state":"NEW_ONE"}"#).is_none());
-        assert!(with_raw_appended(r#"{"state":"OPEN","raw":1}"#).is_none());
+        let s = read(reply(raw)).unwrap();
+        assert_eq!(s.state, IntentState::Open);
+        // Made from the text: the service's fields as it wrote them, then raw.
+        assert_eq!(s.json, format!("{},\"raw\":{raw}}}", &raw[..raw.len() - 1]));
+        assert_eq!(with_raw_appended(" {} ").as_deref(), Some(r#"{"raw":{}}"#));
+        // Anything else is built from the tree.
+        for (body, state) in [
+            (
+                r#"{"state":"CANCELLED","payment":{"state":"CANCELED"}}"#,
+                "CANCELED",
+            ),
+            (r#"{"state":"NEW_ONE"}"#, "UNKNOWN"),
+            (r#"{"state":"OPEN","raw":1}"#, "OPEN"),
+            (r#"{"state":"FINISHED","amount":1500.0}"#, "FINISHED"),
+        ] {
+            let s = read(reply(body)).unwrap();
+            let v: Value = serde_json::from_str(&s.json).unwrap();
+            assert_eq!(v["state"], state, "{body}");
+            assert_eq!(v["raw"], serde_json::from_str::<Value>(body).unwrap());
+        }
         assert!(with_raw_appended("[1]").is_none());
+    }
+
+    #[test]
+    fn a_read_without_a_state_is_a_garbled_answer() {
+        for body in [
+            r#"{"id":"i"}"#,
+            r#"{"id":"i","state":7}"#,
+            r#"{"id":"i","state":null}"#,
+            r#"{"state":"OPEN","state":["OPEN"]}"#,
+            "{}",
+        ] {
+            let e = read(reply(body)).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::BadResponse, "{body}");
+            assert!(e.is_transient(), "a wait reads again: {body}");
+            assert_eq!(e.http_status(), Some(200));
+            assert!(
+                e.message()
+                    .starts_with("HTTP 200: the answer has no \"state\": "),
+                "{}",
+                e.message()
+            );
+        }
+        let e = read(reply("<html>")).unwrap_err();
+        assert!(e.message().contains("not a JSON object"), "{}", e.message());
+        // A create's answer has none yet: it is OPEN.
+        let s = snapshot(reply(r#"{"id":"i"}"#), None, IntentState::Open).unwrap();
+        assert_eq!(s.state, IntentState::Open);
+    }
+
+    #[test]
+    fn an_amount_that_is_not_an_integer_is_read_exactly_or_not_at_all() {
+        for (amount, read_as) in [
+            ("1500", Some(1500)),
+            ("1500.0", Some(1500)),
+            ("1500.000", Some(1500)),
+            ("58.80", None),
+            ("58.8", None),
+            ("1.5e3", None),
+            ("-1500.0", None),
+            ("\"1500\"", None),
+            ("null", None),
+        ] {
+            let body = format!(r#"{{"id":"i","state":"FINISHED","amount":{amount}}}"#);
+            for s in [
+                read(reply(&body)).unwrap(),
+                snapshot(
+                    reply(&body),
+                    Some(serde_json::from_str(&body).unwrap()),
+                    IntentState::Unknown,
+                )
+                .unwrap(),
+            ] {
+                assert_eq!(s.amount(), read_as, "{amount}");
+                let v: Value = serde_json::from_str(&s.json).unwrap();
+                // The service's own number stays under raw, every digit of it.
+                let sent: Value = serde_json::from_str(amount).unwrap();
+                assert_eq!(v["raw"]["amount"], sent, "{amount}");
+            }
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{DeviceFilters, IntentState, OperatingMode, Site};
 use crate::sale::{Kind, NewRefund, NewSale, Snapshot};
 use crate::transport::{Call, Method, Reply, Transport};
-use order::{created_before, first_payment, refund_of, sale_of, text_at};
+use order::{created_before, first_payment, has_status, refund_of, sale_of, text_at};
 use rules::MAX_PAGE;
 
 pub(crate) struct OrdersApi {
@@ -164,6 +164,9 @@ impl Wire for OrdersApi {
         call.budget = budget;
         let reply = self.transport.execute(&call)?;
         let order = object(&reply)?;
+        if !has_status(&order, kind) {
+            return Err(reply.garbled("the order has no \"status\""));
+        }
         Ok(self.snapshot(kind, reply, order))
     }
 

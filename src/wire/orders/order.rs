@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 use super::status::{payment_state_of, refund_entry_state_of};
 use crate::model::{day_number, IntentState, Site};
 use crate::money;
+use crate::sale::Kind;
 
 pub(super) fn text_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
     let mut node = value;
@@ -30,6 +31,24 @@ fn id_at(value: &Value, path: &[&str]) -> Option<String> {
     }
 }
 
+/// An amount of the Orders API (a decimal string, `"15.00"`; `"1500"` on `MLC`) in minor
+/// units, exactly. A JSON number in its place is read from its own text (this crate's JSON
+/// numbers keep it) by the same rule: `15.5` is 1550, `15.505` (a fraction of a cent), an
+/// exponent or a negative amount `None`, never rounded.
+pub(super) fn decimal_amount(value: &Value, site: Option<Site>) -> Option<i64> {
+    match value {
+        Value::String(text) => money::from_decimal(text, site),
+        Value::Number(n) => money::from_decimal(&n.to_string(), site),
+        _ => None,
+    }
+}
+
+/// The Payments API's number of an order's payment: its `reference_id` (reads), or its
+/// `reference.id` (as the documentation's notification samples have it).
+pub(super) fn payment_number(payment: &Value) -> Option<String> {
+    id_at(payment, &["reference_id"]).or_else(|| id_at(payment, &["reference", "id"]))
+}
+
 /// The first (for Point, the only) payment of an order.
 pub(super) fn first_payment(order: &Value) -> Option<&Value> {
     order.pointer("/transactions/payments/0")
@@ -48,8 +67,7 @@ pub(super) fn sale_of(order: Value, site: Option<Site>) -> (IntentState, Value) 
         "amount".into(),
         json!(payment
             .and_then(|p| p.get("amount"))
-            .and_then(Value::as_str)
-            .and_then(|a| money::from_decimal(a, site))),
+            .and_then(|a| decimal_amount(a, site))),
     );
     shared.insert(
         "device_id".into(),
@@ -57,7 +75,7 @@ pub(super) fn sale_of(order: Value, site: Option<Site>) -> (IntentState, Value) 
     );
     if let (Some(payment_state), Some(p)) = (payment_state_of(status), payment) {
         let mut out = Map::new();
-        if let Some(id) = id_at(p, &["reference_id"]) {
+        if let Some(id) = payment_number(p) {
             out.insert("id".into(), id.into());
         }
         out.insert("state".into(), payment_state.into());
@@ -93,11 +111,10 @@ pub(super) fn sale_of(order: Value, site: Option<Site>) -> (IntentState, Value) 
 /// The state of an order's refund: its last entry in `transactions.refunds`, or the order's
 /// own status once it is `refunded` (partially: `partially_refunded`).
 fn refund_state_of(order: &Value) -> IntentState {
-    let last = order
-        .pointer("/transactions/refunds")
-        .and_then(Value::as_array)
-        .and_then(|r| r.last());
-    if let Some(status) = last.and_then(|r| r.get("status")).and_then(Value::as_str) {
+    if let Some(status) = last_refund(order)
+        .and_then(|r| r.get("status"))
+        .and_then(Value::as_str)
+    {
         return refund_entry_state_of(status);
     }
     match (
@@ -114,14 +131,10 @@ fn refund_state_of(order: &Value) -> IntentState {
 /// (minor units refunded by the last refund), `additional_info` and `raw`.
 pub(super) fn refund_of(order: Value, site: Option<Site>) -> (IntentState, Value) {
     let state = refund_state_of(&order);
-    let refunded = order
-        .pointer("/transactions/refunds")
-        .and_then(Value::as_array)
-        .and_then(|r| r.last())
+    let refunded = last_refund(&order)
         .and_then(|r| r.get("amount"))
         .or_else(|| first_payment(&order).and_then(|p| p.get("amount")))
-        .and_then(Value::as_str)
-        .and_then(|a| money::from_decimal(a, site));
+        .and_then(|a| decimal_amount(a, site));
     let id = text_at(&order, &["id"]).map(str::to_owned);
     let shared = json!({
         "id": id,
@@ -133,6 +146,26 @@ pub(super) fn refund_of(order: Value, site: Option<Site>) -> (IntentState, Value
         "raw": order,
     });
     (state, shared)
+}
+
+/// Whether a read order says where it is: its `status` (a string), or for a refund the
+/// `status` of its last entry in `transactions.refunds`. An order without either is not what
+/// the API documents.
+pub(super) fn has_status(order: &Value, kind: Kind) -> bool {
+    let refund_status = || {
+        last_refund(order)
+            .and_then(|r| r.get("status"))
+            .is_some_and(Value::is_string)
+    };
+    text_at(order, &["status"]).is_some() || (kind == Kind::Refund && refund_status())
+}
+
+/// An order's last refund, the one `refund_of` describes.
+fn last_refund(order: &Value) -> Option<&Value> {
+    order
+        .pointer("/transactions/refunds")
+        .and_then(Value::as_array)
+        .and_then(|r| r.last())
 }
 
 /// Whether an order's RFC 3339 UTC `created_date` (`2026-12-03T10:00:00.000Z`) is more than a
@@ -209,6 +242,77 @@ mod tests {
             sale["raw"]["transactions"]["payments"][0]["amount"],
             "15.00"
         );
+    }
+
+    #[test]
+    fn the_payment_number_is_read_from_either_form() {
+        let mut o = order("processed");
+        o["transactions"]["payments"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("reference_id");
+        let (_, sale) = sale_of(o.clone(), None);
+        assert!(sale["payment"].get("id").is_none(), "{sale}");
+        o["transactions"]["payments"][0]["reference"] = json!({"id": "123456789"});
+        let (_, sale) = sale_of(o.clone(), None);
+        assert_eq!(sale["payment"]["id"], "123456789");
+        o["transactions"]["payments"][0]["reference"] = json!({"id": 123456789});
+        assert_eq!(sale_of(o.clone(), None).1["payment"]["id"], "123456789");
+        // Both: reference_id, the field reads document, wins.
+        o["transactions"]["payments"][0]["reference_id"] = "20000000001".into();
+        assert_eq!(sale_of(o, None).1["payment"]["id"], "20000000001");
+    }
+
+    #[test]
+    fn cancelled_is_canceled_and_other_spellings_are_unknown() {
+        assert_eq!(sale_of(order("cancelled"), None).0, IntentState::Canceled);
+        for status in ["Canceled", "CANCELED", "canceled "] {
+            assert_eq!(
+                sale_of(order(status), None).0,
+                IntentState::Unknown,
+                "{status}"
+            );
+        }
+        let mut o = order("processed");
+        o["transactions"]["refunds"] = json!([{"amount": "5.00", "status": "cancelled"}]);
+        assert_eq!(refund_state_of(&o), IntentState::Canceled);
+    }
+
+    #[test]
+    fn an_amount_as_a_json_number_is_read_from_its_text() {
+        for (amount, minor) in [
+            (json!("15.00"), Some(1500)),
+            (serde_json::from_str::<Value>("15.5").unwrap(), Some(1550)),
+            (serde_json::from_str::<Value>("15.50").unwrap(), Some(1550)),
+            (json!(15), Some(1500)),
+            (serde_json::from_str::<Value>("15.505").unwrap(), None),
+            (serde_json::from_str::<Value>("1.5e1").unwrap(), None),
+            (json!(-15), None),
+            (json!(true), None),
+        ] {
+            let mut o = order("processed");
+            o["transactions"]["payments"][0]["amount"] = amount.clone();
+            let (_, sale) = sale_of(o, None);
+            assert_eq!(sale["amount"].as_i64(), minor, "{amount}");
+            assert_eq!(sale["raw"]["transactions"]["payments"][0]["amount"], amount);
+        }
+    }
+
+    #[test]
+    fn a_read_order_must_say_its_status() {
+        assert!(has_status(&order("processed"), Kind::Sale));
+        let mut o = order("processed");
+        o.as_object_mut().unwrap().remove("status");
+        assert!(!has_status(&o, Kind::Sale));
+        assert!(!has_status(&o, Kind::Refund));
+        o["transactions"]["refunds"] = json!([{"amount": "5.00", "status": "processed"}]);
+        assert!(
+            has_status(&o, Kind::Refund),
+            "a refund's own status is enough"
+        );
+        assert!(!has_status(&o, Kind::Sale));
+        o["status"] = json!(7);
+        assert!(!has_status(&o, Kind::Sale), "a status that is no string");
     }
 
     #[test]

@@ -8,10 +8,14 @@
 //! | `processed` | `FINISHED` | `approved` |
 //! | `failed` | `FINISHED` | `rejected` (with the `status_detail`) |
 //! | `refunded` | `FINISHED` | `refunded` |
-//! | `canceled` | `CANCELED` | — |
+//! | `canceled` (or `cancelled`) | `CANCELED` | — |
 //! | `expired` | `ABANDONED` | — |
 //! | `action_required` | `CONFIRMATION_REQUIRED` | `""` (the terminal must be checked) |
 //! | anything else | `UNKNOWN` (not final) | — |
+//!
+//! `cancelled`, the spelling of some mocks of the official SDKs, is read as `canceled`, as the
+//! Point Integration API's `CANCELLED` is read as `CANCELED`; statuses are matched exactly
+//! otherwise (`Canceled` is `UNKNOWN`).
 
 use crate::model::IntentState;
 
@@ -23,7 +27,7 @@ impl IntentState {
             "created" => IntentState::Open,
             "at_terminal" => IntentState::OnTerminal,
             "processed" | "failed" | "refunded" => IntentState::Finished,
-            "canceled" => IntentState::Canceled,
+            "canceled" | "cancelled" => IntentState::Canceled,
             "expired" => IntentState::Abandoned,
             "action_required" => IntentState::ConfirmationRequired,
             _ => IntentState::Unknown,
@@ -49,7 +53,7 @@ pub(super) fn refund_entry_state_of(status: &str) -> IntentState {
         "processed" | "refunded" | "approved" | "accredited" => IntentState::Finished,
         "processing" | "in_process" | "pending" | "created" => IntentState::Processing,
         "failed" | "rejected" => IntentState::Error,
-        "canceled" => IntentState::Canceled,
+        "canceled" | "cancelled" => IntentState::Canceled,
         _ => IntentState::Unknown,
     }
 }

@@ -260,6 +260,7 @@ run_program() {
     lang=${marker%% *}
     for src in "$out/$name".{c,py,dpr,cs}; do [ -f "$src" ] && break; done
     exe=$out/$name
+    programs=$((programs + 1))
     say "$file: $lang program $name"
     if ! build "$lang" "$src" "$exe"; then
         fail "$file: $name does not build ($src)"
@@ -292,7 +293,6 @@ run_program() {
             fail "$file: $name, scenario $scenario"
         fi
     done
-    programs=$((programs + 1))
 }
 
 printf '#!/bin/sh\nexec "%s" --manual "$@"\n' "$libdir/point-sim" >"$out/point-sim-manual"

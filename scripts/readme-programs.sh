@@ -14,13 +14,15 @@
 #
 # LANG is c, python, pascal or csharp, and the fence must say the same language (c, python,
 # pascal or delphi, csharp or cs). Every other block is a fragment, and must not look like a
-# program: an unmarked C block with `main(`, Pascal block starting with `program` or C#
-# block with a `static ... Main(` fails the run.
+# program: an unmarked C block with `main(`, Pascal block starting with `program`, C# block
+# with a `static ... Main(` or Python block that imports mppoint and calls sys.exit fails the
+# run.
 #
 # What a marked program must do. Every one is a sale, run as `PROGRAM AMOUNT TICKET` (AMOUNT
 # in minor units, 1500 = 15.00) with MP_ACCESS_TOKEN and MP_BASE_URL set by scripts/with-sim.sh
 # and MP_DEVICE_ID unset (it sells on the account's first terminal). Each SCENARIO runs it once
-# against a fresh simulator and requires the exit status EXIT:
+# against a fresh simulator and requires the exit status EXIT, and that the simulator made
+# exactly one sale (for busy: only the other one):
 #
 #   approved      15.00: FINISHED, approved (required, and must be 0: hand over the goods)
 #   rejected      12.00: FINISHED, rejected

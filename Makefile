@@ -9,6 +9,8 @@
 #   make test      everything CI runs
 #   make rust-test  the Rust suites without root or Chromium (says what it leaves out)
 #   make c-test    C ABI and thread tests against the simulator
+#   make readme-test  every program the READMEs print (marked <!-- program: ... -->), built
+#                  and run against the simulator for each outcome its marker names
 #   make valgrind  the C sample under valgrind against the simulator
 #   make bindings-test  the Delphi, .NET and Python bindings: samples and tests against the
 #                  simulator (dotnet-test, delphi-test, python-test one at a time)
@@ -61,7 +63,7 @@ SAMPLE       := $(BUILDDIR)/sale
 TEST_ABI     := $(BUILDDIR)/test_abi
 TEST_THREADS := $(BUILDDIR)/test_threads
 
-.PHONY: all build header generate demo test c-test valgrind lint clean tools cargo-build \
+.PHONY: all build header generate demo test c-test readme-test valgrind lint clean tools cargo-build \
         bindings-test dotnet-test python-test delphi-test dist-windows test-windows \
         windows-check bench fuzz fuzz-check hostile-test install uninstall install-test \
         release-lib package-test python-wheels python-wheel-test nuget nuget-test dist-hosts \
@@ -104,6 +106,11 @@ c-test: cargo-build $(TEST_ABI) $(TEST_THREADS)
 	scripts/with-sim.sh $(TEST_STEP_MS) $(TEST_ABI) || status=1; \
 	scripts/with-sim.sh $(TEST_STEP_MS) $(TEST_THREADS) || status=1; \
 	exit $$status
+
+# The READMEs' programs: scripts/readme-programs.sh says how a block is marked and what each
+# marker's outcomes check (C with gcc; Python, Free Pascal and Mono for the bindings' READMEs).
+readme-test: cargo-build
+	scripts/readme-programs.sh
 
 # An approved sale with its receipt and refund, and a cancelled sale: between them every
 # path of the sample runs.
@@ -162,6 +169,7 @@ rust-test:
 	echo "rust-test: left out (make test runs them; they need system packages, installed as root):"; \
 	echo "  tests/browser.rs, the virtual terminal page in headless Chromium (chromium, chromium-driver)"; \
 	echo "  make c-test: the C ABI and thread tests (gcc)"; \
+	echo "  make readme-test: the READMEs' programs against the simulator (gcc, python3, curl, fpc, mono)"; \
 	echo "  make bindings-test: the .NET, Python and Delphi bindings (mono, python3-pytest, fpc)"; \
 	echo "  make valgrind: the C sample under valgrind (valgrind)"; \
 	echo "  make fuzz-check: a short run of each fuzz target (nightly Rust, cargo-fuzz)"; \
@@ -173,7 +181,7 @@ rust-test:
 
 test: tools
 	$(CARGO) test --workspace
-	$(MAKE) --no-print-directory c-test
+	$(MAKE) --no-print-directory c-test readme-test
 	$(MAKE) --no-print-directory bindings-test
 	$(MAKE) --no-print-directory valgrind
 	$(MAKE) --no-print-directory fuzz-check hostile-test

@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use mppoint::{
-    ErrorKind, IntentState, Kind, NewRefund, NewSale, Progress, Refund, Sale, Snapshot, WaitEnd,
+    ErrorKind, IntentState, Kind, NewRefund, NewSale, Progress, Refund, Sale, Site, Snapshot,
+    WaitEnd,
 };
 use serde_json::Value;
 
@@ -39,7 +40,7 @@ pub struct SaleArgs<'a> {
 }
 
 pub fn sale(ctx: &Context, args: SaleArgs<'_>) -> Outcome<Exit> {
-    let amount = mppoint::parse_amount(args.amount, ctx.site)?;
+    let amount = typed_amount(args.amount, ctx.site)?;
     let mut sale = NewSale::new(amount);
     sale.external_reference = args.reference.map(str::to_owned);
     let device = devices::pick(ctx, args.device)?;
@@ -71,6 +72,48 @@ pub fn sale(ctx: &Context, args: SaleArgs<'_>) -> Outcome<Exit> {
     })
 }
 
+/// An amount as the technician typed it (`15.00`; whole pesos on MLC) in minor units, checked
+/// against the site's limits by the library before anything is sent, as a POS's would be. A
+/// refusal speaks in the unit typed (`amount 1.00 … between 5.00 and 4000000.00`), where the
+/// library's own message, written for a POS's programmer, counts minor units.
+fn typed_amount(text: &str, site: Option<Site>) -> Outcome<i64> {
+    let minor = mppoint::parse_amount(text, site)?;
+    mppoint::validate_amount(minor, site).map_err(|e| {
+        let (min, max) = amount_limits(site);
+        let mut failure = Failure::from(e);
+        failure.message = format!(
+            "amount {text} is out of range{}: it must be between {} and {}{}",
+            site.map_or(String::new(), |s| format!(" on site {}", s.code())),
+            text::amount(Some(min), site),
+            text::amount(Some(max), site),
+            match site {
+                Some(Site::Chile) => " (whole pesos)",
+                Some(_) => "",
+                None => " (--site gives the account's own limits)",
+            }
+        );
+        failure
+    })?;
+    Ok(minor)
+}
+
+/// The limits `mppoint::validate_amount` applies, in minor units: the site's, or without a
+/// site the widest of them (`amount_limits_are_the_librarys` holds the two together).
+fn amount_limits(site: Option<Site>) -> (i64, i64) {
+    const SITES: [Site; 4] = [Site::Argentina, Site::Brazil, Site::Mexico, Site::Chile];
+    match site {
+        Some(site) => site.amount_limits(),
+        None => (
+            1,
+            SITES
+                .map(|s| s.amount_limits().1)
+                .into_iter()
+                .max()
+                .unwrap_or(0),
+        ),
+    }
+}
+
 pub struct RefundArgs<'a> {
     pub payment: &'a str,
     pub device: Option<&'a str>,
@@ -81,10 +124,7 @@ pub struct RefundArgs<'a> {
 
 pub fn refund(ctx: &Context, args: RefundArgs<'_>) -> Outcome<Exit> {
     let mut refund = NewRefund::of(args.payment);
-    refund.amount = args
-        .amount
-        .map(|a| mppoint::parse_amount(a, ctx.site))
-        .transpose()?;
+    refund.amount = args.amount.map(|a| typed_amount(a, ctx.site)).transpose()?;
     let device = devices::pick(ctx, args.device)?;
     watch_ctrl_c()?;
     let line = Line::start(format!("refund of {}", args.payment));
@@ -223,5 +263,49 @@ fn cancel(ctx: &Context, kind: Kind, device: &str, id: &str, line: &Line) {
             "cannot cancel: {}; press Ctrl-C again to stop waiting",
             e.message()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amount_limits_are_the_librarys() {
+        for site in [
+            None,
+            Some(Site::Argentina),
+            Some(Site::Brazil),
+            Some(Site::Mexico),
+            Some(Site::Chile),
+        ] {
+            let (min, max) = amount_limits(site);
+            for (amount, passes) in [(min - 1, false), (min, true), (max, true), (max + 1, false)] {
+                assert_eq!(
+                    mppoint::validate_amount(amount, site).is_ok(),
+                    passes,
+                    "{amount} on {site:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_refused_amount_is_told_as_typed() {
+        let failure = typed_amount("4000000.01", None).unwrap_err();
+        assert_eq!(failure.status, "INVALID_ARGUMENT");
+        assert_eq!(
+            failure.message,
+            "amount 4000000.01 is out of range: it must be between 0.01 and 4000000.00 \
+             (--site gives the account's own limits)"
+        );
+        let chile = typed_amount("99", Some(Site::Chile)).unwrap_err();
+        assert_eq!(
+            chile.message,
+            "amount 99 is out of range on site MLC: it must be between 100 and 10000000 \
+             (whole pesos)"
+        );
+        assert_eq!(typed_amount("15", Some(Site::Argentina)).unwrap(), 1500);
+        assert_eq!(typed_amount("1,5", None).unwrap_err().exit, Exit::Usage);
     }
 }

@@ -361,6 +361,84 @@ fn wrong_arguments_are_usage_errors_with_a_message() {
     assert_eq!(keys["keys"].as_array().unwrap().len(), 1, "{keys}");
 }
 
+/// An amount out of the site's range is refused before anything is sent, in the unit the
+/// technician typed (`1.00`, the limits `5.00` to `4000000.00`; whole pesos on MLC), never in
+/// the library's minor units.
+#[test]
+fn an_amount_out_of_range_is_told_in_the_unit_typed() {
+    let sim = sim(SimConfig::default());
+    for (args, said, limits) in [
+        (
+            &["--site", "MLA", "sale", "1.00", "--device", DEVICE][..],
+            "amount 1.00 is out of range on site MLA",
+            "between 5.00 and 4000000.00",
+        ),
+        (
+            &["--site", "MLB", "sale", "70000.01", "--device", DEVICE],
+            "amount 70000.01 is out of range on site MLB",
+            "between 1.00 and 70000.00",
+        ),
+        (
+            &["--site", "MLC", "sale", "50", "--device", DEVICE],
+            "amount 50 is out of range on site MLC",
+            "between 100 and 10000000",
+        ),
+        (
+            &["sale", "4000001", "--device", DEVICE],
+            "amount 4000001 is out of range",
+            "between 0.01 and 4000000.00",
+        ),
+        (
+            &["sale", "0", "--device", DEVICE],
+            "amount 0 is out of range",
+            "between 0.01 and 4000000.00",
+        ),
+        (
+            &[
+                "--api",
+                "orders",
+                "--site",
+                "MLM",
+                "refund",
+                "ORD01J67CQQH5904WDBVZEM4JMEP3",
+                "--amount",
+                "4.99",
+                "--device",
+                DEVICE,
+            ],
+            "amount 4.99 is out of range on site MLM",
+            "between 5.00 and 350000.00",
+        ),
+    ] {
+        let text = mppoint(&sim, args);
+        assert_eq!(text.code, 2, "{args:?}: {}", text.stderr);
+        assert!(text.stdout.is_empty(), "{args:?}: {}", text.stdout);
+        for part in [said, limits] {
+            assert!(text.stderr.contains(part), "{args:?}: {:?}", text.stderr);
+        }
+        assert!(
+            !text.stderr.contains("minor units"),
+            "{args:?}: {:?}",
+            text.stderr
+        );
+        let json = mppoint(&sim, &[&["--json"], args].concat());
+        assert_eq!(json.code, 2, "{args:?}");
+        let error = &json.json()["error"];
+        assert_eq!(error["status"], "INVALID_ARGUMENT", "{args:?}: {error}");
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.contains(said) && message.contains(limits),
+            "{message}"
+        );
+    }
+    // The limits themselves pass, in either unit.
+    let run = mppoint(&sim, &["--site", "MLA", "sale", "5", "--device", DEVICE]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Nothing was sent for a refused amount.
+    let keys = control(&sim, "GET", "/idempotency", None);
+    assert_eq!(keys["keys"].as_array().unwrap().len(), 1, "{keys}");
+}
+
 #[test]
 fn without_a_token_nothing_is_sent_and_a_wrong_one_is_never_printed() {
     let sim = sim(SimConfig {

@@ -98,14 +98,19 @@ def test_sample_library_failure_is_exit_1(sim_url):
 
 
 def test_readme_example_runs(sim_url):
+    # The README's program as printed (make readme-test runs it for every outcome).
     readme = (PACKAGE_DIR / "README.md").read_text(encoding="utf-8")
-    code = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
-    assert "http://127.0.0.1:8080" in code
-    code = code.replace("http://127.0.0.1:8080", sim_url)
-    env = dict(os.environ)
+    code = re.search(r"<!-- program: python .*?-->\n```python\n(.*?)```", readme, re.S).group(1)
+    env = dict(os.environ, MP_BASE_URL=sim_url)
+    env.setdefault("MP_ACCESS_TOKEN", "TEST-mppoint-python")
+    env.pop("MP_DEVICE_ID", None)
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=PACKAGE_DIR, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code, "1500", "T-README-1"],
+        cwd=PACKAGE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    assert result.returncode == 0, result.stderr
-    assert "   FINISHED" in result.stdout
-    assert re.search(r"^approved, payment \d+$", result.stdout, re.M), result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^approved, payment \d+ - hand over the goods$", result.stdout, re.M), result.stdout

@@ -947,8 +947,10 @@ MpStatus mp_device_clear(MpClient *client, const char *device_id, char **out_jso
 /**
  * Reads a payment from the Payments API (`GET /v1/payments/{id}`): what a receipt needs.
  *
- * - `payment_id`: required; `payment.id` of a FINISHED sale, as text (`"20000000001"`), with
- *   either API (with the Orders API it is the order's `reference_id`).
+ * - `payment_id`: required; `payment.id` of a FINISHED (or CONFIRMATION_REQUIRED) sale, as
+ *   text (`"20000000001"`), with either API (with the Orders API it is the transaction's
+ *   `reference_id`). After CONFIRMATION_REQUIRED its `status` is `in_process` until the
+ *   payment settles as `approved` or `rejected`.
  * - `out_json`: required; the payment as the service sends it, freed with `mp_string_free`.
  *   Fields a receipt uses: `status` and `status_detail`, `payment_method_id` (card brand),
  *   `card.first_six_digits`, `card.last_four_digits`, `authorization_code`, `installments`,
@@ -1003,8 +1005,11 @@ MpStatus mp_sign_challenge(const char *secret, const char *challenge_code, char 
  * - `now_unix_s`: the current Unix time in seconds, or 0 to use the system clock.
  *
  * The signature covers the id, the request id and the timestamp, not the body: check that
- * the body's `id` is `data_id` (or pass the body's id as `data_id`), and read amounts and
- * states from `mp_intent_status`/`mp_refund_status` before acting on money.
+ * the body names the same object as `data_id` — the body's `id` for the Point Integration
+ * API, the body's `data.id` for an order (an order notification's top-level `id` is the
+ * notification's own); both come out as `intent_id` of `mp_parse_notification`, and an
+ * order's id compares without regard to case — and read amounts and states from
+ * `mp_intent_status`/`mp_refund_status` before acting on money.
  *
  * `MP_STATUS_OK` if a signature matches (compared in constant time) and `ts` is fresh;
  * otherwise `MP_STATUS_INVALID_ARGUMENT`, and `mp_last_error()` says which: a malformed
@@ -1037,13 +1042,15 @@ MpStatus mp_verify_signature(const char *secret, const char *x_signature, const 
  *   refunded payment. `state` is the body's own (the Point Integration API spells its states
  *   as the `MpIntentState` names; `CANCELLED` or one this version does not know stays as
  *   sent, while `out_state` is CANCELED or UNKNOWN), and for an order the `MpIntentState`
- *   name of its status. `amount` is read as `mp_intent_status` reads it, never rounded: an amount of minor units
- *   sent as `1500.0` is 1500, one with a fraction null. Ids are always strings.
+ *   name of its status. `amount` is read as `mp_intent_status` reads it, never rounded: an
+ *   amount of minor units sent as `1500.0` is 1500, one with a fraction null. Ids are always
+ *   strings.
  *   `payment_state` is `null` on CONFIRMATION_REQUIRED (the service sends it empty). Freed
  *   with `mp_string_free`.
  *
- * `MP_STATUS_INVALID_ARGUMENT` if the body is not a notification (no JSON object, no `id`
- * or no `state`). JSON is read strictly: the Point guide's samples write `"caller_id":
+ * `MP_STATUS_INVALID_ARGUMENT` if the body is not a notification (no JSON object; a Point
+ * Integration API body without `id` or `state`; an order's without `data.id`, or without
+ * both `data.status` and an `action`). JSON is read strictly: the Point guide's samples write `"caller_id":
  * 09876543`, a leading zero no JSON reader takes, so pasted as they are they fail; the
  * service sends the number without it. Needs no client. Thread-safe.
  */

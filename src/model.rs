@@ -135,7 +135,12 @@ pub fn validate_amount(amount: i64, site: Option<Site>) -> Result<()> {
     if amount < min || amount > max {
         let place = site.map_or(String::new(), |s| format!(" on site {}", s.code()));
         return Err(Error::invalid(format!(
-            "amount {amount} is out of range{place}: it must be between {min} and {max} (minor units, 1500 = 15.00)"
+            "amount {amount} is out of range{place}: it must be between {min} and {max} ({unit})",
+            unit = if site == Some(Site::Chile) {
+                "whole pesos"
+            } else {
+                "minor units, 1500 = 15.00"
+            }
         )));
     }
     Ok(())

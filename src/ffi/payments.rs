@@ -8,8 +8,10 @@ use crate::Client;
 
 /// Reads a payment from the Payments API (`GET /v1/payments/{id}`): what a receipt needs.
 ///
-/// - `payment_id`: required; `payment.id` of a FINISHED sale, as text (`"20000000001"`), with
-///   either API (with the Orders API it is the order's `reference_id`).
+/// - `payment_id`: required; `payment.id` of a FINISHED (or CONFIRMATION_REQUIRED) sale, as
+///   text (`"20000000001"`), with either API (with the Orders API it is the transaction's
+///   `reference_id`). After CONFIRMATION_REQUIRED its `status` is `in_process` until the
+///   payment settles as `approved` or `rejected`.
 /// - `out_json`: required; the payment as the service sends it, freed with `mp_string_free`.
 ///   Fields a receipt uses: `status` and `status_detail`, `payment_method_id` (card brand),
 ///   `card.first_six_digits`, `card.last_four_digits`, `authorization_code`, `installments`,

@@ -50,8 +50,11 @@ pub extern "C" fn mp_sign_challenge(
 /// - `now_unix_s`: the current Unix time in seconds, or 0 to use the system clock.
 ///
 /// The signature covers the id, the request id and the timestamp, not the body: check that
-/// the body's `id` is `data_id` (or pass the body's id as `data_id`), and read amounts and
-/// states from `mp_intent_status`/`mp_refund_status` before acting on money.
+/// the body names the same object as `data_id` — the body's `id` for the Point Integration
+/// API, the body's `data.id` for an order (an order notification's top-level `id` is the
+/// notification's own); both come out as `intent_id` of `mp_parse_notification`, and an
+/// order's id compares without regard to case — and read amounts and states from
+/// `mp_intent_status`/`mp_refund_status` before acting on money.
 ///
 /// `MP_STATUS_OK` if a signature matches (compared in constant time) and `ts` is fresh;
 /// otherwise `MP_STATUS_INVALID_ARGUMENT`, and `mp_last_error()` says which: a malformed
@@ -99,13 +102,15 @@ pub extern "C" fn mp_verify_signature(
 ///   refunded payment. `state` is the body's own (the Point Integration API spells its states
 ///   as the `MpIntentState` names; `CANCELLED` or one this version does not know stays as
 ///   sent, while `out_state` is CANCELED or UNKNOWN), and for an order the `MpIntentState`
-///   name of its status. `amount` is read as `mp_intent_status` reads it, never rounded: an amount of minor units
-///   sent as `1500.0` is 1500, one with a fraction null. Ids are always strings.
+///   name of its status. `amount` is read as `mp_intent_status` reads it, never rounded: an
+///   amount of minor units sent as `1500.0` is 1500, one with a fraction null. Ids are always
+///   strings.
 ///   `payment_state` is `null` on CONFIRMATION_REQUIRED (the service sends it empty). Freed
 ///   with `mp_string_free`.
 ///
-/// `MP_STATUS_INVALID_ARGUMENT` if the body is not a notification (no JSON object, no `id`
-/// or no `state`). JSON is read strictly: the Point guide's samples write `"caller_id":
+/// `MP_STATUS_INVALID_ARGUMENT` if the body is not a notification (no JSON object; a Point
+/// Integration API body without `id` or `state`; an order's without `data.id`, or without
+/// both `data.status` and an `action`). JSON is read strictly: the Point guide's samples write `"caller_id":
 /// 09876543`, a leading zero no JSON reader takes, so pasted as they are they fail; the
 /// service sends the number without it. Needs no client. Thread-safe.
 #[no_mangle]

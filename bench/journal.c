@@ -8,9 +8,10 @@
  *       exactly RECENT sales, each with an external_reference "bench-recent-…", resolution
  *       "finished" and an approved payment (the generator's recent entries); anything else
  *       stops the run with status 1. Prints one line per round (`round=N init_us=…
- *       recover_us=… free_us=…`), then the medians and the process's peak RSS
- *       (`median_init_us=… median_recover_us=… median_free_us=… peak_rss_kib=…
- *       base_rss_kib=…`; base: the peak before the first mp_init).
+ *       recover_us=… free_us=… cpu_us=…`: wall times, and the CPU time of the three), then
+ *       the medians and the process's peak RSS (`median_init_us=… median_recover_us=…
+ *       median_free_us=… median_cpu_us=… peak_rss_kib=… base_rss_kib=…`; base: the peak
+ *       before the first mp_init).
  *   journal sales BASE_URL JOURNAL|- COUNT integration|orders
  *       against a simulator that moves by itself: one client of that API (with the journal
  *       JOURNAL, or none for -), the terminals listed, then COUNT sales of 15.00, each
@@ -127,7 +128,8 @@ static int startup_mode(const char *journal, const char *base_url, long rounds, 
     uint64_t *init = calloc((size_t)rounds, sizeof *init);
     uint64_t *recover = calloc((size_t)rounds, sizeof *recover);
     uint64_t *release = calloc((size_t)rounds, sizeof *release);
-    if (init == NULL || recover == NULL || release == NULL) {
+    uint64_t *cpu = calloc((size_t)rounds, sizeof *cpu);
+    if (init == NULL || recover == NULL || release == NULL || cpu == NULL) {
         fprintf(stderr, "out of memory\n");
         return 1;
     }
@@ -135,7 +137,7 @@ static int startup_mode(const char *journal, const char *base_url, long rounds, 
     for (long r = 0; r < rounds; r++) {
         MpClient *client = NULL;
         char *json = NULL;
-        uint64_t t0 = bench_now_ns();
+        uint64_t cpu0 = bench_cpu_ns(), t0 = bench_now_ns();
         MpStatus st = mp_init_with_options(options, &client);
         uint64_t t1 = bench_now_ns();
         if (st != MP_STATUS_OK) {
@@ -144,7 +146,7 @@ static int startup_mode(const char *journal, const char *base_url, long rounds, 
             return 1;
         }
         st = mp_recover(client, 0, &json);
-        uint64_t t2 = bench_now_ns();
+        uint64_t t2 = bench_now_ns(), cpu2 = bench_cpu_ns();
         if (st != MP_STATUS_OK) {
             fprintf(stderr, "journal: round %ld: mp_recover: %s: %s\n", r + 1, mp_status_name(st),
                     mp_last_error());
@@ -152,21 +154,25 @@ static int startup_mode(const char *journal, const char *base_url, long rounds, 
         }
         check_recovered(json, recent, r + 1);
         mp_string_free(json);
-        uint64_t t3 = bench_now_ns();
+        uint64_t cpu3 = bench_cpu_ns(), t3 = bench_now_ns();
         mp_free(client);
-        uint64_t t4 = bench_now_ns();
+        uint64_t t4 = bench_now_ns(), cpu4 = bench_cpu_ns();
         init[r] = (t1 - t0) / 1000;
         recover[r] = (t2 - t1) / 1000;
         release[r] = (t4 - t3) / 1000;
-        printf("round=%ld init_us=%llu recover_us=%llu free_us=%llu\n", r + 1,
+        /* Not the check of the answer between recover and free. */
+        cpu[r] = (cpu2 - cpu0 + cpu4 - cpu3) / 1000;
+        printf("round=%ld init_us=%llu recover_us=%llu free_us=%llu cpu_us=%llu\n", r + 1,
                (unsigned long long)init[r], (unsigned long long)recover[r],
-               (unsigned long long)release[r]);
+               (unsigned long long)release[r], (unsigned long long)cpu[r]);
         fflush(stdout);
     }
-    printf("median_init_us=%llu median_recover_us=%llu median_free_us=%llu peak_rss_kib=%ld "
-           "base_rss_kib=%ld\n",
+    printf("median_init_us=%llu median_recover_us=%llu median_free_us=%llu median_cpu_us=%llu "
+           "peak_rss_kib=%ld base_rss_kib=%ld\n",
            (unsigned long long)median(init, rounds), (unsigned long long)median(recover, rounds),
-           (unsigned long long)median(release, rounds), peak_rss_kib(), base_rss);
+           (unsigned long long)median(release, rounds), (unsigned long long)median(cpu, rounds),
+           peak_rss_kib(), base_rss);
+    free(cpu);
     free(init);
     free(recover);
     free(release);

@@ -150,7 +150,7 @@ mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # Start-up against the journal's size.
-declare -A init recover release total first_total rss file_size
+declare -A init recover release total cpu first_total rss file_size
 for n in $sizes; do
     echo "bench-journal: a journal of $n entries (+ $recent recent), $rounds start-ups" >&2
     make_journal "$work/j$n.db" "$n"
@@ -163,6 +163,7 @@ for n in $sizes; do
     recover[$n]=$(field median_recover_us "$line")
     release[$n]=$(field median_free_us "$line")
     total[$n]=$((init[$n] + recover[$n] + release[$n]))
+    cpu[$n]=$(field median_cpu_us "$line")
     rss[$n]=$(field peak_rss_kib "$line")
     base_rss=$(field base_rss_kib "$line")
     rm -f "$work/j$n.db"
@@ -254,22 +255,25 @@ echo
 echo "journal: a POS's start-up against the journal's size (mp_init_with_options with journal_path," \
     "mp_recover with timeout 0, mp_free), median of $rounds, on CPU $bench_cpu; every journal also holds" \
     "the $recent final sales of the last hour that recovery reports"
-printf '%9s %8s %8s %11s %8s %9s %9s %8s %7s %10s %8s %6s\n' \
-    entries file_MiB init_ms recover_ms free_ms total_ms first_ms peak_MiB "init/1" "recover/1" "total/1" "rss/1"
+printf '%9s %8s %8s %11s %8s %9s %7s %9s %8s %7s %10s %8s %6s %6s\n' entries file_MiB init_ms recover_ms \
+    free_ms total_ms cpu_ms first_ms peak_MiB "init/1" "recover/1" "total/1" "cpu/1" "rss/1"
 for n in $sizes; do
-    printf '%9s %8s %8s %11s %8s %9s %9s %8s %7s %10s %8s %6s\n' "$n" "$(mib "${file_size[$n]}")" \
+    printf '%9s %8s %8s %11s %8s %9s %7s %9s %8s %7s %10s %8s %6s %6s\n' "$n" "$(mib "${file_size[$n]}")" \
         "$(ms "${init[$n]}")" "$(ms "${recover[$n]}")" "$(ms "${release[$n]}")" "$(ms "${total[$n]}")" \
-        "$(ms "${first_total[$n]}")" \
+        "$(ms "${cpu[$n]}")" "$(ms "${first_total[$n]}")" \
         "$(awk -v k="${rss[$n]}" 'BEGIN { printf "%.1f", k / 1024 }')" \
         "$(ratio "${init[$n]}" "${init[$first]}")" "$(ratio "${recover[$n]}" "${recover[$first]}")" \
-        "$(ratio "${total[$n]}" "${total[$first]}")" "$(ratio "${rss[$n]}" "${rss[$first]}")"
+        "$(ratio "${total[$n]}" "${total[$first]}")" "$(ratio "${cpu[$n]}" "${cpu[$first]}")" \
+        "$(ratio "${rss[$n]}" "${rss[$first]}")"
 done
-echo "(total: init + recover + free; first: the first start-up's total; /1: ratio to the $first-entry journal;"
+echo "(total: init + recover + free, wall time; cpu: their CPU time (user + system), which moves less on a busy"
+echo " machine; first: the first start-up's total; /1: ratio to the $first-entry journal;"
 echo " peak: the process's peak RSS over its $rounds start-ups, $(awk -v k="$base_rss" 'BEGIN { printf "%.1f", k / 1024 }') MiB before the first mp_init)"
 echo "purge: $purge_size entries, $purge_old of them older than 30 days, opened with the default retention:" \
     "first start-up: mp_init $(ms "$(field init_us "$purge1")") ms, mp_recover $(ms "$(field recover_us "$purge1")") ms," \
-    "mp_free $(ms "$(field free_us "$purge1")") ms; the next: mp_init $(ms "$(field init_us "$purge2")") ms," \
-    "mp_recover $(ms "$(field recover_us "$purge2")") ms, mp_free $(ms "$(field free_us "$purge2")") ms"
+    "mp_free $(ms "$(field free_us "$purge1")") ms, CPU of the three $(ms "$(field cpu_us "$purge1")") ms;" \
+    "the next: mp_init $(ms "$(field init_us "$purge2")") ms, mp_recover $(ms "$(field recover_us "$purge2")") ms," \
+    "mp_free $(ms "$(field free_us "$purge2")") ms, CPU of the three $(ms "$(field cpu_us "$purge2")") ms"
 echo "purge: $purge_left entries left; file $(mib "$purge_before") MiB before, $(mib "$purge_after") MiB after," \
     "$purge_free of its $purge_pages pages free; peak RSS $(awk -v k="$purge_rss" 'BEGIN { printf "%.1f", k / 1024 }') MiB"
 echo "fsyncs per sale (create + wait until final; strace -f: ${syncs[*]}; $((sales + 1)) sales minus 1):" \
@@ -282,6 +286,7 @@ echo "fsyncs of the C sample's whole sale (list, create, wait, receipt) as one p
     "$(by_file per "$work/fsync.sample" - 1) with a journal; without a journal: $nojournal in $((2 * sales + 1)) sales"
 verdict() { awk -v v="$1" -v limit="$2" 'BEGIN { print (v <= limit) ? "met" : "MISSED" }'; }
 t=$(ratio "${total[$last]}" "${total[$first]}")
+c=$(ratio "${cpu[$last]}" "${cpu[$first]}")
 r=$(ratio "${rss[$last]}" "${rss[$first]}")
-echo "targets: start-up at $last entries <= 2 x at $first: $t ($(verdict "$t" 2));" \
+echo "targets: start-up at $last entries <= 2 x at $first: $t ($(verdict "$t" 2)), its CPU time $c ($(verdict "$c" 2));" \
     "peak RSS <= 2 x: $r ($(verdict "$r" 2)); no journal, no fsync: $nojournal ($(verdict "$nojournal" 0))"

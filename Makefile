@@ -19,7 +19,8 @@
 #   make dist-windows  the Windows DLLs (x64, x86, x86-win7) under dist/windows/
 #   make test-windows  their export/import tables, and a sale through each under Wine
 #   make windows-check  test-windows for all flavours (what make test runs)
-#   make bench     speed and memory against libcurl and a raw socket (by hand, not in test)
+#   make bench     speed and memory against libcurl and a raw socket, and the journal's costs
+#                  (by hand, not in test); make bench-journal: the journal's part alone
 #   make fuzz      the fuzz targets of fuzz/, FUZZ_SECONDS each (by hand; make test runs
 #                  fuzz-check, FUZZ_CHECK_SECONDS each)
 #   make hostile-test  hostile input to every export, built with ASan and UBSan
@@ -65,7 +66,7 @@ TEST_THREADS := $(BUILDDIR)/test_threads
 
 .PHONY: all build header generate demo test c-test readme-test valgrind lint clean tools cargo-build \
         bindings-test dotnet-test python-test delphi-test dist-windows test-windows \
-        windows-check bench fuzz fuzz-check hostile-test install uninstall install-test \
+        windows-check bench bench-journal fuzz fuzz-check hostile-test install uninstall install-test \
         release-lib package-test python-wheels python-wheel-test nuget nuget-test dist-hosts \
         dist-hosts-test dist
 
@@ -208,10 +209,14 @@ test-windows: dist-windows
 windows-check:
 	$(MAKE) --no-print-directory test-windows WINDOWS_FLAVOURS="x64 x86 x86-win7"
 
-# Installs nginx, libcurl, cJSON and strace when run as root (BENCH_CALLS=N and friends: see
-# scripts/bench.sh).
+# Installs nginx, libcurl, cJSON, sqlite3 and strace when run as root (BENCH_CALLS=N and
+# friends: see scripts/bench.sh and scripts/bench-journal.sh).
 bench:
 	scripts/bench.sh
+
+# Start-up and recovery against the journal's size, the retention purge, fsyncs per sale.
+bench-journal:
+	BENCH_ONLY=journal scripts/bench.sh
 
 # Fuzzing: nightly Rust and cargo-fuzz are installed by scripts/fuzz.sh on first use.
 FUZZ_SECONDS ?= 300

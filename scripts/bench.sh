@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # `make bench`: mppoint's status read against a hand-written libcurl client and a raw socket,
 # in one run, against one nginx with fixed answers; then the costs around it (threads and
-# connections per call, mp_init, the wait loop, memory, sizes). Run by hand, never by make test.
+# connections per call, mp_init, the wait loop, memory, sizes); then the journal's costs
+# (scripts/bench-journal.sh: start-up and recovery against the journal's size, the retention
+# purge, fsyncs per sale). Run by hand, never by make test.
 #
 #   scripts/bench.sh            (BENCH_CALLS, BENCH_ROUNDS, BENCH_WARMUP, BENCH_TRACE_CALLS,
-#                                BENCH_WAIT_S change the counts; see the README's "Performance")
+#                                BENCH_WAIT_S change the counts; see the README's "Performance";
+#                                BENCH_JOURNAL_*: see scripts/bench-journal.sh)
+#   BENCH_ONLY=journal scripts/bench.sh    the journal's part alone (make bench-journal)
 #
 # Absolute times on shared machines move by 20-30 % between runs, so what the table is for is
 # the ratios: every client runs in the same run, against the same server, interleaved round by
@@ -20,6 +24,11 @@ wait_s=${BENCH_WAIT_S:-10}
 # two processes the scheduler puts on different cores run at another speed than those it
 # puts on one, and the ratios flip from run to run.
 bench_cpu=${BENCH_CPU:-0}
+only=${BENCH_ONLY:-}
+case $only in
+    "" | journal) ;;
+    *) echo "bench: BENCH_ONLY must be empty or journal (got '$only')" >&2; exit 2 ;;
+esac
 for n in "$calls" "$rounds" "$warmup" "$trace_calls" "$wait_s"; do
     [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -gt 0 ] ||
         { echo "bench: BENCH_* counts must be numbers above 0 (got '$n')" >&2; exit 2; }
@@ -32,27 +41,40 @@ cd "$root"
 out=build/bench
 mkdir -p "$out/lib"
 
-"$root/scripts/apt-install.sh" bench nginx libcurl4-openssl-dev libcjson-dev strace valgrind gcc libc6-dev
+# What the journal's part needs, then the rest. Only what dpkg lacks goes to apt-install.sh
+# (which, not as root, names the command to run and fails), so that a user who is not root
+# runs the bench once the packages are there.
+packages=(strace gcc libc6-dev sqlite3)
+[ "$only" = journal ] || packages+=(nginx libcurl4-openssl-dev libcjson-dev valgrind)
+missing=()
+for pkg in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$pkg")
+done
+[ "${#missing[@]}" -eq 0 ] || "$root/scripts/apt-install.sh" bench "${missing[@]}"
 
 # The library as it ships for Linux: the release profile, built as a cdylib alone so that its
 # LTO applies (cargo drops LTO when the crate types include rlib).
 echo "bench: building the release library and the clients" >&2
 cargo rustc --quiet --release --lib --crate-type cdylib
 cp target/release/libmppoint.so "$out/lib/"
-# The same library with the Windows DLLs' size-optimised profile, to show what it costs.
-mkdir -p "$out/lib-size"
-cargo rustc --quiet --profile dist --lib --crate-type cdylib
-cp target/dist/libmppoint.so "$out/lib-size/"
 cargo build --quiet -p point-sim
 sim=target/debug/point-sim
 
 cflags=(-O2 -Wall -Wextra -Werror -std=c99 -Ibench -Iinclude)
 mplink=(-L"$out/lib" -lmppoint -Wl,-rpath,"$root/$out/lib")
+gcc "${cflags[@]}" -o "$out/journal" bench/journal.c "${mplink[@]}"
+gcc "${cflags[@]}" -o "$out/sale" examples/c/sale.c "${mplink[@]}"
+if [ "$only" = journal ]; then
+    exec "$root/scripts/bench-journal.sh" "$out" "$sim"
+fi
+# The same library with the Windows DLLs' size-optimised profile, to show what it costs.
+mkdir -p "$out/lib-size"
+cargo rustc --quiet --profile dist --lib --crate-type cdylib
+cp target/dist/libmppoint.so "$out/lib-size/"
 gcc "${cflags[@]}" -o "$out/raw" bench/raw.c
 gcc "${cflags[@]}" -o "$out/curl" bench/curl.c -lcurl -lcjson
 gcc "${cflags[@]}" -o "$out/mppoint" bench/mppoint.c "${mplink[@]}"
 gcc "${cflags[@]}" -o "$out/peak_rss" bench/peak_rss.c
-gcc "${cflags[@]}" -o "$out/sale" examples/c/sale.c "${mplink[@]}"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mppoint-bench.XXXXXX")
 nginx_started=""
@@ -241,3 +263,10 @@ p=$(ratio "${p99[mppoint]}" "${p99[libcurl]}")
 echo
 echo "targets: median <= 0.90 x libcurl: $m ($(verdict "$m" 0.90)); p99 <= libcurl's: $p ($(verdict "$p" 1.00));" \
     "0 threads per call: ${threads[mppoint]} ($(verdict "${threads[mppoint]}" 0)); 1 connection: ${connections[mppoint]} ($(verdict "${connections[mppoint]}" 1))"
+
+# The journal's costs: start-up against its size, the purge, fsyncs per sale. nginx and the
+# simulator above are stopped first, so that nothing else runs beside it.
+cleanup
+trap - EXIT
+echo
+"$root/scripts/bench-journal.sh" "$out" "$sim"

@@ -44,13 +44,16 @@ use schema::TICKET;
 /// How long a process waits for another that holds the journal's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The retention purge at open deletes this many rows a batch, for at most `PURGE_BUDGET`:
-/// a journal that has gathered years of old entries is emptied over several starts rather
-/// than stalling one.
-const PURGE_BATCH: i64 = 1000;
-const PURGE_BUDGET: Duration = Duration::from_millis(20);
-/// Free pages handed back to the file system after a purge (4 KiB each).
-const VACUUM_PAGES: u32 = 1000;
+/// The retention purge at open deletes this many rows a batch, for at most `PURGE_BUDGET`
+/// (each row touches every index: on a large file with random keys a row costs ~0.1 ms); each
+/// sale's create then drops `PURGE_PER_SALE` more, so the purge keeps ahead of the sales and a
+/// journal that has gathered years of old entries is emptied over its next sales and starts,
+/// never stalling one.
+const PURGE_BATCH: i64 = 100;
+const PURGE_BUDGET: Duration = Duration::from_millis(15);
+const PURGE_PER_SALE: i64 = 8;
+/// Free pages handed back to the file system after a purge at open (4 KiB each).
+const VACUUM_PAGES: u32 = 500;
 /// A 0.3 journal up to this many pages is rewritten once to hand back free pages
 /// (`VACUUM`, to turn `auto_vacuum` on); a larger one keeps reusing its free pages.
 const CONVERT_PAGES: i64 = 25_600;
@@ -80,6 +83,7 @@ pub(crate) struct Journal {
     conn: Mutex<Connection>,
     owners: PathBuf,
     owner: Owner,
+    retention: Duration,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -129,13 +133,19 @@ impl Journal {
         if migrated.contains(&1) {
             convert_to_auto_vacuum(&conn);
         }
-        purge(&conn, now_ms() - ms(retention)).map_err(|e| failed("dropping old entries", e))?;
+        let purged = purge(&conn, now_ms() - ms(retention), PURGE_BATCH, PURGE_BUDGET)
+            .map_err(|e| failed("dropping old entries", e))?;
+        if purged > 0 {
+            conn.execute_batch(&format!("PRAGMA incremental_vacuum({VACUUM_PAGES})"))
+                .map_err(|e| failed("handing back free pages", e))?;
+        }
         let owners = owner::folder_of(std::path::Path::new(path));
         let owner = Owner::take(&owners)?;
         Ok(Journal {
             conn: Mutex::new(conn),
             owners,
             owner,
+            retention,
         })
     }
 
@@ -213,8 +223,19 @@ impl Journal {
         })
     }
 
-    /// Records the id and state of what a create made (or a resend found), durably.
+    /// Records the id and state of what a create made (or a resend found), durably; then
+    /// drops a few entries past the retention (not durably: they are dropped again if lost).
     pub(crate) fn created(&self, key: &str, snapshot: &Snapshot) -> Result<()> {
+        self.record_created(key, snapshot)?;
+        let cutoff = now_ms() - ms(self.retention);
+        // Best effort: what is not dropped now is dropped later.
+        let _ = self.with("dropping old entries", |c| {
+            purge(c, cutoff, PURGE_PER_SALE, Duration::ZERO)
+        });
+        Ok(())
+    }
+
+    fn record_created(&self, key: &str, snapshot: &Snapshot) -> Result<()> {
         let id = snapshot.id();
         let state = snapshot.state();
         let payment = state
@@ -442,26 +463,22 @@ impl Journal {
     }
 }
 
-/// Deletes final entries older than `cutoff` (Unix ms) in batches, within `PURGE_BUDGET`,
-/// then hands freed pages back.
-fn purge(conn: &Connection, cutoff: i64) -> rusqlite::Result<()> {
+/// Deletes final entries older than `cutoff` (Unix ms), `batch` rows at a time, while
+/// `budget` lasts (one batch when it is zero). How many it deleted.
+fn purge(conn: &Connection, cutoff: i64, batch: i64, budget: Duration) -> rusqlite::Result<usize> {
     let started = Instant::now();
     let mut deleted = 0;
     loop {
         let n = conn.execute(
             "DELETE FROM sales WHERE rowid IN (SELECT rowid FROM sales \
              WHERE final_at IS NOT NULL AND final_at < ?1 LIMIT ?2)",
-            params![cutoff, PURGE_BATCH],
+            params![cutoff, batch],
         )?;
         deleted += n;
-        if (n as i64) < PURGE_BATCH || started.elapsed() >= PURGE_BUDGET {
-            break;
+        if i64::try_from(n).unwrap_or(i64::MAX) < batch || started.elapsed() >= budget {
+            return Ok(deleted);
         }
     }
-    if deleted > 0 {
-        conn.execute_batch(&format!("PRAGMA incremental_vacuum({VACUUM_PAGES})"))?;
-    }
-    Ok(())
 }
 
 /// A journal made by 0.3 has no `auto_vacuum`: turned on (which rewrites the file) when the
@@ -624,6 +641,34 @@ mod tests {
         );
         assert_eq!(ended[1].api, Api::Orders);
         assert_eq!(ended[1].kind, Kind::Refund);
+    }
+
+    #[test]
+    fn each_created_sale_drops_a_few_entries_past_the_retention() {
+        let path = temp_path();
+        let journal = Journal::open(&path, Duration::from_secs(3600)).unwrap();
+        for i in 0..20 {
+            let key = format!("old-{i}");
+            journal
+                .before_create(&intended(&key, Kind::Sale, Api::Integration))
+                .unwrap();
+            journal
+                .created(&key, &snapshot(&format!("I{i}"), "FINISHED"))
+                .unwrap();
+        }
+        journal
+            .with("ageing", |c| c.execute("UPDATE sales SET final_at = 1", []))
+            .unwrap();
+        journal
+            .before_create(&intended("new", Kind::Sale, Api::Integration))
+            .unwrap();
+        journal.created("new", &snapshot("I99", "OPEN")).unwrap();
+        let left = journal.entries().unwrap().len();
+        assert_eq!(
+            left,
+            21 - PURGE_PER_SALE as usize,
+            "one sale drops {PURGE_PER_SALE}"
+        );
     }
 
     #[test]

@@ -63,7 +63,7 @@ cat >"$v/README.md" <<MD
 | file | where it goes |
 |---|---|
 | \`MpPointApi.bas\` | add to the project (Project > Add Module): point.h's constants and a \`Declare\` per function (never edit it) |
-| \`MpPoint.bas\` | add to the project too: UTF-8 conversions and wrappers (\`MpInit\`, \`MpCreateIntentSimple\`, \`MpWaitIntent\`, \`MpRecover\`, ...) |
+| \`MpPoint.bas\` | add to the project too: UTF-8 conversions and wrappers (\`MpInit\`, \`MpCreateIntentKeyed\`, \`MpWaitIntent\`, \`MpCreateRefundKeyed\`, \`MpRecoverWithProgress\`, \`MpDeviceClear\`, ...) |
 | \`x86/mppoint.dll\` | next to the program's \`.exe\` on Windows 10 or 11 (while developing: in the VB6 IDE's folder) |
 | \`x86-win7/mppoint.dll\` | instead of \`x86/\`, when the program must also run on Windows 7 SP1, POSReady 7, 8 or 8.1 (it runs on 10 and 11 too) |
 
@@ -83,20 +83,33 @@ settles what was in flight with \`MpRecover\`, before taking new sales:
 opts = "{""access_token"":" & MpJsonQuote(token) & ",""api"":""orders"""
 opts = opts & ",""journal_path"":" & MpJsonQuote(App.Path & "\mppoint-journal.db") & "}"
 If MpInitWithOptions(opts, client) <> MP_STATUS_OK Then MsgBox MpLastError(): Exit Sub
-If MpRecover(client, 60000, report) = MP_STATUS_OK Then
+If MpRecoverWithProgress(client, 60000, AddressOf ExampleRecoverProgress, 0, report) = MP_STATUS_OK Then
     i = 0
-    Do While MpJsonGet(report, "sales." & i & ".resolution", resolution) = MP_STATUS_OK
-        ' "finished" (paid only if "sales.N.payment.state" is "approved"), "canceled" (voided
-        ' while still OPEN), "never_created", or "pending" (call MpRecover again later)
+    Do While MpJsonGet(report, "tickets." & i & ".verdict", verdict) = MP_STATUS_OK
+        ' "paid" (never sell the ticket again), "not_paid" (it may be sold again), "pending"
+        ' (call MpRecover again later), "paid_twice" (refund all but one of "payment_ids"),
+        ' "refunded", "check_terminal" (look at the terminal)
         i = i + 1
     Loop
+    MpAcknowledgeReport client, report   ' recorded: not reported again
 End If
 \`\`\`
 
-\`report\` is \`{"sales":[{"idempotency_key","intent_id","kind","device_id","amount",
-"external_reference","state","payment","resolution"}]}\`, oldest first; a second call gives the
-same answer. Without a journal \`MpRecover\` returns \`MP_STATUS_INVALID_ARGUMENT\`; a journal that
-cannot be read or written is \`MP_STATUS_JOURNAL\`.
+\`report\` is \`{"sales":[entry...],"tickets":[{"ticket","verdict","payment_id","payment_ids",
+"entries":[entry...]}]}\`: a ticket is a sale's external reference, its entries every attempt and
+refund of it (\`idempotency_key\`, \`intent_id\`, \`amount\`, \`state\`, \`payment\`,
+\`acknowledged\`, \`created_at_ms\`, \`resolution\`: \`finished\`, \`canceled\`, \`never_created\`,
+\`refused\`, \`pending\`, ...). A second call gives the same answer until \`MpAcknowledgeReport\`
+(\`MpAcknowledge\` does one entry). Without a journal \`MpRecover\` returns
+\`MP_STATUS_INVALID_ARGUMENT\`; a journal that cannot be read or written is \`MP_STATUS_JOURNAL\`.
+\`MpDeviceHolds\` says, without a request, what the journal has unfinished on a terminal;
+\`MpDeviceClear\` cancels what is still OPEN there (never what the terminal has taken).
+
+Give each sale its own idempotency key, stored with the ticket before the call:
+\`MpCreateIntentKeyed(client, device, 1500, "T-1001", True, "T-1001-1", id)\`. After
+\`MP_STATUS_OUTCOME_UNKNOWN\` (or a crash) the resend is the same call with the same key, which
+returns the intent the service made for it or makes it once; \`MpCreateRefundKeyed\` does the same
+for a refund (amount 0: the whole payment).
 MD
 echo "$d"
 echo "$v"

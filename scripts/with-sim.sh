@@ -5,7 +5,8 @@
 #
 # The simulator listens on a free loopback port. CMD sees MP_BASE_URL pointing at it and
 # MP_ACCESS_TOKEN (TEST-mppoint-demo unless already set). The simulator is stopped when this
-# script exits for any reason; the exit status is CMD's. POINT_SIM overrides the binary.
+# script exits for any reason; the exit status is CMD's. POINT_SIM overrides the binary, and
+# POINT_SIM_FLAGS adds flags to its command line (e.g. --manual).
 set -euo pipefail
 
 if [ "$#" -lt 2 ] || ! [[ "$1" =~ ^[0-9]+$ ]]; then
@@ -36,7 +37,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-"$sim" --port 0 --port-file "$workdir/port" --step-ms "$step_ms" >"$workdir/sim.log" 2>&1 &
+# shellcheck disable=SC2086 # POINT_SIM_FLAGS is a list of flags
+"$sim" --port 0 --port-file "$workdir/port" --step-ms "$step_ms" ${POINT_SIM_FLAGS:-} >"$workdir/sim.log" 2>&1 &
 sim_pid=$!
 
 # Bounded wait (~10 s) for the simulator to write its port.

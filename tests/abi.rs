@@ -255,6 +255,13 @@ fn the_vb6_wrappers_call_what_the_generated_module_declares() {
         "mp_recover",
         "mp_last_idempotency_key",
         "mp_init_with_options",
+        "mp_create_intent_keyed",
+        "mp_create_refund_keyed",
+        "mp_recover_with_progress",
+        "mp_acknowledge",
+        "mp_acknowledge_report",
+        "mp_device_holds",
+        "mp_device_clear",
     ] {
         assert!(
             called.contains(export),

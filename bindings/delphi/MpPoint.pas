@@ -92,6 +92,7 @@ type
     FLogLevel: TMpLogLevel;
     function DoWait(IsRefund: Boolean; const Id: string; TimeoutMs: Cardinal;
       OnProgress: TMpWaitEvent; out State: TMpIntentState; out IntentJson: string): TMpStatus;
+    function DeviceCall(Clear: Boolean; const DeviceId: string): string;
   public
     { A client for the production service with default options. }
     constructor Create(const AccessToken: string);
@@ -114,9 +115,15 @@ type
     function CreateIntent(const DeviceId, IntentJson: string;
       const IdempotencyKey: string = ''): string;
     { The new intent's id. Amount in minor units (1500 = 15.00); ExternalReference '' for
-      none. }
+      none (it is the ticket that groups a sale's attempts in Recover's report).
+      IdempotencyKey '' for a new one (mp_create_intent_simple), or your own
+      (mp_create_intent_keyed): 1-128 visible ASCII characters (at most 64 with the Orders
+      API), e.g. 'T-1001-1'. Store it with the ticket before the call; after
+      MP_STATUS_OUTCOME_UNKNOWN (or a crash) call this again with the same arguments and key:
+      it returns the intent the service made for it, or makes it once. }
     function CreateIntentSimple(const DeviceId: string; Amount: Int64;
-      const ExternalReference: string = ''; PrintOnTerminal: Boolean = True): string;
+      const ExternalReference: string = ''; PrintOnTerminal: Boolean = True;
+      const IdempotencyKey: string = ''): string;
     { One read: the intent's JSON; State receives its state. }
     function IntentStatus(const IntentId: string; out State: TMpIntentState): string; overload;
     function IntentStatus(const IntentId: string): string; overload;
@@ -133,6 +140,14 @@ type
     { Refunds: RefundJson '' for none, or the refund's additional_info object. }
     function CreateRefund(const DeviceId, PaymentId: string; const RefundJson: string = '';
       const IdempotencyKey: string = ''): string;
+    { A refund from plain values (mp_create_refund_keyed); returns the refund's id, to follow
+      with WaitRefund. PaymentId: the payment's number with the Point Integration API, the
+      sale's order id (ORD...) with the Orders API. Amount 0 refunds the whole payment (with
+      the Orders API, what is left of it); more, that many minor units (a partial refund:
+      Orders API only, else MP_STATUS_UNSUPPORTED and nothing is sent). IdempotencyKey '' for
+      a new one, or your own as in CreateIntentSimple. }
+    function CreateRefundKeyed(const DeviceId, PaymentId: string; Amount: Int64 = 0;
+      const IdempotencyKey: string = ''): string;
     function RefundStatus(const RefundId: string; out State: TMpIntentState): string;
     { As WaitIntent, for a refund intent. }
     function WaitRefund(const RefundId: string; TimeoutMs: Cardinal; OnProgress: TMpWaitEvent;
@@ -143,16 +158,44 @@ type
     function GetPayment(const PaymentId: string): string;
     function CreateTestUser(const SiteId: string): string;
 
-    { After a crash (needs "journal_path" in the options): settles every sale and refund of
+    (* After a crash (needs "journal_path" in the options): settles every sale and refund of
       the journal whose process has ended, waiting up to TimeoutMs in all for those still on
-      a terminal; call it at start-up, before new sales. Returns the JSON object whose
-      "sales" array holds one object per sale: "idempotency_key", "intent_id", "kind",
-      "device_id", "amount", "external_reference", "state", "payment" and "resolution":
-      "finished" (read
-      state and payment), "canceled" (it was still OPEN: the sale is void), "never_created"
-      or "pending" (call again). Twice gives the same answer. EMpPointError with
-      MP_STATUS_INVALID_ARGUMENT on a client without a journal. }
-    function Recover(TimeoutMs: Cardinal): string;
+      a terminal; call it at start-up, before new sales. Returns
+      {"sales":[entry...],"tickets":[{"ticket","verdict","payment_id","payment_ids",
+      "entries":[entry...]}]}. Act per ticket (the sale's external reference): "verdict" is
+      "paid" (payment_id; never sell it again), "not_paid" (it may be sold again), "pending"
+      (call again later), "paid_twice" (payment_ids: refund all but one), "refunded" or
+      "check_terminal" (look at the terminal). An entry: "idempotency_key", "intent_id",
+      "kind", "device_id", "amount", "external_reference", "ticket", "payment_id", "state",
+      "payment", "acknowledged", "created_at_ms" and "resolution": "finished" (read state and
+      payment), "canceled" (it was still OPEN: the sale is void), "never_created", "refused"
+      (the service refused the create) or "pending". Twice gives the same answer, until
+      AcknowledgeReport. EMpPointError with MP_STATUS_INVALID_ARGUMENT on a client without a
+      journal. *)
+    function Recover(TimeoutMs: Cardinal): string; overload;
+    { Recover with progress (mp_recover_with_progress), on the calling thread: OnProgress runs
+      before each unfinished entry is settled (its journaled state and its entry's JSON) and
+      after every read while recovery waits for a sale on a terminal (the sale's JSON). Stop
+      := True stops recovery: nothing more is sent, what is not settled yet is reported
+      "pending", and the report is returned. An exception raised in OnProgress stops it and
+      comes out of Recover. OnProgress may be nil. }
+    function Recover(TimeoutMs: Cardinal; OnProgress: TMpWaitEvent): string; overload;
+    { The POS has recorded the outcome of one journal entry (by its idempotency key): Recover
+      no longer reports it. MP_STATUS_NOT_FOUND for a key the journal lacks;
+      MP_STATUS_INVALID_ARGUMENT for an entry not settled yet, or without a journal. }
+    procedure Acknowledge(const IdempotencyKey: string);
+    { Acknowledges every settled entry of a report of Recover, once the POS has recorded each
+      ticket's verdict; entries still "pending" are reported again. }
+    procedure AcknowledgeReport(const ReportJson: string);
+    (* What this journal has unfinished on a terminal, sending nothing:
+      {"device_id","holds":[entry...]}, entries as in Recover plus "process_running" (a
+      process still follows it, this one or another). *)
+    function DeviceHolds(const DeviceId: string): string;
+    (* Frees a terminal safely of what this journal has on it: cancels what is still OPEN,
+      records what is final, never touches what the terminal has taken.
+      {"device_id","free","cleared":[entry...],"holding":[entry...]}: "free" is true when
+      nothing of this journal holds it any more. *)
+    function DeviceClear(const DeviceId: string): string;
 
     { The MpClient* for the raw imports; owned by this object. }
     property Handle: PMpClient read FHandle;
@@ -188,7 +231,10 @@ function MpVerifySignature(const Secret, XSignature, XRequestId, DataId: string;
 { The normalised notification JSON; State receives the intent's or refund's state. }
 function MpParseNotification(const Body: string; out State: TMpIntentState): string;
 { S as a JSON string literal (quotes, backslashes and control characters escaped), for
-  building options and bodies: '"C:\\POS\\journal.db"' from 'C:\POS\journal.db'. }
+  building options and bodies: '"C:\\POS\\journal.db"' from 'C:\POS\journal.db'. The same
+  JSON as the library's mp_json_quote, but written here: S's other characters are kept as they
+  are (in Free Pascal, in S's code page), so the result joins other text without a conversion,
+  and a #0 becomes \u0000. }
 function MpJsonQuote(const S: string): string;
 
 { String conversions used by this unit, for code that calls the raw imports. }
@@ -687,21 +733,27 @@ begin
 end;
 
 function TMpClient.CreateIntentSimple(const DeviceId: string; Amount: Int64;
-  const ExternalReference: string; PrintOnTerminal: Boolean): string;
+  const ExternalReference: string; PrintOnTerminal: Boolean;
+  const IdempotencyKey: string): string;
 var
-  UDevice, URef: UTF8String;
+  UDevice, URef, UKey: UTF8String;
   P: PAnsiChar;
   Print: Integer;
 begin
   UDevice := MpToUtf8(DeviceId);
   URef := MpToUtf8(ExternalReference);
+  UKey := MpToUtf8(IdempotencyKey);
   if PrintOnTerminal then
     Print := 1
   else
     Print := 0;
   P := nil;
-  Check(mp_create_intent_simple(FHandle, PAnsiChar(UDevice), Amount, OptUtf8(URef), Print, @P),
-    'mp_create_intent_simple');
+  if IdempotencyKey = '' then
+    Check(mp_create_intent_simple(FHandle, PAnsiChar(UDevice), Amount, OptUtf8(URef), Print,
+      @P), 'mp_create_intent_simple')
+  else
+    Check(mp_create_intent_keyed(FHandle, PAnsiChar(UDevice), Amount, OptUtf8(URef), Print,
+      PAnsiChar(UKey), @P), 'mp_create_intent_keyed');
   Result := MpTakeString(P);
 end;
 
@@ -839,6 +891,21 @@ begin
   Result := MpTakeString(P);
 end;
 
+function TMpClient.CreateRefundKeyed(const DeviceId, PaymentId: string; Amount: Int64;
+  const IdempotencyKey: string): string;
+var
+  UDevice, UPayment, UKey: UTF8String;
+  P: PAnsiChar;
+begin
+  UDevice := MpToUtf8(DeviceId);
+  UPayment := MpToUtf8(PaymentId);
+  UKey := MpToUtf8(IdempotencyKey);
+  P := nil;
+  Check(mp_create_refund_keyed(FHandle, PAnsiChar(UDevice), PAnsiChar(UPayment), Amount,
+    OptUtf8(UKey), @P), 'mp_create_refund_keyed');
+  Result := MpTakeString(P);
+end;
+
 function TMpClient.RefundStatus(const RefundId: string; out State: TMpIntentState): string;
 var
   UId: UTF8String;
@@ -889,6 +956,76 @@ begin
   P := nil;
   Check(mp_recover(FHandle, TimeoutMs, @P), 'mp_recover');
   Result := MpTakeString(P);
+end;
+
+function TMpClient.Recover(TimeoutMs: Cardinal; OnProgress: TMpWaitEvent): string;
+var
+  P: PAnsiChar;
+  Status: TMpStatus;
+  Ctx: TMpWaitContext;
+  Callback: TMpWaitCallback;
+  UserData: Pointer;
+begin
+  P := nil;
+  Ctx.Client := Self;
+  Ctx.OnProgress := OnProgress;
+  Ctx.Raised := nil;
+  if Assigned(OnProgress) then
+  begin
+    Callback := WaitTrampoline;
+    UserData := @Ctx;
+  end
+  else
+  begin
+    Callback := nil;
+    UserData := nil;
+  end;
+  Status := mp_recover_with_progress(FHandle, TimeoutMs, Callback, UserData, @P);
+  { Taken first, so the report is freed whatever is raised below. }
+  Result := MpTakeString(P);
+  if Ctx.Raised <> nil then
+    raise Ctx.Raised;
+  Check(Status, 'mp_recover_with_progress');
+end;
+
+procedure TMpClient.Acknowledge(const IdempotencyKey: string);
+var
+  UKey: UTF8String;
+begin
+  UKey := MpToUtf8(IdempotencyKey);
+  Check(mp_acknowledge(FHandle, PAnsiChar(UKey)), 'mp_acknowledge');
+end;
+
+procedure TMpClient.AcknowledgeReport(const ReportJson: string);
+var
+  UReport: UTF8String;
+begin
+  UReport := MpToUtf8(ReportJson);
+  Check(mp_acknowledge_report(FHandle, PAnsiChar(UReport)), 'mp_acknowledge_report');
+end;
+
+function TMpClient.DeviceCall(Clear: Boolean; const DeviceId: string): string;
+var
+  UDevice: UTF8String;
+  P: PAnsiChar;
+begin
+  UDevice := MpToUtf8(DeviceId);
+  P := nil;
+  if Clear then
+    Check(mp_device_clear(FHandle, PAnsiChar(UDevice), @P), 'mp_device_clear')
+  else
+    Check(mp_device_holds(FHandle, PAnsiChar(UDevice), @P), 'mp_device_holds');
+  Result := MpTakeString(P);
+end;
+
+function TMpClient.DeviceHolds(const DeviceId: string): string;
+begin
+  Result := DeviceCall(False, DeviceId);
+end;
+
+function TMpClient.DeviceClear(const DeviceId: string): string;
+begin
+  Result := DeviceCall(True, DeviceId);
 end;
 
 function TMpClient.CreateTestUser(const SiteId: string): string;

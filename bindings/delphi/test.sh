@@ -107,21 +107,30 @@ if [ "$rc" -ne 3 ] || ! grep -q "^stopped waiting while the intent was OPEN" "$i
     status=1
 fi
 
+# with_sims CMD...: CMD against two fresh simulators: MP_BASE_URL, whose intents move by
+# themselves every $step_ms, and MP_MANUAL_BASE_URL (--manual), where an intent stays OPEN until
+# its terminal's keys are pressed: the journal tests need to know exactly what holds a terminal.
+with_sims() {
+    POINT_SIM_FLAGS=--manual scripts/with-sim.sh "$step_ms" \
+        bash -c 'export MP_MANUAL_BASE_URL=$MP_BASE_URL; unset POINT_SIM_FLAGS; exec "$@"' _ \
+        scripts/with-sim.sh "$step_ms" "$@"
+}
+
 # In a UTF-8 locale whatever the caller's, then in the C locale.
 echo "delphi-test: test_mppoint" >&2
-LC_ALL=C.UTF-8 scripts/with-sim.sh "$step_ms" "$builddir/test_mppoint" || status=1
+LC_ALL=C.UTF-8 with_sims "$builddir/test_mppoint" || status=1
 
 # Again in the C locale, where the locale's code page cannot hold "ñ": strings from the
 # library must still come back whole.
 echo "delphi-test: test_mppoint with LC_ALL=C" >&2
-LC_ALL=C LANG=C scripts/with-sim.sh "$step_ms" "$builddir/test_mppoint" || status=1
+LC_ALL=C LANG=C with_sims "$builddir/test_mppoint" || status=1
 
 # Every string the library returns must be freed with mp_string_free, and every client with
 # mp_free. FPC's heap is not malloc, so valgrind sees only the library's (Rust) allocations:
 # exactly the ones the binding must release.
 if [ -n "$valgrind" ]; then
     echo "delphi-test: test_mppoint under valgrind" >&2
-    scripts/with-sim.sh "$step_ms" "$valgrind" --quiet --leak-check=full \
+    with_sims "$valgrind" --quiet --leak-check=full \
         --errors-for-leak-kinds=definite,possible --error-exitcode=99 \
         --suppressions=tests/valgrind.supp "$builddir/test_mppoint" || status=1
 fi
@@ -144,7 +153,7 @@ for mode in delphi delphiunicode; do
         status=1
         continue
     }
-    LC_ALL=C.UTF-8 scripts/with-sim.sh "$step_ms" "$outdir/test_mppoint" || status=1
+    LC_ALL=C.UTF-8 with_sims "$outdir/test_mppoint" || status=1
 done
 
 if [ "$status" -ne 0 ]; then

@@ -3,8 +3,9 @@
   100-500 ms suits these tests; bindings/delphi/test.sh uses 250).
 
   Ends with one line "N passed, N failed" and exits non-zero if anything failed.
-  The refund, payment and test-user calls are checked only on paths that need no simulator
-  support (arguments refused before anything is sent). }
+  The journal tests (recovery's tickets, acknowledgements, what holds a terminal) also need
+  MP_MANUAL_BASE_URL: a simulator started with --manual, as test.sh does. The test-user call
+  is checked only on arguments refused before anything is sent. }
 program test_mppoint;
 
 {$IFDEF FPC}
@@ -35,6 +36,9 @@ var
   Failed: Integer = 0;
   Token: string;
   BaseUrl: string;
+  { A simulator in --manual mode (test.sh starts it): an intent stays OPEN until its terminal's
+    keys are pressed, so what holds a terminal is known exactly. }
+  ManualUrl: string;
 
 { ---- Assertions ---- }
 
@@ -116,6 +120,7 @@ type
   public
     Calls: Integer;
     States: array of TMpIntentState;
+    FirstJson: string;
     LastJson: string;
     Sender: TMpClient;
     StopAfter: Integer;   { set Stop on this call (0: never) }
@@ -135,6 +140,8 @@ begin
   Inc(Calls);
   SetLength(States, Length(States) + 1);
   States[High(States)] := State;
+  if Calls = 1 then
+    FirstJson := IntentJson;
   LastJson := IntentJson;
   Sender := ASender;
   if (RaiseAfter > 0) and (Calls >= RaiseAfter) then
@@ -225,6 +232,18 @@ begin
   Check(not MpIntentStateIsFinal(10), '10 is not final');
 end;
 
+{ The library's own quoting, through the raw import. }
+function LibraryQuote(const S: string): string;
+var
+  U: UTF8String;
+  P: PAnsiChar;
+begin
+  U := MpToUtf8(S);
+  P := nil;
+  CheckInt(mp_json_quote(PAnsiChar(U), @P), MP_STATUS_OK, 'mp_json_quote');
+  Result := MpTakeString(P);
+end;
+
 procedure TestJson;
 const
   Doc = '{"payment":{"id":123456789012345678,"amount":15.10,"ok":true,"none":null},' +
@@ -265,6 +284,15 @@ begin
     on E: Exception do
       CheckError(E, MP_STATUS_INVALID_ARGUMENT, 0, 'MpJsonTryGet of bad JSON');
   end;
+  { MpJsonQuote writes what the library's mp_json_quote writes. }
+  CheckEq(MpJsonQuote('C:\POS\a"b' + #10 + #9 + #1), '"C:\\POS\\a\"b\n\t\u0001"',
+    'MpJsonQuote escapes');
+  CheckEq(MpJsonQuote(''), '""', 'MpJsonQuote of nothing');
+  CheckEq(MpJsonQuote('a' + #0 + 'b' + #0), '"a\u0000b\u0000"', 'MpJsonQuote of NULs');
+  CheckEq(MpJsonQuote('C:\POS\a"b' + #10 + #9 + #1 + #31 + '/x'), LibraryQuote('C:\POS\a"b' +
+    #10 + #9 + #1 + #31 + '/x'), 'MpJsonQuote = mp_json_quote');
+  CheckEq(MpJsonGet('{"k":' + MpJsonQuote('Ref "q" \ ' + #1) + '}', 'k'), 'Ref "q" \ ' + #1,
+    'MpJsonQuote round trip through mp_json_get');
 end;
 
 procedure TestSignatures;
@@ -618,6 +646,296 @@ begin
   DeleteFile(Journal + '.id');
 end;
 
+
+function Unique(const Prefix: string): string;
+begin
+  Result := Prefix + '-' + IntToStr(Random(1000000000)) + '-' + IntToStr(Random(1000000000));
+end;
+
+{ A sale and a refund with the caller's idempotency key: the resend is the same call. }
+procedure TestKeyed(Client: TMpClient);
+var
+  Key, Id, Again, Json, PaymentId, RefundId: string;
+  State: TMpIntentState;
+  Orders: TMpClient;
+begin
+  Section('keyed sale and refund');
+  Key := Unique('delphi-keyed');
+  Id := Client.CreateIntentSimple(DEVICE1, 1500, 'delphi-keyed', False, Key);
+  Again := Client.CreateIntentSimple(DEVICE1, 1500, 'delphi-keyed', False, Key);
+  CheckEq(Again, Id, 'the same create with the same key is the same intent');
+  try
+    Client.CreateIntentSimple(DEVICE1, 1600, 'delphi-keyed', False, Key);
+    NotRaised('the key with another amount');
+  except
+    on E: Exception do
+    begin
+      CheckError(E, MP_STATUS_API, 400, 'the key with another amount');
+      if E is EMpPointError then
+        CheckEq(EMpPointError(E).FunctionName, 'mp_create_intent_keyed', 'FunctionName');
+    end;
+  end;
+  Client.WaitIntent(Id, WAIT_MS, nil, State, Json);
+  CheckEq(MpJsonGet(Json, 'payment.state'), 'approved', 'the keyed sale is paid');
+
+  PaymentId := MpJsonGet(Json, 'payment.id');
+  Key := Unique('delphi-refund');
+  RefundId := Client.CreateRefundKeyed(DEVICE1, PaymentId, 0, Key);
+  Check(RefundId <> '', 'a refund id');
+  CheckEq(Client.CreateRefundKeyed(DEVICE1, PaymentId, 0, Key), RefundId,
+    'the resend with the key is the same refund');
+  Client.WaitRefund(RefundId, WAIT_MS, nil, State, Json);
+  CheckEq(MpIntentStateName(State), 'FINISHED', 'the refund''s final state');
+  CheckEq(MpJsonGet(Client.GetPayment(PaymentId), 'status'), 'refunded', 'the payment is refunded');
+  try
+    Client.CreateRefundKeyed(DEVICE1, PaymentId, 500);
+    NotRaised('a partial refund with the Point Integration API');
+  except
+    on E: Exception do
+      CheckError(E, MP_STATUS_UNSUPPORTED, 0, 'a partial refund with the Point Integration API');
+  end;
+
+  Orders := TMpClient.CreateWithOptions('{"access_token":' + JsonQuote(Token) +
+    ',"base_url":' + JsonQuote(BaseUrl) + ',"poll_interval_ms":50,"api":"orders"}');
+  try
+    Id := Orders.CreateIntentSimple(DEVICE2, 2490, 'delphi-orders-refund', True, Unique('delphi-o'));
+    Orders.WaitIntent(Id, WAIT_MS, nil, State, Json);
+    CheckEq(MpJsonGet(Json, 'payment.state'), 'approved', 'the order is paid');
+    RefundId := Orders.CreateRefundKeyed(DEVICE2, Id, 500, Unique('delphi-or'));
+    Orders.WaitRefund(RefundId, WAIT_MS, nil, State, Json);
+    CheckEq(MpIntentStateName(State), 'FINISHED', 'the partial refund''s final state');
+    CheckEq(MpJsonGet(Json, 'amount'), '500', '500 refunded');
+  finally
+    Orders.Free;
+  end;
+end;
+
+function NewJournal: string;
+begin
+  Result := GetTempDir + Unique('mppoint-delphi') + '.journal';
+end;
+
+procedure DeleteJournal(const Journal: string);
+begin
+  DeleteFile(Journal);
+  DeleteFile(Journal + '-wal');
+  DeleteFile(Journal + '-shm');
+end;
+
+{ A client of the manual simulator with a journal. }
+function JournalClient(const Journal: string): TMpClient;
+begin
+  Result := TMpClient.CreateWithOptions('{"access_token":' + JsonQuote(Token) +
+    ',"base_url":' + JsonQuote(ManualUrl) + ',"poll_interval_ms":50,"journal_path":' +
+    MpJsonQuote(Journal) + '}');
+end;
+
+{ A POS that creates a sale with its journal and is gone before following it (its client
+  freed): recovery's to settle. }
+function EndedClient(const Journal, Device, Ticket, Key: string): string;
+var
+  Seller: TMpClient;
+begin
+  Seller := JournalClient(Journal);
+  try
+    Result := Seller.CreateIntentSimple(Device, 1500, Ticket, False, Key);
+  finally
+    Seller.Free;
+  end;
+end;
+
+procedure TestRecoverTickets;
+var
+  Journal, Key, Id, Report, After, V: string;
+  Client: TMpClient;
+  Rec: TRecorder;
+  State: TMpIntentState;
+begin
+  Section('recover with progress: tickets, acknowledge');
+  Journal := NewJournal;
+  Key := Unique('delphi-recover');
+  Id := EndedClient(Journal, DEVICE1, 'DELPHI-T-1', Key);
+  Client := JournalClient(Journal);
+  Rec := TRecorder.Create;
+  try
+    Report := Client.Recover(WAIT_MS, Rec.Progress);
+    Check(Rec.Calls >= 1, 'the progress method was called');
+    if Length(Rec.States) > 0 then
+      CheckEq(MpIntentStateName(Rec.States[0]), 'OPEN', 'first the entry as journaled');
+    CheckEq(MpJsonGet(Rec.FirstJson, 'idempotency_key'), Key, 'the progress gets the entry');
+    Check(Rec.Sender = Client, 'Sender is the client');
+    CheckEq(MpJsonGet(Report, 'tickets.0.ticket'), 'DELPHI-T-1', 'the ticket');
+    Check(not MpJsonTryGet(Report, 'tickets.1', V), 'one ticket: ' + Report);
+    { Still OPEN on a manual terminal: cancelled, so the ticket is not paid. }
+    CheckEq(MpJsonGet(Report, 'tickets.0.verdict'), 'not_paid', 'its verdict');
+    CheckEq(MpJsonGet(Report, 'tickets.0.entries.0.intent_id'), Id, 'its entry');
+    CheckEq(MpJsonGet(Report, 'tickets.0.entries.0.resolution'), 'canceled', 'resolution');
+    CheckEq(MpJsonGet(Report, 'sales.0.ticket'), 'DELPHI-T-1', 'the entry''s ticket');
+    CheckEq(MpJsonGet(Report, 'sales.0.acknowledged'), 'false', 'not acknowledged yet');
+    Check(Length(MpJsonGet(Report, 'sales.0.created_at_ms')) = 13, 'created_at_ms in Unix ms');
+    Client.IntentStatus(Id, State);
+    CheckEq(MpIntentStateName(State), 'CANCELED', 'nothing left payable');
+    CheckEq(Client.Recover(0, nil), Report, 'twice, the same answer');
+
+    Client.AcknowledgeReport(Report);
+    After := Client.Recover(0);
+    CheckEq(MpJsonGet(After, 'sales'), '[]', 'nothing reported once acknowledged');
+    CheckEq(MpJsonGet(After, 'tickets'), '[]', 'no ticket once acknowledged');
+    Client.Acknowledge(Key);
+    Check(True, 'acknowledging twice is fine');
+  finally
+    Rec.Free;
+    Client.Free;
+  end;
+  DeleteJournal(Journal);
+end;
+
+procedure TestRecoverStopped;
+var
+  Journal, Key, Report: string;
+  Client: TMpClient;
+  Rec: TRecorder;
+  Raised: Boolean;
+begin
+  Section('recover stopped by the progress method');
+  Journal := NewJournal;
+  Key := Unique('delphi-stop');
+  EndedClient(Journal, DEVICE2, 'DELPHI-T-2', Key);
+  Client := JournalClient(Journal);
+  try
+    Rec := TRecorder.Create;
+    try
+      Rec.StopAfter := 1;
+      Report := Client.Recover(WAIT_MS, Rec.Progress);
+      CheckInt(Rec.Calls, 1, 'stopped at the first call');
+    finally
+      Rec.Free;
+    end;
+    CheckEq(MpJsonGet(Report, 'tickets.0.verdict'), 'pending', 'not settled: ' + Report);
+    CheckEq(MpJsonGet(Report, 'sales.0.resolution'), 'pending', 'the entry is pending');
+    CheckEq(MpJsonGet(Client.DeviceHolds(DEVICE2), 'holds.0.process_running'), 'false',
+      'it holds the terminal, its process gone');
+
+    Rec := TRecorder.Create;
+    Raised := False;
+    try
+      Rec.RaiseAfter := 1;
+      try
+        Client.Recover(WAIT_MS, Rec.Progress);
+      except
+        on E: ETestCallback do
+          Raised := True;
+        on E: Exception do
+          Check(False, 'Recover raised ' + E.ClassName + ': ' + E.Message);
+      end;
+      Check(Raised, 'an exception in the progress method comes out of Recover');
+    finally
+      Rec.Free;
+    end;
+    CheckEq(MpJsonGet(Client.DeviceHolds(DEVICE2), 'holds.0.idempotency_key'), Key,
+      'still unsettled after the exception');
+
+    Client.AcknowledgeReport(Report); { leaves what is pending }
+    Report := Client.Recover(WAIT_MS);
+    CheckEq(MpJsonGet(Report, 'sales.0.resolution'), 'canceled', 'settled at last');
+    CheckEq(MpJsonGet(Report, 'tickets.0.verdict'), 'not_paid', 'its verdict');
+    CheckEq(MpJsonGet(Client.DeviceHolds(DEVICE2), 'holds'), '[]', 'the terminal is free');
+  finally
+    Client.Free;
+  end;
+  DeleteJournal(Journal);
+end;
+
+procedure TestAcknowledge(Plain: TMpClient);
+var
+  Journal, Key, Id, Json: string;
+  Client: TMpClient;
+  State: TMpIntentState;
+begin
+  Section('acknowledge');
+  Journal := NewJournal;
+  Client := JournalClient(Journal);
+  try
+    try
+      Client.Acknowledge('no-such-key');
+      NotRaised('acknowledge a key the journal lacks');
+    except
+      on E: Exception do
+        CheckError(E, MP_STATUS_NOT_FOUND, 0, 'acknowledge a key the journal lacks');
+    end;
+    Key := Unique('delphi-ack');
+    Id := Client.CreateIntentSimple(DEVICE3, 1500, 'DELPHI-T-3', False, Key);
+    try
+      Client.Acknowledge(Key);
+      NotRaised('acknowledge an entry not settled yet');
+    except
+      on E: Exception do
+        CheckError(E, MP_STATUS_INVALID_ARGUMENT, 0, 'acknowledge an entry not settled yet');
+    end;
+    try
+      Client.AcknowledgeReport('{"x":1}');
+      NotRaised('acknowledge what is not a report');
+    except
+      on E: Exception do
+        CheckError(E, MP_STATUS_INVALID_ARGUMENT, 0, 'acknowledge what is not a report');
+    end;
+    Client.CancelIntent(DEVICE3, Id);
+    Client.WaitIntent(Id, WAIT_MS, nil, State, Json);
+    CheckEq(MpIntentStateName(State), 'CANCELED', 'cancelled');
+    Client.Acknowledge(Key);
+    Check(True, 'a settled entry is acknowledged');
+  finally
+    Client.Free;
+  end;
+  DeleteJournal(Journal);
+  try
+    Plain.DeviceHolds(DEVICE1);
+    NotRaised('DeviceHolds without a journal');
+  except
+    on E: Exception do
+      CheckError(E, MP_STATUS_INVALID_ARGUMENT, 0, 'DeviceHolds without a journal');
+  end;
+  try
+    Plain.AcknowledgeReport('{"sales":[]}');
+    NotRaised('AcknowledgeReport without a journal');
+  except
+    on E: Exception do
+      CheckError(E, MP_STATUS_INVALID_ARGUMENT, 0, 'AcknowledgeReport without a journal');
+  end;
+end;
+
+procedure TestDeviceHoldsAndClear;
+var
+  Journal, Id, Holds, Cleared: string;
+  Client: TMpClient;
+  State: TMpIntentState;
+begin
+  Section('device holds and clear');
+  Journal := NewJournal;
+  Client := JournalClient(Journal);
+  try
+    CheckEq(MpJsonGet(Client.DeviceHolds(DEVICE1), 'holds'), '[]', 'nothing holds it yet');
+    Id := Client.CreateIntentSimple(DEVICE1, 1500, 'DELPHI-T-4', False, Unique('delphi-hold'));
+    Holds := Client.DeviceHolds(DEVICE1);
+    CheckEq(MpJsonGet(Holds, 'device_id'), DEVICE1, 'holds: its device');
+    CheckEq(MpJsonGet(Holds, 'holds.0.intent_id'), Id, 'the OPEN sale holds it');
+    CheckEq(MpJsonGet(Holds, 'holds.0.ticket'), 'DELPHI-T-4', 'its ticket');
+    CheckEq(MpJsonGet(Holds, 'holds.0.process_running'), 'true', 'this process follows it');
+
+    Cleared := Client.DeviceClear(DEVICE1);
+    CheckEq(MpJsonGet(Cleared, 'free'), 'true', 'free after the clear: ' + Cleared);
+    CheckEq(MpJsonGet(Cleared, 'cleared.0.intent_id'), Id, 'the sale was cleared');
+    CheckEq(MpJsonGet(Cleared, 'cleared.0.state'), 'CANCELED', 'by cancelling it');
+    CheckEq(MpJsonGet(Cleared, 'holding'), '[]', 'nothing holding');
+    Client.IntentStatus(Id, State);
+    CheckEq(MpIntentStateName(State), 'CANCELED', 'the service has it cancelled');
+    CheckEq(MpJsonGet(Client.DeviceHolds(DEVICE1), 'holds'), '[]', 'nothing holds it any more');
+  finally
+    Client.Free;
+  end;
+  DeleteJournal(Journal);
+end;
+
 procedure TestOrders;
 var
   Orders: TMpClient;
@@ -876,6 +1194,17 @@ begin
     TestLogAndIntegrator(Client);
     TestRecover(Client);
     TestOrders;
+    TestKeyed(Client);
+    if ManualUrl = '' then
+      Check(False, 'MP_MANUAL_BASE_URL must point at a simulator in --manual mode ' +
+        '(bindings/delphi/test.sh starts one)')
+    else
+    begin
+      TestRecoverTickets;
+      TestRecoverStopped;
+      TestAcknowledge(Client);
+      TestDeviceHoldsAndClear;
+    end;
   finally
     Client.Free;
   end;
@@ -886,9 +1215,11 @@ begin
 end;
 
 begin
+  Randomize;
   LogSink := TRecorder.Create;
   Token := GetEnvironmentVariable('MP_ACCESS_TOKEN');
   BaseUrl := GetEnvironmentVariable('MP_BASE_URL');
+  ManualUrl := GetEnvironmentVariable('MP_MANUAL_BASE_URL');
   if (ParamCount = 2) and (ParamStr(1) = '--ended-pos') then
     EndedPos(ParamStr(2));
   try

@@ -357,11 +357,34 @@ namespace MpPoint
         /// Creates a payment intent of amount minor units (1500 = 15.00) and returns its id. The
         /// library builds and escapes the body, so any reference text is safe.
         /// </summary>
-        public string CreateIntentSimple(string deviceId, long amount, string externalReference = null, bool printOnTerminal = false)
+        /// <param name="deviceId">The terminal.</param>
+        /// <param name="amount">Minor units: 1500 is 15.00.</param>
+        /// <param name="externalReference">Null for none; the POS's ticket, which groups its attempts in Recover's tickets.</param>
+        /// <param name="printOnTerminal">Print the receipt on the terminal.</param>
+        /// <param name="idempotencyKey">
+        /// Null for a new one (mp_create_intent_simple), or your own (mp_create_intent_keyed):
+        /// 1-128 visible ASCII characters (at most 64 with the Orders API), e.g. "T-1001-1". Store
+        /// it with the ticket before the call; after OutcomeUnknown (or a crash) call this again
+        /// with the same arguments and key: it returns the intent the service made for it, or
+        /// makes it once. Never a new key while the first may exist.
+        /// </param>
+        public string CreateIntentSimple(string deviceId, long amount, string externalReference = null, bool printOnTerminal = false, string idempotencyKey = null)
         {
             IntPtr id = IntPtr.Zero;
-            Check(NativeMethods.mp_create_intent_simple(Handle(), Mp.ToUtf8(deviceId), amount, Mp.ToUtf8(externalReference), printOnTerminal ? 1 : 0, ref id), "mp_create_intent_simple");
+            if (idempotencyKey == null)
+                Check(NativeMethods.mp_create_intent_simple(Handle(), Mp.ToUtf8(deviceId), amount, Mp.ToUtf8(externalReference), printOnTerminal ? 1 : 0, ref id), "mp_create_intent_simple");
+            else
+                Check(NativeMethods.mp_create_intent_keyed(Handle(), Mp.ToUtf8(deviceId), amount, Mp.ToUtf8(externalReference), printOnTerminal ? 1 : 0, Mp.ToUtf8(idempotencyKey), ref id), "mp_create_intent_keyed");
             return Mp.TakeString(id);
+        }
+
+        /// <summary>
+        /// CreateIntentSimple without a key: the 0.3 signature, kept for programs compiled against
+        /// it (C# picks it for four arguments; it does what the other does with a null key).
+        /// </summary>
+        public string CreateIntentSimple(string deviceId, long amount, string externalReference, bool printOnTerminal)
+        {
+            return CreateIntentSimple(deviceId, amount, externalReference, printOnTerminal, null);
         }
 
         /// <summary>Reads a payment intent once (the service allows one read per second per intent).</summary>
@@ -420,6 +443,22 @@ namespace MpPoint
             return Mp.TakeString(json);
         }
 
+        /// <summary>
+        /// A refund from plain values (mp_create_refund_keyed); returns the refund's id, to follow
+        /// with WaitRefund. paymentId: the payment's number with the Point Integration API
+        /// (payment.id of the FINISHED sale), the sale's order id (ORD...) with the Orders API.
+        /// amount: 0 refunds the whole payment (with the Orders API, what is left of it); more than
+        /// 0, that many minor units (a partial refund: Orders API only, else Unsupported and nothing
+        /// is sent). idempotencyKey: null for a new one, or your own as in CreateIntentSimple: the
+        /// resend after OutcomeUnknown is the same call with the same key.
+        /// </summary>
+        public string CreateRefundKeyed(string deviceId, string paymentId, long amount = 0, string idempotencyKey = null)
+        {
+            IntPtr id = IntPtr.Zero;
+            Check(NativeMethods.mp_create_refund_keyed(Handle(), Mp.ToUtf8(deviceId), Mp.ToUtf8(paymentId), amount, Mp.ToUtf8(idempotencyKey), ref id), "mp_create_refund_keyed");
+            return Mp.TakeString(id);
+        }
+
         /// <summary>Reads a refund intent once.</summary>
         public MpIntentResult RefundStatus(string refundId)
         {
@@ -459,16 +498,90 @@ namespace MpPoint
         /// Settles, after a crash, every sale and refund of the journal (MpOptions.JournalPath)
         /// whose process has ended, waiting up to timeoutMs in all for those still on a
         /// terminal; call it at start-up, before new sales. Returns
-        /// {"sales":[{"idempotency_key","intent_id","kind","device_id","amount",
-        /// "external_reference","state","payment","resolution"}]}, resolution "finished" (read
-        /// state and payment), "canceled" (it was still OPEN: the sale is void),
-        /// "never_created" or "pending" (call again). Twice gives the same answer. Throws
+        /// {"sales":[entry...],"tickets":[{"ticket","verdict","payment_id","payment_ids","entries":[entry...]}]}.
+        /// Act per ticket: verdict "paid" (payment_id; never sell it again), "not_paid" (it may be
+        /// sold again), "pending" (call again later), "paid_twice" (payment_ids: refund all but
+        /// one), "refunded" or "check_terminal" (look at the terminal). An entry:
+        /// "idempotency_key", "intent_id", "kind", "device_id", "amount", "external_reference",
+        /// "ticket", "payment_id", "state", "payment", "acknowledged", "created_at_ms" and
+        /// "resolution": "finished" (read state and payment), "canceled" (it was still OPEN: the
+        /// sale is void), "never_created", "refused" (the service refused the create) or
+        /// "pending" (call again). Twice gives the same answer, until AcknowledgeReport. Throws
         /// MpPointException InvalidArgument on a client without a journal.
         /// </summary>
         public string Recover(uint timeoutMs)
         {
             IntPtr json = IntPtr.Zero;
             Check(NativeMethods.mp_recover(Handle(), timeoutMs, ref json), "mp_recover");
+            return Mp.TakeString(json);
+        }
+
+        /// <summary>
+        /// Recover with progress (mp_recover_with_progress), on the calling thread: called before
+        /// each unfinished entry is settled, with its journaled state and its entry's JSON, and
+        /// after every read while recovery waits for a sale on a terminal, with the sale's JSON.
+        /// Return false to stop: nothing more is sent, the entries not yet settled are reported
+        /// "pending", and the report is returned. An exception thrown by progress stops recovery
+        /// and is rethrown here.
+        /// </summary>
+        public string Recover(uint timeoutMs, MpWaitProgress progress)
+        {
+            MpClientHandle client = Handle();
+            var bridge = new ProgressBridge(progress);
+            IntPtr json = IntPtr.Zero;
+            MpStatus status = NativeMethods.mp_recover_with_progress(client, timeoutMs, bridge.Native, IntPtr.Zero, ref json);
+            GC.KeepAlive(bridge.Native);
+            MpPointException failure = status == MpStatus.Ok ? null : Mp.Failure(status, "mp_recover_with_progress");
+            string text = Mp.TakeString(json);
+            bridge.RethrowIfThrown();
+            if (failure != null)
+                throw failure;
+            return text;
+        }
+
+        /// <summary>
+        /// Says the POS has recorded the outcome of one journal entry (by its idempotency key):
+        /// Recover no longer reports it. NotFound if the journal has no such entry;
+        /// InvalidArgument if it is not settled yet, or without a journal. Twice is fine.
+        /// </summary>
+        public void Acknowledge(string idempotencyKey)
+        {
+            Check(NativeMethods.mp_acknowledge(Handle(), Mp.ToUtf8(idempotencyKey)), "mp_acknowledge");
+        }
+
+        /// <summary>
+        /// Acknowledges every settled entry of a report of Recover: call it once the POS has
+        /// recorded each ticket's verdict. Entries still "pending" are reported again.
+        /// InvalidArgument if reportJson is not such a report, or without a journal.
+        /// </summary>
+        public void AcknowledgeReport(string reportJson)
+        {
+            Check(NativeMethods.mp_acknowledge_report(Handle(), Mp.ToUtf8(reportJson)), "mp_acknowledge_report");
+        }
+
+        /// <summary>
+        /// What this journal has unfinished on a terminal, sending nothing:
+        /// {"device_id","holds":[entry...]}, entries as in Recover plus "process_running" (a
+        /// process still follows it, this one or another). An empty list while the terminal is
+        /// busy: what holds it was made elsewhere. InvalidArgument without a journal.
+        /// </summary>
+        public string DeviceHolds(string deviceId)
+        {
+            IntPtr json = IntPtr.Zero;
+            Check(NativeMethods.mp_device_holds(Handle(), Mp.ToUtf8(deviceId), ref json), "mp_device_holds");
+            return Mp.TakeString(json);
+        }
+
+        /// <summary>
+        /// Frees a terminal safely of what this journal has on it: cancels what is still OPEN,
+        /// records what is final, never touches what the terminal has taken.
+        /// {"device_id","free","cleared":[entry...],"holding":[entry...]}: free is true when
+        /// nothing of this journal holds it any more. InvalidArgument without a journal.
+        /// </summary>
+        public string DeviceClear(string deviceId)
+        {
+            IntPtr json = IntPtr.Zero;
+            Check(NativeMethods.mp_device_clear(Handle(), Mp.ToUtf8(deviceId), ref json), "mp_device_clear");
             return Mp.TakeString(json);
         }
 
@@ -484,41 +597,63 @@ namespace MpPoint
         {
             MpClientHandle client = Handle();
             byte[] idBytes = Mp.ToUtf8(id);
-            ExceptionDispatchInfo thrown = null;
-            NativeMethods.WaitCallback native = null;
-            if (progress != null)
-            {
-                native = (userData, state, intentJson) =>
-                {
-                    try
-                    {
-                        return progress(state, Mp.PeekString(intentJson)) ? 0 : 1;
-                    }
-                    catch (Exception e)
-                    {
-                        // Never let an exception unwind through the library: stop the wait and
-                        // rethrow it once the library has returned.
-                        thrown = ExceptionDispatchInfo.Capture(e);
-                        return 1;
-                    }
-                };
-            }
+            var bridge = new ProgressBridge(progress);
             MpIntentState finalState = MpIntentState.Unknown;
             IntPtr json = IntPtr.Zero;
             MpStatus status = refund
-                ? NativeMethods.mp_wait_refund(client, idBytes, timeoutMs, native, IntPtr.Zero, ref finalState, ref json)
-                : NativeMethods.mp_wait_intent(client, idBytes, timeoutMs, native, IntPtr.Zero, ref finalState, ref json);
-            GC.KeepAlive(native);
+                ? NativeMethods.mp_wait_refund(client, idBytes, timeoutMs, bridge.Native, IntPtr.Zero, ref finalState, ref json)
+                : NativeMethods.mp_wait_intent(client, idBytes, timeoutMs, bridge.Native, IntPtr.Zero, ref finalState, ref json);
+            GC.KeepAlive(bridge.Native);
             string function = refund ? "mp_wait_refund" : "mp_wait_intent";
             MpPointException failure = status == MpStatus.Ok || status == MpStatus.WaitTimeout || status == MpStatus.Aborted
                 ? null
                 : Mp.Failure(status, function);
             string text = Mp.TakeString(json);
-            if (thrown != null)
-                thrown.Throw();
+            bridge.RethrowIfThrown();
             if (failure != null)
                 throw failure;
             return new MpIntentResult(status, finalState, text);
+        }
+
+        /// <summary>
+        /// An MpWaitProgress as the library's MpWaitCallback (null for none). Never lets an
+        /// exception unwind through the library: it stops the call, and RethrowIfThrown throws it
+        /// once the library has returned. Keep Native alive (GC.KeepAlive) until then.
+        /// </summary>
+        private sealed class ProgressBridge
+        {
+            private readonly MpWaitProgress progress;
+            private ExceptionDispatchInfo thrown;
+
+            internal ProgressBridge(MpWaitProgress progress)
+            {
+                this.progress = progress;
+                if (progress != null)
+                    Native = Call;
+            }
+
+            internal NativeMethods.WaitCallback Native { get; private set; }
+
+            private int Call(IntPtr userData, MpIntentState state, IntPtr json)
+            {
+                if (thrown != null)
+                    return 1;
+                try
+                {
+                    return progress(state, Mp.PeekString(json)) ? 0 : 1;
+                }
+                catch (Exception e)
+                {
+                    thrown = ExceptionDispatchInfo.Capture(e);
+                    return 1;
+                }
+            }
+
+            internal void RethrowIfThrown()
+            {
+                if (thrown != null)
+                    thrown.Throw();
+            }
         }
 
         private MpClientHandle Handle()

@@ -94,8 +94,13 @@ if run_sample unknown-device 1 --device NO_SUCH_DEVICE 1500; then
 fi
 run_sample usage 2 15.00 || true
 
+# The tests get two simulators: MP_BASE_URL, whose intents move by themselves, and
+# MP_MANUAL_BASE_URL (--manual), where an intent stays OPEN until a test presses the terminal's
+# keys through /_sim: the journal tests need to know exactly what holds a terminal.
 echo "dotnet test: tests"
-scripts/with-sim.sh "$TEST_STEP_MS" env MPPOINT_FAKE_LIBDIR="$root/$out/fake-next" MPPOINT_HEADER="$root/include/point.h" \
+POINT_SIM_FLAGS=--manual scripts/with-sim.sh "$TEST_STEP_MS" \
+    bash -c 'export MP_MANUAL_BASE_URL=$MP_BASE_URL; unset POINT_SIM_FLAGS; exec "$@"' _ \
+    scripts/with-sim.sh "$TEST_STEP_MS" env MPPOINT_FAKE_LIBDIR="$root/$out/fake-next" MPPOINT_HEADER="$root/include/point.h" \
     mono --debug "$out/MpPointTests.exe" || status=1
 
 if [ "$status" -ne 0 ]; then

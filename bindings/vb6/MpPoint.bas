@@ -24,7 +24,8 @@ Attribute VB_Name = "MpPoint"
 '   - callbacks                AddressOf a Public Function in a .bas module (VB6 procedures are
 '                              stdcall): see ExampleWaitProgress and ExampleLog below.
 '
-' The wrappers below (MpInit, MpListDevices, MpCreateIntentSimple, MpWaitIntent, MpRecover,
+' The wrappers below (MpInit, MpListDevices, MpCreateIntentSimple, MpCreateIntentKeyed,
+' MpWaitIntent, MpCreateRefundKeyed, MpRecoverWithProgress, MpAcknowledgeReport, MpDeviceClear,
 ' MpJsonGet, ...) do the conversions and return the MpStatus; text comes back in ByRef Strings.
 Option Explicit
 
@@ -140,6 +141,31 @@ Public Function MpCreateIntentSimple(ByVal client As Long, ByVal deviceId As Str
     If MpCreateIntentSimple = MP_STATUS_OK Then intentId = TakeString(p)
 End Function
 
+' MpCreateIntentSimple with your own idempotency key (mp_create_intent_keyed; vbNullString for a
+' new one): 1-128 visible ASCII characters (at most 64 with the Orders API), e.g. "T-1001-1".
+' Store it with the ticket before the call; after MP_STATUS_OUTCOME_UNKNOWN (or a crash) call this
+' again with the same arguments and key: it returns the intent the service made for that key, or
+' makes it once. Never a new key while the first may exist.
+Public Function MpCreateIntentKeyed(ByVal client As Long, ByVal deviceId As String, ByVal amount As Long, ByVal externalReference As String, ByVal printOnTerminal As Boolean, ByVal idempotencyKey As String, ByRef intentId As String) As Long
+    Dim d() As Byte
+    Dim r() As Byte
+    Dim k() As Byte
+    Dim refPtr As Long
+    Dim keyPtr As Long
+    Dim p As Long
+    d = Utf8(deviceId)
+    If StrPtr(externalReference) <> 0 Then
+        r = Utf8(externalReference)
+        refPtr = VarPtr(r(0))
+    End If
+    If StrPtr(idempotencyKey) <> 0 Then
+        k = Utf8(idempotencyKey)
+        keyPtr = VarPtr(k(0))
+    End If
+    MpCreateIntentKeyed = mp_create_intent_keyed(client, VarPtr(d(0)), MinorUnits(amount), refPtr, IIf(printOnTerminal, 1, 0), keyPtr, p)
+    If MpCreateIntentKeyed = MP_STATUS_OK Then intentId = TakeString(p)
+End Function
+
 Public Function MpIntentStatus(ByVal client As Long, ByVal intentId As String, ByRef state As Long, ByRef json As String) As Long
     Dim i() As Byte
     Dim p As Long
@@ -169,19 +195,75 @@ Public Function MpWaitIntent(ByVal client As Long, ByVal intentId As String, ByV
 End Function
 
 ' After a crash, at start-up and before taking new sales: settles every sale and refund of the
-' journal (the client's "journal_path") whose process has ended, and returns in json what became
-' of each, oldest first: {"sales":[{"idempotency_key","intent_id","kind","device_id","amount",
-' "external_reference","state","payment","resolution"}]}. Read them with MpJsonGet, e.g.
-' "sales.0.resolution": "finished" (final by itself: hand over the goods only on
-' "sales.0.payment.state" "approved"), "canceled" (it was still OPEN and was voided),
-' "never_created", or "pending" (still on a terminal: call MpRecover again later). timeoutMs: how
-' long it may wait, in all, for sales still on a terminal (0 reads each once). Calling it twice
-' gives the same answer. MP_STATUS_INVALID_ARGUMENT without a journal, MP_STATUS_JOURNAL if the
+' journal (the client's "journal_path") whose process has ended, and returns in json
+' {"sales":[entry...],"tickets":[{"ticket","verdict","payment_id","payment_ids","entries":[...]}]}.
+' Act per ticket (a sale's external reference): "tickets.0.verdict" is "paid" ("tickets.0.payment_id":
+' never sell it again), "not_paid" (it may be sold again), "pending" (call MpRecover again later),
+' "paid_twice" ("tickets.0.payment_ids": refund all but one), "refunded" or "check_terminal" (look
+' at the terminal). An entry (of "sales" and of each ticket's "entries") has "idempotency_key",
+' "intent_id", "kind", "device_id", "amount", "external_reference", "ticket", "payment_id",
+' "state", "payment", "acknowledged", "created_at_ms" and "resolution": "finished" (final by
+' itself: hand over the goods only on "payment.state" "approved"), "canceled" (it was still OPEN
+' and was voided), "never_created", "refused" (the service refused the create: nothing was made)
+' or "pending". Read them with MpJsonGet. timeoutMs: how long it may wait, in all, for sales still
+' on a terminal (0 reads each once). Calling it twice gives the same answer, until
+' MpAcknowledgeReport. MP_STATUS_INVALID_ARGUMENT without a journal, MP_STATUS_JOURNAL if the
 ' journal cannot be read or written.
 Public Function MpRecover(ByVal client As Long, ByVal timeoutMs As Long, ByRef json As String) As Long
     Dim p As Long
     MpRecover = mp_recover(client, timeoutMs, p)
     If MpRecover = MP_STATUS_OK Then json = TakeString(p)
+End Function
+
+' MpRecover with progress, for a start-up screen: callback is 0, or AddressOf a function shaped
+' like ExampleRecoverProgress, called on VB6's thread before each unfinished entry is settled (with
+' its entry's JSON) and after every read while recovery waits for a sale on a terminal. It returns
+' 1 to stop: nothing more is sent, what is not settled yet is reported "pending", and the call
+' still returns MP_STATUS_OK with the report.
+Public Function MpRecoverWithProgress(ByVal client As Long, ByVal timeoutMs As Long, ByVal callback As Long, ByVal userData As Long, ByRef json As String) As Long
+    Dim p As Long
+    MpRecoverWithProgress = mp_recover_with_progress(client, timeoutMs, callback, userData, p)
+    If MpRecoverWithProgress = MP_STATUS_OK Then json = TakeString(p)
+End Function
+
+' The POS has recorded the outcome of one journal entry (its "idempotency_key"): MpRecover no
+' longer reports it. MP_STATUS_NOT_FOUND for a key the journal lacks, MP_STATUS_INVALID_ARGUMENT
+' for an entry not settled yet (or without a journal). Twice is fine.
+Public Function MpAcknowledge(ByVal client As Long, ByVal idempotencyKey As String) As Long
+    Dim k() As Byte
+    k = Utf8(idempotencyKey)
+    MpAcknowledge = mp_acknowledge(client, VarPtr(k(0)))
+End Function
+
+' Acknowledges every settled entry of a report of MpRecover (its json, as it came): call it once
+' the POS has recorded each ticket's verdict. Entries still "pending" are reported again.
+Public Function MpAcknowledgeReport(ByVal client As Long, ByVal reportJson As String) As Long
+    Dim r() As Byte
+    r = Utf8(reportJson)
+    MpAcknowledgeReport = mp_acknowledge_report(client, VarPtr(r(0)))
+End Function
+
+' What this journal has unfinished on a terminal, without a request: json is
+' {"device_id","holds":[entry...]}, entries as in MpRecover plus "process_running" (a process
+' still follows it, this one or another). MP_STATUS_INVALID_ARGUMENT without a journal.
+Public Function MpDeviceHolds(ByVal client As Long, ByVal deviceId As String, ByRef json As String) As Long
+    Dim d() As Byte
+    Dim p As Long
+    d = Utf8(deviceId)
+    MpDeviceHolds = mp_device_holds(client, VarPtr(d(0)), p)
+    If MpDeviceHolds = MP_STATUS_OK Then json = TakeString(p)
+End Function
+
+' Frees a terminal safely of what this journal has on it: cancels what is still OPEN, records what
+' is final, never touches what the terminal has taken. json is
+' {"device_id","free","cleared":[entry...],"holding":[entry...]}; "free" is true when nothing of
+' this journal holds it any more.
+Public Function MpDeviceClear(ByVal client As Long, ByVal deviceId As String, ByRef json As String) As Long
+    Dim d() As Byte
+    Dim p As Long
+    d = Utf8(deviceId)
+    MpDeviceClear = mp_device_clear(client, VarPtr(d(0)), p)
+    If MpDeviceClear = MP_STATUS_OK Then json = TakeString(p)
 End Function
 
 Public Function MpGetPayment(ByVal client As Long, ByVal paymentId As String, ByRef json As String) As Long
@@ -215,6 +297,28 @@ Public Function MpCreateRefund(ByVal client As Long, ByVal deviceId As String, B
     If MpCreateRefund = MP_STATUS_OK Then json = TakeString(p)
 End Function
 
+' A refund from plain values (mp_create_refund_keyed); refundId receives its id, to follow with
+' MpWaitRefund. paymentId: the payment's number with the Point Integration API, the sale's order id
+' (ORD...) with the Orders API. amount: 0 refunds the whole payment (with the Orders API, what is
+' left of it); more than 0, that many minor units (a partial refund: Orders API only, else
+' MP_STATUS_UNSUPPORTED, nothing sent). idempotencyKey: vbNullString for a new one, or your own as
+' in MpCreateIntentKeyed: the resend after MP_STATUS_OUTCOME_UNKNOWN is the same call.
+Public Function MpCreateRefundKeyed(ByVal client As Long, ByVal deviceId As String, ByVal paymentId As String, ByVal amount As Long, ByVal idempotencyKey As String, ByRef refundId As String) As Long
+    Dim d() As Byte
+    Dim i() As Byte
+    Dim k() As Byte
+    Dim keyPtr As Long
+    Dim p As Long
+    d = Utf8(deviceId)
+    i = Utf8(paymentId)
+    If StrPtr(idempotencyKey) <> 0 Then
+        k = Utf8(idempotencyKey)
+        keyPtr = VarPtr(k(0))
+    End If
+    MpCreateRefundKeyed = mp_create_refund_keyed(client, VarPtr(d(0)), VarPtr(i(0)), MinorUnits(amount), keyPtr, p)
+    If MpCreateRefundKeyed = MP_STATUS_OK Then refundId = TakeString(p)
+End Function
+
 Public Function MpWaitRefund(ByVal client As Long, ByVal refundId As String, ByVal timeoutMs As Long, ByVal callback As Long, ByVal userData As Long, ByRef state As Long, ByRef json As String) As Long
     Dim i() As Byte
     Dim p As Long
@@ -236,7 +340,8 @@ Public Function MpJsonGet(ByVal json As String, ByVal path As String, ByRef valu
 End Function
 
 ' text as a JSON string literal, quotes included, with quotes, backslashes and control characters
-' escaped: for the values of the options and bodies you build, e.g. a Windows path.
+' escaped: for the values of the options and bodies you build, e.g. a Windows path. The same JSON
+' as the library's mp_json_quote, written here in VB (a vbNullChar becomes \u0000).
 Public Function MpJsonQuote(ByVal text As String) As String
     Dim i As Long
     Dim c As Long
@@ -296,6 +401,14 @@ End Function
 Public Function ExampleWaitProgress(ByVal userData As Long, ByVal state As Long, ByVal intentJson As Long) As Long
     Debug.Print "state: " & MpIntentStateName(state)
     ExampleWaitProgress = 0
+End Function
+
+' For MpRecoverWithProgress: the same shape. intentJson is the entry about to be settled (it has a
+' "ticket") or the sale recovery waits on; return 0 to go on, 1 to stop recovery.
+Public Function ExampleRecoverProgress(ByVal userData As Long, ByVal state As Long, ByVal intentJson As Long) As Long
+    Dim ticket As String
+    If MpJsonGet(FromUtf8(intentJson), "ticket", ticket) = MP_STATUS_OK Then Debug.Print "settling ticket " & ticket
+    ExampleRecoverProgress = 0
 End Function
 
 ' For mp_set_log_callback(client, AddressOf ExampleLog, 0, MP_LOG_LEVEL_INFO). Log lines may come

@@ -73,6 +73,21 @@ internal static class Tests
             Run("threads", TestThreads);
             Run("orders api", TestOrdersApi);
             Run("recover", TestRecover);
+            Run("keyed sale", TestKeyedSale);
+            Run("keyed refund", TestKeyedRefund);
+        }
+
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MP_MANUAL_BASE_URL")))
+        {
+            section = "manual simulator";
+            Fail("MP_MANUAL_BASE_URL is not set: bindings/dotnet/test.sh starts a point-sim --manual for it");
+        }
+        else
+        {
+            Run("recover with progress: tickets", TestRecoverTickets);
+            Run("recover stopped by progress", TestRecoverStopped);
+            Run("acknowledge", TestAcknowledge);
+            Run("device holds and clear", TestDeviceHoldsAndClear);
         }
 
         Console.WriteLine("{0} passed, {1} failed", passed, failed);
@@ -670,6 +685,260 @@ internal static class Tests
         }
         foreach (string file in new[] { journal, journal + "-wal", journal + "-shm" })
             File.Delete(file);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // 0.4: keys of the caller's, recovery's tickets, acknowledgements, what holds a terminal
+
+    private static string Unique(string prefix)
+    {
+        return prefix + "-" + Guid.NewGuid().ToString("N");
+    }
+
+    /// <summary>A GET or POST of the simulator's control API (/_sim/...) at baseUrl: its JSON answer.</summary>
+    private static string Sim(string baseUrl, string method, string path, string body = null)
+    {
+        using (var web = new System.Net.WebClient())
+        {
+            web.Encoding = Encoding.UTF8;
+            if (method == "GET")
+                return web.DownloadString(baseUrl + path);
+            web.Headers[System.Net.HttpRequestHeader.ContentType] = "application/json";
+            return web.UploadString(baseUrl + path, method, body ?? "");
+        }
+    }
+
+    private static string ManualUrl
+    {
+        get { return Environment.GetEnvironmentVariable("MP_MANUAL_BASE_URL"); }
+    }
+
+    private static string NewJournal()
+    {
+        return Path.Combine(Path.GetTempPath(), Unique("mppoint-dotnet") + ".journal");
+    }
+
+    private static void DeleteJournal(string journal)
+    {
+        foreach (string file in new[] { journal, journal + "-wal", journal + "-shm" })
+            File.Delete(file);
+    }
+
+    /// <summary>A client of the manual simulator, with a journal unless journal is null.</summary>
+    private static MpClient ManualClient(string journal)
+    {
+        return new MpClient(new MpOptions
+        {
+            AccessToken = Environment.GetEnvironmentVariable("MP_ACCESS_TOKEN"),
+            BaseUrl = ManualUrl,
+            PollIntervalMs = 50,
+            JournalPath = journal,
+        });
+    }
+
+    /// <summary>A POS that creates a sale with its journal and is gone before following it (its client disposed).</summary>
+    private static string EndedPos(string journal, string device, string ticket, string key)
+    {
+        using (MpClient pos = ManualClient(journal))
+            return pos.CreateIntentSimple(device, 1500, ticket, false, key);
+    }
+
+    private static void TestKeyedSale()
+    {
+        string baseUrl = Environment.GetEnvironmentVariable("MP_BASE_URL");
+        using (MpClient client = SimClient())
+        {
+            string key = Unique("dotnet-keyed");
+            string first = client.CreateIntentSimple(Devices[0], 1500, "dotnet-keyed", false, key);
+            string again = client.CreateIntentSimple(Devices[0], 1500, "dotnet-keyed", false, key);
+            Equal(first, again, "the same create with the same key is the same intent");
+            Equal("1", Mp.JsonGet(Sim(baseUrl, "GET", "/_sim/idempotency/" + key), "intents_created"), "one intent made for the key");
+            MpPointException e = Throws(MpStatus.Api, 400, "the key with another amount",
+                                        () => client.CreateIntentSimple(Devices[0], 1600, "dotnet-keyed", false, key));
+            Check(e != null && e.Message.StartsWith("mp_create_intent_keyed", StringComparison.Ordinal), "the keyed export answered: " + (e == null ? "" : e.Message));
+            Equal("approved", Mp.JsonGet(WaitFinal(client, first).Json, "payment.state"), "the keyed sale is paid");
+            // Named arguments reach the key too.
+            string named = client.CreateIntentSimple(Devices[0], 1700, idempotencyKey: Unique("dotnet-named"));
+            WaitFinal(client, named);
+        }
+        // Programs compiled against 0.3 call the four-parameter overload: it must stay.
+        Check(typeof(MpClient).GetMethod("CreateIntentSimple", new[] { typeof(string), typeof(long), typeof(string), typeof(bool) }) != null,
+              "CreateIntentSimple(string, long, string, bool) still exists");
+    }
+
+    private static void TestKeyedRefund()
+    {
+        string baseUrl = Environment.GetEnvironmentVariable("MP_BASE_URL");
+        using (MpClient client = SimClient())
+        {
+            string dev = Devices[1];
+            string paymentId = Mp.JsonGet(WaitFinal(client, client.CreateIntentSimple(dev, 2000, "dotnet-refund")).Json, "payment.id");
+            string key = Unique("dotnet-refund");
+            string refundId = client.CreateRefundKeyed(dev, paymentId, 0, key);
+            Check(!string.IsNullOrEmpty(refundId), "a refund id");
+            Equal(refundId, client.CreateRefundKeyed(dev, paymentId, 0, key), "the resend with the key is the same refund");
+            Equal("1", Mp.JsonGet(Sim(baseUrl, "GET", "/_sim/idempotency/" + key), "intents_created"), "one refund made for the key");
+            MpIntentResult refund = client.WaitRefund(refundId, 30000);
+            Equal(MpIntentState.Finished, refund.State, "the refund's final state");
+            Equal("refunded", Mp.JsonGet(client.GetPayment(paymentId), "status"), "the payment is refunded");
+            Throws(MpStatus.Unsupported, 0, "a partial refund with the Point Integration API", () => client.CreateRefundKeyed(dev, paymentId, 500));
+        }
+        using (MpClient orders = new MpClient(new MpOptions
+        {
+            AccessToken = Environment.GetEnvironmentVariable("MP_ACCESS_TOKEN"),
+            BaseUrl = baseUrl,
+            PollIntervalMs = 50,
+            Api = "orders",
+        }))
+        {
+            string orderId = orders.CreateIntentSimple(Devices[2], 2490, "dotnet-orders-refund");
+            WaitFinal(orders, orderId);
+            string refundId = orders.CreateRefundKeyed(Devices[2], orderId, 500, Unique("dotnet-or"));
+            MpIntentResult refund = orders.WaitRefund(refundId, 30000);
+            Equal(MpIntentState.Finished, refund.State, "the partial refund's final state");
+            Equal("500", Mp.JsonGet(refund.Json, "amount"), "500 refunded");
+        }
+    }
+
+    private static void TestRecoverTickets()
+    {
+        string journal = NewJournal();
+        string key = Unique("dotnet-recover");
+        string intentId = EndedPos(journal, Devices[0], "DOTNET-T-1", key);
+        using (MpClient client = ManualClient(journal))
+        {
+            var states = new List<MpIntentState>();
+            var entries = new List<string>();
+            string report = client.Recover(30000, (state, json) =>
+            {
+                states.Add(state);
+                entries.Add(json);
+                return true;
+            });
+            Check(states.Count >= 1 && states[0] == MpIntentState.Open, "progress saw the OPEN entry first: " + string.Join(",", states));
+            if (entries.Count > 0)
+                Equal(key, Mp.JsonGet(entries[0], "idempotency_key"), "progress got the entry's JSON");
+            string ignored;
+            Equal("DOTNET-T-1", Mp.JsonGet(report, "tickets.0.ticket"), "the ticket: " + report);
+            Check(!Mp.TryJsonGet(report, "tickets.1", out ignored), "one ticket");
+            // Still OPEN on a manual terminal: cancelled, so the ticket is not paid.
+            Equal("not_paid", Mp.JsonGet(report, "tickets.0.verdict"), "its verdict");
+            Equal("null", Mp.JsonGet(report, "tickets.0.payment_id"), "no payment");
+            Equal(intentId, Mp.JsonGet(report, "tickets.0.entries.0.intent_id"), "its entry");
+            Equal("canceled", Mp.JsonGet(report, "tickets.0.entries.0.resolution"), "resolution");
+            Equal(key, Mp.JsonGet(report, "sales.0.idempotency_key"), "sales keeps the entry");
+            Equal("DOTNET-T-1", Mp.JsonGet(report, "sales.0.ticket"), "the entry's ticket");
+            Equal("false", Mp.JsonGet(report, "sales.0.acknowledged"), "not acknowledged yet");
+            Check(Regex.IsMatch(Mp.JsonGet(report, "sales.0.created_at_ms"), "^1[0-9]{12}$"), "created_at_ms in Unix ms");
+            Equal(MpIntentState.Canceled, client.IntentStatus(intentId).State, "nothing left payable");
+            Equal(report, client.Recover(0), "twice, the same answer");
+
+            client.AcknowledgeReport(report);
+            string after = client.Recover(0, (state, json) => true);
+            Equal("[]", Mp.JsonGet(after, "sales"), "nothing reported once acknowledged");
+            Equal("[]", Mp.JsonGet(after, "tickets"), "no ticket once acknowledged");
+            client.Acknowledge(key); // twice is fine
+        }
+        DeleteJournal(journal);
+    }
+
+    private static void TestRecoverStopped()
+    {
+        string journal = NewJournal();
+        string key = Unique("dotnet-stop");
+        EndedPos(journal, Devices[1], "DOTNET-T-2", key);
+        using (MpClient client = ManualClient(journal))
+        {
+            int calls = 0;
+            string report = client.Recover(30000, (state, json) =>
+            {
+                calls++;
+                return false;
+            });
+            Equal(1, calls, "stopped at the first call");
+            Equal("pending", Mp.JsonGet(report, "tickets.0.verdict"), "not settled: " + report);
+            Equal("pending", Mp.JsonGet(report, "sales.0.resolution"), "the entry is pending");
+            Equal("false", Mp.JsonGet(client.DeviceHolds(Devices[1]), "holds.0.process_running"), "it holds the terminal, its process gone");
+
+            var boom = new InvalidOperationException("boom from recovery's progress");
+            try
+            {
+                client.Recover(30000, (state, json) => { throw boom; });
+                Fail("Recover returned although its progress threw");
+            }
+            catch (InvalidOperationException e)
+            {
+                Check(ReferenceEquals(e, boom), "the progress's own exception comes out of Recover");
+            }
+            Equal(key, Mp.JsonGet(client.DeviceHolds(Devices[1]), "holds.0.idempotency_key"), "still unsettled after the exception");
+
+            client.AcknowledgeReport(report); // leaves what is pending
+            string settled = client.Recover(30000);
+            Equal("canceled", Mp.JsonGet(settled, "sales.0.resolution"), "settled at last");
+            Equal("not_paid", Mp.JsonGet(settled, "tickets.0.verdict"), "its verdict");
+            Equal("[]", Mp.JsonGet(client.DeviceHolds(Devices[1]), "holds"), "the terminal is free");
+        }
+        DeleteJournal(journal);
+    }
+
+    private static void TestAcknowledge()
+    {
+        string journal = NewJournal();
+        using (MpClient pos = ManualClient(journal))
+        {
+            Throws(MpStatus.NotFound, 0, "acknowledge a key the journal lacks", () => pos.Acknowledge("no-such-key"));
+            string key = Unique("dotnet-ack");
+            string id = pos.CreateIntentSimple(Devices[2], 1500, "DOTNET-T-3", false, key);
+            Throws(MpStatus.InvalidArgument, 0, "acknowledge an entry not settled yet", () => pos.Acknowledge(key));
+            Throws(MpStatus.InvalidArgument, 0, "acknowledge what is not a report", () => pos.AcknowledgeReport("{\"x\":1}"));
+            pos.CancelIntent(Devices[2], id);
+            Equal(MpIntentState.Canceled, WaitFinal(pos, id).State, "cancelled");
+            pos.Acknowledge(key);
+            passed++;
+        }
+        DeleteJournal(journal);
+        using (MpClient client = ManualClient(null))
+        {
+            Throws(MpStatus.InvalidArgument, 0, "Acknowledge without a journal", () => client.Acknowledge("k"));
+            Throws(MpStatus.InvalidArgument, 0, "AcknowledgeReport without a journal", () => client.AcknowledgeReport("{\"sales\":[]}"));
+            Throws(MpStatus.InvalidArgument, 0, "DeviceHolds without a journal", () => client.DeviceHolds(Devices[0]));
+            Throws(MpStatus.InvalidArgument, 0, "DeviceClear without a journal", () => client.DeviceClear(Devices[0]));
+        }
+    }
+
+    private static void TestDeviceHoldsAndClear()
+    {
+        string journal = NewJournal();
+        string dev = Devices[0];
+        using (MpClient pos = ManualClient(journal))
+        {
+            Equal("[]", Mp.JsonGet(pos.DeviceHolds(dev), "holds"), "nothing holds it yet");
+            string id = pos.CreateIntentSimple(dev, 1500, "DOTNET-T-4", false, Unique("dotnet-hold"));
+            string holds = pos.DeviceHolds(dev);
+            Equal(dev, Mp.JsonGet(holds, "device_id"), "holds: its device");
+            Equal(id, Mp.JsonGet(holds, "holds.0.intent_id"), "the OPEN sale holds it: " + holds);
+            Equal("DOTNET-T-4", Mp.JsonGet(holds, "holds.0.ticket"), "its ticket");
+            Equal("true", Mp.JsonGet(holds, "holds.0.process_running"), "this process follows it");
+
+            string cleared = pos.DeviceClear(dev);
+            Equal("true", Mp.JsonGet(cleared, "free"), "free after the clear: " + cleared);
+            Equal(id, Mp.JsonGet(cleared, "cleared.0.intent_id"), "the sale was cleared");
+            Equal("CANCELED", Mp.JsonGet(cleared, "cleared.0.state"), "by cancelling it");
+            Equal("[]", Mp.JsonGet(cleared, "holding"), "nothing holding");
+            Equal(MpIntentState.Canceled, pos.IntentStatus(id).State, "the service has it cancelled");
+            Equal("[]", Mp.JsonGet(pos.DeviceHolds(dev), "holds"), "nothing holds it any more");
+
+            // What the terminal has taken is never touched.
+            string taken = pos.CreateIntentSimple(dev, 1500, "DOTNET-T-5", false, Unique("dotnet-taken"));
+            Sim(ManualUrl, "POST", "/_sim/devices/" + dev + "/green-key");
+            cleared = pos.DeviceClear(dev);
+            Equal("false", Mp.JsonGet(cleared, "free"), "not free while on the terminal: " + cleared);
+            Equal(taken, Mp.JsonGet(cleared, "holding.0.intent_id"), "it is what holds the terminal");
+            Equal(MpIntentState.OnTerminal, pos.IntentStatus(taken).State, "untouched");
+            Sim(ManualUrl, "POST", "/_sim/devices/" + dev + "/cancel");
+            Equal(MpIntentState.Canceled, WaitFinal(pos, taken).State, "cancelled on the terminal");
+        }
+        DeleteJournal(journal);
     }
 
     private static void TestNonAsciiReference()

@@ -45,6 +45,7 @@ __all__ = [
     "intent_state_is_final",
     "intent_state_name",
     "json_get",
+    "json_quote",
     "library_path",
     "parse_notification",
     "sign_challenge",
@@ -114,7 +115,7 @@ class MpPointError(Exception):
     ``idempotency_key`` (``mp_last_idempotency_key()``: the key a create sent, or ``""``).
 
     After ``Status.OUTCOME_UNKNOWN`` from a create, the intent or refund may exist: send the
-    same create again with ``idempotency_key`` (see ``Client.create_intent``).
+    same create again with ``idempotency_key`` (see ``Client.create_intent_simple``).
     """
 
     def __init__(self, status, message, http_status=0, function=None, idempotency_key=""):
@@ -308,6 +309,17 @@ def json_get(json_text, path):
     out = ctypes.c_void_p()
     status = _lib.mp_json_get(_text_arg(json_text, "json_text"), _text_arg(path, "path"), ctypes.byref(out))
     _check(status, "mp_json_get")
+    return _take_string(out.value)
+
+
+def json_quote(text):
+    """``text`` as a JSON string, quotes included, as the library writes it (``mp_json_quote``).
+
+    Python's ``json.dumps`` does the same; this is here for code that builds the library's
+    JSON by hand and wants the library's own escaping.
+    """
+    out = ctypes.c_void_p()
+    _check(_lib.mp_json_quote(_text_arg(text, "text"), ctypes.byref(out)), "mp_json_quote")
     return _take_string(out.value)
 
 
@@ -568,24 +580,37 @@ class Client:
             _text_arg(idempotency_key, "idempotency_key", optional=True),
         )
 
-    def create_intent_simple(self, device_id, amount, external_reference=None, print_on_terminal=True):
+    def create_intent_simple(
+        self, device_id, amount, external_reference=None, print_on_terminal=True, idempotency_key=None
+    ):
         """Creates a payment intent of ``amount`` minor units (1500 = 15.00); returns its id.
 
-        After ``Status.OUTCOME_UNKNOWN``, send the same request through
-        :meth:`create_intent` with the error's ``idempotency_key`` and
-        ``{"amount": amount, "additional_info": {"external_reference": external_reference,
-        "print_on_terminal": print_on_terminal}}`` (without ``external_reference`` if None).
+        ``idempotency_key``: None for a new UUID (``mp_create_intent_simple``), or your own
+        (``mp_create_intent_keyed``): 1-128 visible ASCII characters (at most 64 with the
+        Orders API), e.g. the ticket and the attempt (``"T-1001-1"``). Store it with the ticket
+        before the call. The same call with the same key returns the intent the service made
+        for it, or makes it once if the service never had it.
+
+        :class:`MpPointError` with ``Status.OUTCOME_UNKNOWN``: the answer was lost and the
+        intent may exist. Call this again with the same arguments and
+        ``idempotency_key=error.idempotency_key`` (your key, or the one made for the call):
+        never with a new key.
         """
         out = ctypes.c_void_p()
-        status = _lib.mp_create_intent_simple(
+        args = [
             self._live(),
             _text_arg(device_id, "device_id"),
             _int_arg(amount, "amount", _INT64_MIN, _INT64_MAX),
             _text_arg(external_reference, "external_reference", optional=True),
             1 if print_on_terminal else 0,
-            ctypes.byref(out),
-        )
-        _check(status, "mp_create_intent_simple")
+        ]
+        if idempotency_key is None:
+            name = "mp_create_intent_simple"
+        else:
+            name = "mp_create_intent_keyed"
+            args.append(_text_arg(idempotency_key, "idempotency_key"))
+        status = getattr(_lib, name)(*args, ctypes.byref(out))
+        _check(status, name)
         return _take_string(out.value)
 
     def intent_status(self, intent_id):
@@ -642,6 +667,30 @@ class Client:
             _text_arg(idempotency_key, "idempotency_key", optional=True),
         )
 
+    def create_refund_keyed(self, device_id, payment_id, amount=0, idempotency_key=None):
+        """Refunds a payment from plain values; returns the refund's id (follow it with
+        :meth:`wait_refund`).
+
+        ``payment_id``: the payment's number with the Point Integration API (``payment.id``
+        of the FINISHED sale), the sale's order id (``ORD...``) with the Orders API.
+        ``amount``: 0 refunds the whole payment (with the Orders API, what is left of it);
+        more than 0, that many minor units (a partial refund: Orders API only, else
+        ``Status.UNSUPPORTED`` and nothing is sent). ``idempotency_key``: None for a new
+        UUID, or your own, as in :meth:`create_intent_simple`: the resend after
+        ``Status.OUTCOME_UNKNOWN`` (or a crash) is the same call with the same key.
+        """
+        out = ctypes.c_void_p()
+        status = _lib.mp_create_refund_keyed(
+            self._live(),
+            _text_arg(device_id, "device_id"),
+            _text_arg(payment_id, "payment_id"),
+            _int_arg(amount, "amount", _INT64_MIN, _INT64_MAX),
+            _text_arg(idempotency_key, "idempotency_key", optional=True),
+            ctypes.byref(out),
+        )
+        _check(status, "mp_create_refund_keyed")
+        return _take_string(out.value)
+
     def refund_status(self, refund_id):
         """Reads a refund intent once: ``(state, refund)``."""
         return self._status_call("mp_refund_status", refund_id, "refund_id")
@@ -662,19 +711,78 @@ class Client:
 
     # After a crash
 
-    def recover(self, timeout_ms=DEFAULT_WAIT_MS):
+    def recover(self, timeout_ms=DEFAULT_WAIT_MS, progress=None):
+        """:meth:`recover_report`'s ``"sales"``: the list of entries, oldest first (0.3's
+        answer). Prefer :meth:`recover_report`, whose ``"tickets"`` say what to do per ticket.
+        """
+        return self.recover_report(timeout_ms, progress)["sales"]
+
+    def recover_report(self, timeout_ms=DEFAULT_WAIT_MS, progress=None):
         """Settles every sale and refund the journal (``journal_path``) holds from a process
         that has ended, waiting up to ``timeout_ms`` in all for those still on a terminal.
         Call it at start-up, before new sales.
 
-        Returns the list of ``{"idempotency_key", "intent_id", "kind", "device_id", "amount",
-        "external_reference", "state", "payment", "resolution"}``, oldest first; ``resolution``
-        is ``"finished"`` (read ``state`` and ``payment``), ``"canceled"`` (it was still OPEN:
-        the sale is void), ``"never_created"`` or ``"pending"`` (call again). Calling it twice
-        gives the same answer. MpPointError INVALID_ARGUMENT on a client without a journal.
+        Returns ``{"sales": [entry...], "tickets": [ticket...]}``. Act per ticket: each
+        ``{"ticket", "verdict", "payment_id", "payment_ids", "entries"}`` has one ``verdict``:
+        ``"paid"`` (``payment_id``; never sell it again), ``"not_paid"`` (it may be sold
+        again), ``"pending"`` (call again later), ``"paid_twice"`` (``payment_ids``: refund all
+        but one), ``"refunded"`` or ``"check_terminal"`` (look at the terminal). An entry is
+        ``{"idempotency_key", "intent_id", "kind", "device_id", "amount",
+        "external_reference", "ticket", "payment_id", "state", "payment", "acknowledged",
+        "created_at_ms", "resolution"}``; ``resolution`` is ``"finished"``, ``"canceled"``,
+        ``"never_created"``, ``"refused"`` (the service refused the create: nothing was made)
+        or ``"pending"``. Calling it twice gives the same answer until the POS calls
+        :meth:`acknowledge_report`.
+
+        ``progress(state, entry)`` (optional) is called before each unfinished entry is
+        settled (with the entry) and after every read while recovery waits for a sale on a
+        terminal (with the sale); a true return value stops recovery, which then returns the
+        report with the entries not yet settled ``"pending"``. If it raises, recovery stops and
+        the exception propagates; so does Ctrl-C (KeyboardInterrupt). MpPointError
+        INVALID_ARGUMENT on a client without a journal.
         """
+        if progress is not None and not callable(progress):
+            raise TypeError("progress must be callable or None")
         timeout_ms = _int_arg(timeout_ms, "timeout_ms", 0, _UINT32_MAX)
-        return self._json_call("mp_recover", ctypes.c_uint32(timeout_ms))["sales"]
+        handle = self._live()
+        out = ctypes.c_void_p()
+        # `callback` (and its CFUNCTYPE object) stays referenced for the whole call.
+        with _WaitCallback(progress) as callback:
+            status = _lib.mp_recover_with_progress(handle, timeout_ms, callback.c_function, None, ctypes.byref(out))
+            error = _error(status, "mp_recover_with_progress") if status != Status.OK else None
+        text = _take_string(out.value)
+        callback.raise_pending()
+        if error is not None:
+            raise error
+        return _loads(text)
+
+    def acknowledge(self, idempotency_key):
+        """Says the POS has recorded the outcome of one journal entry (by its key): recovery
+        no longer reports it. NOT_FOUND for a key the journal lacks; INVALID_ARGUMENT for an
+        entry not settled yet, or without a journal. Acknowledging twice is fine."""
+        _check(_lib.mp_acknowledge(self._live(), _text_arg(idempotency_key, "idempotency_key")), "mp_acknowledge")
+
+    def acknowledge_report(self, report):
+        """Acknowledges every settled entry of a report: the dict (or JSON text) of
+        :meth:`recover_report`, or the list of :meth:`recover`. Call it once the POS has
+        recorded each ticket's verdict; entries still pending are reported again."""
+        if isinstance(report, list):
+            report = {"sales": report}
+        _check(_lib.mp_acknowledge_report(self._live(), _json_arg(report, "report")), "mp_acknowledge_report")
+
+    def device_holds(self, device_id):
+        """What this journal has unfinished on a terminal, sending nothing:
+        ``{"device_id", "holds": [entry...]}``, each entry as in :meth:`recover_report` plus
+        ``process_running`` (a process still follows it, this one or another). An empty list
+        while the terminal is busy: what holds it was made elsewhere."""
+        return self._json_call("mp_device_holds", _text_arg(device_id, "device_id"))
+
+    def device_clear(self, device_id):
+        """Frees a terminal safely of what this journal has on it: cancels what is still OPEN,
+        records what is final, never touches what the terminal has taken.
+        ``{"device_id", "free", "cleared": [entry...], "holding": [entry...]}``: ``free`` is
+        True when nothing of this journal holds it any more."""
+        return self._json_call("mp_device_clear", _text_arg(device_id, "device_id"))
 
     def create_test_user(self, site_id):
         """Creates a test account for ``site_id`` (``"MLA"``, ``"MLB"``, ``"MLM"``)."""

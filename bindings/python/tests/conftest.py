@@ -5,12 +5,14 @@ The library is the one in MPPOINT_LIBRARY, or else the repository's debug build
 MP_ACCESS_TOKEN), or else one this file starts from POINT_SIM or target/debug/point-sim.
 """
 
+import json
 import os
 import pathlib
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 import pytest
 
@@ -42,9 +44,10 @@ UNKNOWN_INTENT = "00000000-0000-4000-8000-000000000001"
 
 
 class Simulator:
-    """A point-sim process on a free loopback port, stopped by stop()."""
+    """A point-sim process on a free loopback port, stopped by stop(). ``manual``: intents
+    move only when a test presses the terminal's buttons (see :func:`press`)."""
 
-    def __init__(self, step_ms):
+    def __init__(self, step_ms, manual=False):
         binary = os.environ.get("POINT_SIM") or str(TARGET_DIR / "point-sim")
         if not os.path.isfile(binary):
             pytest.fail("point-sim not found at %s: build it with `cargo build --workspace`" % binary)
@@ -52,7 +55,8 @@ class Simulator:
         port_file = os.path.join(self._dir.name, "port")
         self._log = open(os.path.join(self._dir.name, "sim.log"), "wb")
         self.process = subprocess.Popen(
-            [binary, "--port", "0", "--port-file", port_file, "--step-ms", str(step_ms)],
+            [binary, "--port", "0", "--port-file", port_file, "--step-ms", str(step_ms)]
+            + (["--manual"] if manual else []),
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
@@ -107,6 +111,37 @@ def slow_sim_url():
         yield sim.url
     finally:
         sim.stop()
+
+
+@pytest.fixture(scope="session")
+def manual_sim_url():
+    """A simulator in --manual mode: an intent stays OPEN until a test presses the green key
+    (:func:`press`), so what holds a terminal is known exactly."""
+    sim = Simulator(50, manual=True)
+    try:
+        yield sim.url
+    finally:
+        sim.stop()
+
+
+def press(url, device, button, outcome=None):
+    """Presses a button of a simulated terminal (``green-key``, ``card`` with an ``outcome``,
+    ``cancel``) through the simulator's control API; returns its JSON answer."""
+    body = json.dumps({"outcome": outcome}).encode() if outcome else b""
+    request = urllib.request.Request(
+        "%s/_sim/devices/%s/%s" % (url, device, button),
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read().decode("utf-8"))
+
+
+def sim_get(url, path):
+    """GET of the simulator's control API (``/_sim/...``), as JSON."""
+    with urllib.request.urlopen(url + path, timeout=10) as answer:
+        return json.loads(answer.read().decode("utf-8"))
 
 
 def make_client(url, **extra):

@@ -1,6 +1,7 @@
 """What needs no server: declarations, version guard, names, webhook helpers, JSON."""
 
 import ctypes
+import json
 import os
 import re
 import shutil
@@ -290,6 +291,15 @@ def test_json_get_keeps_every_digit():
     with pytest.raises(MpPointError) as caught:
         mppoint.json_get("{", "a")
     assert caught.value.status == Status.INVALID_ARGUMENT
+
+
+def test_json_quote_is_the_library_s():
+    for text in ['C:\\POS\\j.db', 'a "b"\n\t\x01', "Pedido ñandú 42 €", ""]:
+        quoted = mppoint.json_quote(text)
+        assert json.loads(quoted) == text
+    assert mppoint.json_quote('C:\\POS\\a"b\n') == '"C:\\\\POS\\\\a\\"b\\n"'
+    with pytest.raises(ValueError, match="NUL"):
+        mppoint.json_quote("a\0b")
 
 
 def test_python_side_argument_errors():

@@ -6,6 +6,8 @@ use std::ffi::c_void;
 use std::os::raw::c_char;
 
 use super::types::{MpIntentState, MpLogLevel};
+use crate::model::IntentState;
+use crate::wait::Progress;
 
 /// A non-NULL `MpWaitCallback` (or its stdcall counterpart).
 pub(crate) trait WaitCallbackFn: Copy {
@@ -17,6 +19,24 @@ pub(crate) trait WaitCallbackFn: Copy {
         state: MpIntentState,
         json: *const c_char,
     ) -> i32;
+}
+
+/// The progress of a wait (or of recovery) as the host's callback answers it: `Continue`
+/// without a callback; the JSON passed as a C string (a NUL inside becomes a space).
+pub(crate) fn progress_of<C: WaitCallbackFn>(
+    callback: Option<C>,
+    user_data: *mut c_void,
+) -> impl FnMut(IntentState, &str) -> Progress {
+    move |state, json| {
+        let Some(callback) = callback else {
+            return Progress::Continue;
+        };
+        let json = std::ffi::CString::new(json.replace('\0', " ")).unwrap_or_default();
+        match unsafe { callback.invoke(user_data, state.into(), json.as_ptr()) } {
+            0 => Progress::Continue,
+            _ => Progress::Stop,
+        }
+    }
 }
 
 /// A non-NULL `MpLogCallback` (or its stdcall counterpart).

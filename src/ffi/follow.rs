@@ -8,13 +8,11 @@ use std::time::Duration;
 
 use super::args::{client, text, write_state_and_json, Out, OwnedText};
 use super::boundary::{call, Done};
-use super::callback::WaitCallbackFn;
+use super::callback::{progress_of, WaitCallbackFn};
 use super::client::{reply_to, snapshot_to};
 use super::types::{MpClient, MpIntentState, MpStatus};
 use crate::error::Error;
-use crate::model::IntentState;
 use crate::sale::Kind;
-use crate::wait::Progress;
 use crate::Client;
 
 /// An export about one sale or refund: `then` with the client and the id, behind the
@@ -80,16 +78,7 @@ pub(crate) fn wait_export<C: WaitCallbackFn>(
     out_json: *mut *mut c_char,
 ) -> MpStatus {
     about_one(client, id, |client, id| {
-        let mut progress = |state: IntentState, json: &str| -> Progress {
-            let Some(callback) = callback else {
-                return Progress::Continue;
-            };
-            let json = std::ffi::CString::new(json.replace('\0', " ")).unwrap_or_default();
-            match unsafe { callback.invoke(user_data, state.into(), json.as_ptr()) } {
-                0 => Progress::Continue,
-                _ => Progress::Stop,
-            }
-        };
+        let mut progress = progress_of(callback, user_data);
         let timeout = Duration::from_millis(u64::from(timeout_ms));
         let outcome = match kind {
             Kind::Sale => client.wait_intent(id, timeout, &mut progress),

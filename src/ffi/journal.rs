@@ -7,11 +7,9 @@ use std::time::Duration;
 
 use super::args::{client, text, write_text, Out, OwnedText};
 use super::boundary::{call, Done};
-use super::callback::WaitCallbackFn;
+use super::callback::{progress_of, WaitCallbackFn};
 use super::intents::MpWaitCallback;
 use super::types::{MpClient, MpStatus};
-use crate::model::IntentState;
-use crate::wait::Progress;
 use crate::Client;
 
 /// Settles, after a crash, every sale and refund of the journal (`journal_path` of
@@ -128,16 +126,7 @@ fn recover_export<C: WaitCallbackFn>(
     call(|| {
         let client = unsafe { self::client(client) }?;
         let out = Out::required(out_json, "out_json")?;
-        let mut progress = |state: IntentState, json: &str| -> Progress {
-            let Some(callback) = callback else {
-                return Progress::Continue;
-            };
-            let json = std::ffi::CString::new(json.replace('\0', " ")).unwrap_or_default();
-            match unsafe { callback.invoke(user_data, state.into(), json.as_ptr()) } {
-                0 => Progress::Continue,
-                _ => Progress::Stop,
-            }
-        };
+        let mut progress = progress_of(callback, user_data);
         let timeout = Duration::from_millis(u64::from(timeout_ms));
         let report = client.recover_with_progress(timeout, &mut progress)?;
         let json = OwnedText::new(report.to_json())?;

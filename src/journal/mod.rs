@@ -366,57 +366,63 @@ impl Journal {
     /// entries, not the journal's size; each owner's liveness is checked once.
     pub(crate) fn to_report(&self, window: Duration) -> Result<Vec<JournalEntry>> {
         let since = now_ms() - ms(window);
-        let mut owners = Owners::new(&self.owners);
-        let rows = self.with("reading what to recover", |c| {
-            let mut statement = c.prepare_cached(&format!(
+        let rows = self.select(
+            "reading what to recover",
+            &format!(
                 "SELECT {COLUMNS} FROM sales WHERE final_at IS NULL \
                  UNION ALL \
                  SELECT {COLUMNS} FROM sales WHERE final_at IS NOT NULL \
                  AND acknowledged_at IS NULL AND created_at >= ?1 \
                  ORDER BY 11, 1"
-            ))?;
-            let rows = statement
-                .query_map(params![since], entry_of)?
-                .collect::<rusqlite::Result<Vec<_>>>();
-            rows
-        })?;
+            ),
+            params![since],
+        )?;
         Ok(rows
             .into_iter()
-            .filter(|e| e.owner != self.owner.token)
-            .map(|e| owners.fill(e))
-            .filter(|e| !e.owner_alive)
+            .filter(|e| e.owner != self.owner.token && !e.owner_alive)
             .collect())
     }
 
     /// Every entry of a ticket (see `schema::TICKET`), oldest first, whatever its process and
     /// acknowledgement.
     pub(crate) fn of_ticket(&self, ticket: &str) -> Result<Vec<JournalEntry>> {
-        let mut owners = Owners::new(&self.owners);
-        let rows = self.with("reading a ticket", |c| {
-            let mut statement = c.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM sales WHERE {TICKET} = ?1 ORDER BY created_at, idempotency_key"
-            ))?;
-            let rows = statement
-                .query_map(params![ticket], entry_of)?
-                .collect::<rusqlite::Result<Vec<_>>>();
-            rows
-        })?;
-        Ok(rows.into_iter().map(|e| owners.fill(e)).collect())
+        self.select(
+            "reading a ticket",
+            &format!(
+                "SELECT {COLUMNS} FROM sales WHERE {TICKET} = ?1 \
+                 ORDER BY created_at, idempotency_key"
+            ),
+            params![ticket],
+        )
     }
 
     /// The unfinished entries on a terminal, oldest first, of every process on this journal.
     pub(crate) fn unfinished_on(&self, device_id: &str) -> Result<Vec<JournalEntry>> {
-        let mut owners = Owners::new(&self.owners);
-        let rows = self.with("reading a terminal's sales", |c| {
-            let mut statement = c.prepare_cached(&format!(
+        self.select(
+            "reading a terminal's sales",
+            &format!(
                 "SELECT {COLUMNS} FROM sales WHERE device_id = ?1 AND final_at IS NULL \
                  ORDER BY created_at, idempotency_key"
-            ))?;
+            ),
+            params![device_id],
+        )
+    }
+
+    /// The entries a query of `COLUMNS` selects, each owner's liveness checked once.
+    fn select(
+        &self,
+        what: &str,
+        sql: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<JournalEntry>> {
+        let rows = self.with(what, |c| {
+            let mut statement = c.prepare_cached(sql)?;
             let rows = statement
-                .query_map(params![device_id], entry_of)?
+                .query_map(params, entry_of)?
                 .collect::<rusqlite::Result<Vec<_>>>();
             rows
         })?;
+        let mut owners = Owners::new(&self.owners);
         Ok(rows.into_iter().map(|e| owners.fill(e)).collect())
     }
 

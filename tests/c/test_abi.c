@@ -3535,6 +3535,50 @@ static void test_journal(char *dev[3])
         free(id);
     }
 
+    /* A sale of an ended POS that ended while nobody followed it: clear reads it, records it
+     * final and leaves it alone; recovery then reports it as it ended. */
+    {
+        char k51[96];
+        MpClient *gone = open_client(g_sim_url, extra);
+        MpClient *plain = open_client(g_sim_url, ",\"poll_interval_ms\":20,\"timeout_ms\":5000");
+        snprintf(k51, sizeof k51, "abi-T5-%ld-%lld-1", pid, now);
+        id = gone ? create_keyed(gone, dev[2], 1500, "abi-T5", k51) : NULL;
+        mp_free(gone);
+        if (id != NULL && plain != NULL) {
+            /* Read without the journal, so only clear records what became of it. */
+            json = wait_final(plain, id, &st);
+            free(json);
+            o = NULL;
+            EXPECT_OK(mp_device_holds(b, dev[2], &o));
+            EXPECT_JSON(o, "holds.0.idempotency_key", k51);
+            EXPECT_JSON(o, "holds.0.state", "OPEN");
+            EXPECT_JSON(o, "holds.0.process_running", "false");
+            mp_string_free(o);
+            o = NULL;
+            EXPECT_OK(mp_device_clear(b, dev[2], &o));
+            EXPECT_JSON(o, "free", "true");
+            EXPECT_JSON(o, "holding", "[]");
+            EXPECT_JSON(o, "cleared.0.idempotency_key", k51);
+            EXPECT_JSON(o, "cleared.0.state", "FINISHED");
+            EXPECT_JSON(o, "cleared.0.payment.state", "approved");
+            EXPECT_JSON(o, "cleared.0.resolution", "finished");
+            mp_string_free(o);
+            o = NULL;
+            EXPECT_OK(mp_recover(b, 0, &o));
+            if (ENTRY(o, "sales", k51, at)) {
+                EXPECT_AT(o, at, "resolution", "finished");
+                EXPECT_AT(o, at, "state", "FINISHED");
+            }
+            EXPECT_JSON(o, "tickets.0.ticket", "abi-T5");
+            EXPECT_JSON(o, "tickets.0.verdict", "paid");
+            if (o != NULL)
+                EXPECT_OK(mp_acknowledge_report(b, o));
+            mp_string_free(o);
+        }
+        free(id);
+        mp_free(plain);
+    }
+
     /* A create whose answer was lost: held without an id, which clear cannot touch; the same
      * call fills it in. */
     sim_lose_answers(dev[0], 3);
@@ -3575,6 +3619,94 @@ done:
     mp_string_free(report2);
     free(p12);
     free(id21);
+    mp_free(b);
+    remove_tree(dir);
+}
+
+/* A recovery that runs while another settles the same entry (here: from the first one's
+ * progress callback, which may call other mp_ functions; two POS processes starting at once on
+ * one journal do the same) must not change what the first said: "calling it twice gives the
+ * same answer". */
+typedef struct {
+    MpClient *client;
+    int calls;
+    MpStatus inner_status;
+    char *inner; /* the nested call's report (the library's string) */
+} Nested;
+
+static int32_t recover_inside(void *user_data, MpIntentState state, const char *json)
+{
+    Nested *n = user_data;
+    (void)state;
+    (void)json;
+    if (n->calls++ == 0)
+        n->inner_status = mp_recover(n->client, 20000, &n->inner);
+    return 0;
+}
+
+static void test_nested_recovery(const char *dev)
+{
+    char dir[512];
+    char path[700];
+    char extra[1400];
+    char key[96];
+    char *quoted = NULL;
+    char *outer = NULL;
+    char *again = NULL;
+    char *o = NULL;
+    char *r_inner, *r_outer, *r_again;
+    MpClient *a, *b;
+    Nested n;
+
+    section("journal: a recovery while another settles the same sale");
+    snprintf(dir, sizeof dir, "%s/mppoint-abi-nested.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (mkdtemp(dir) == NULL) {
+        CHECKF(0, "mkdtemp(%s): %s", dir, strerror(errno));
+        return;
+    }
+    snprintf(path, sizeof path, "%s/j.db", dir);
+    EXPECT_OK(mp_json_quote(path, &quoted));
+    snprintf(extra, sizeof extra, ",\"journal_path\":%s,\"poll_interval_ms\":20,\"timeout_ms\":5000",
+             quoted ? quoted : "null");
+    mp_string_free(quoted);
+    a = open_client(g_sim_url, extra);
+    b = open_client(g_sim_url, extra);
+    if (a == NULL || b == NULL) {
+        mp_free(a);
+        mp_free(b);
+        remove_tree(dir);
+        return;
+    }
+    snprintf(key, sizeof key, "abi-nested-%ld-%lld", (long)getpid(), now_ms());
+    free(create_keyed(a, dev, 1500, "abi-nested", key));
+    mp_free(a); /* ends mid-sale */
+
+    memset(&n, 0, sizeof n);
+    n.client = b;
+    EXPECT_OK(mp_recover_with_progress(b, 20000, recover_inside, &n, &outer));
+    CHECKF(n.calls >= 1, "the callback was called %d times", n.calls);
+    CHECKF(n.inner_status == MP_STATUS_OK, "the nested mp_recover -> %s", mp_status_name(n.inner_status));
+    EXPECT_OK(mp_recover(b, 0, &again));
+    r_inner = jget(n.inner, "sales.0.resolution");
+    r_outer = jget(outer, "sales.0.resolution");
+    r_again = jget(again, "sales.0.resolution");
+    CHECKF(r_inner && r_outer && strcmp(r_inner, r_outer) == 0,
+           "the nested recovery said \"%s\", the one around it \"%s\" for the same sale (report: %s)",
+           r_inner ? r_inner : "-", r_outer ? r_outer : "-", outer ? outer : "-");
+    CHECKF(r_inner && r_again && strcmp(r_inner, r_again) == 0,
+           "recovery first reported \"%s\", later \"%s\": the journal's record changed", r_inner ? r_inner : "-",
+           r_again ? r_again : "-");
+    free(r_inner);
+    free(r_outer);
+    free(r_again);
+    /* Whatever it is called, nothing was paid and the terminal is free. */
+    EXPECT_JSON(again, "tickets.0.verdict", "not_paid");
+    EXPECT_OK(mp_device_holds(b, dev, &o));
+    EXPECT_JSON(o, "holds", "[]");
+    mp_string_free(o);
+    mp_string_free(n.inner);
+    mp_string_free(outer);
+    mp_string_free(again);
     mp_free(b);
     remove_tree(dir);
 }
@@ -3624,6 +3756,7 @@ int main(void)
             test_keyed_lost_answer(dev[0]);
             test_refund_keyed(dev[1]);
             test_journal(dev);
+            test_nested_recovery(dev[1]);
         }
         test_log_callback(c);
         test_integrator_and_webhook(c);

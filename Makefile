@@ -11,6 +11,9 @@
 #   make c-test    C ABI and thread tests against the simulator
 #   make readme-test  every program the READMEs print (marked <!-- program: ... -->), built
 #                  and run against the simulator for each outcome its marker names
+#   make compat-test  0.3 compatibility: 0.3's ABI manifest against today's, and the 0.3 C
+#                  sample (tests/compat/0.3/) built against the 0.3 header, run against this
+#                  library and the simulator
 #   make valgrind  the C sample under valgrind against the simulator
 #   make bindings-test  the Delphi, .NET and Python bindings: samples and tests against the
 #                  simulator (dotnet-test, delphi-test, python-test one at a time)
@@ -64,8 +67,8 @@ SAMPLE       := $(BUILDDIR)/sale
 TEST_ABI     := $(BUILDDIR)/test_abi
 TEST_THREADS := $(BUILDDIR)/test_threads
 
-.PHONY: all build header generate demo test c-test readme-test valgrind lint clean tools cargo-build \
-        bindings-test dotnet-test python-test delphi-test dist-windows test-windows \
+.PHONY: all build header generate demo test c-test readme-test compat-test valgrind lint clean tools \
+        cargo-build bindings-test dotnet-test python-test delphi-test dist-windows test-windows \
         windows-check bench bench-journal fuzz fuzz-check hostile-test install uninstall install-test \
         release-lib package-test python-wheels python-wheel-test nuget nuget-test dist-hosts \
         dist-hosts-test dist
@@ -112,6 +115,16 @@ c-test: cargo-build $(TEST_ABI) $(TEST_THREADS)
 # marker's outcomes check (C with gcc; Python, Free Pascal and Mono for the bindings' READMEs).
 readme-test: cargo-build
 	scripts/readme-programs.sh
+
+# A POS built against 0.3 keeps working with this library: every function, enum value and
+# callback of 0.3's manifest is still there unchanged (abi/tests/compat.rs), and the 0.3 sample,
+# built against the 0.3 header, sells, journals and recovers (scripts/compat-test.sh says what
+# it checks; tests/compat/0.3/README.md where its files came from). Both run even if one fails.
+compat-test: cargo-build
+	@status=0; \
+	$(CARGO) test -p mppoint-abi --test compat || status=1; \
+	scripts/compat-test.sh $(TEST_STEP_MS) || status=1; \
+	exit $$status
 
 # An approved sale with its receipt and refund, and a cancelled sale: between them every
 # path of the sample runs.
@@ -171,6 +184,7 @@ rust-test:
 	echo "  tests/browser.rs, the virtual terminal page in headless Chromium (chromium, chromium-driver)"; \
 	echo "  make c-test: the C ABI and thread tests (gcc)"; \
 	echo "  make readme-test: the READMEs' programs against the simulator (gcc, python3, curl, fpc, mono)"; \
+	echo "  make compat-test: the 0.3 C sample against this library (gcc)"; \
 	echo "  make bindings-test: the .NET, Python and Delphi bindings (mono, python3-pytest, fpc)"; \
 	echo "  make valgrind: the C sample under valgrind (valgrind)"; \
 	echo "  make fuzz-check: a short run of each fuzz target (nightly Rust, cargo-fuzz)"; \
@@ -183,6 +197,7 @@ rust-test:
 test: tools
 	$(CARGO) test --workspace
 	$(MAKE) --no-print-directory c-test readme-test
+	$(MAKE) --no-print-directory compat-test
 	$(MAKE) --no-print-directory bindings-test
 	$(MAKE) --no-print-directory valgrind
 	$(MAKE) --no-print-directory fuzz-check hostile-test

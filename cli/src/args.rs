@@ -1,6 +1,6 @@
 //! The command line: global options, subcommands and the help a technician reads.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// What `mppoint --help` ends with: where the token comes from, and what each exit code says.
 const AFTER_HELP: &str = "\
@@ -21,10 +21,34 @@ Exit codes:
   3  failure: the service or the network refused or failed (nothing is pending)
   4  not settled: the sale or refund may still be payable (the wait timed out, Ctrl-C came
      too late to cancel, the create's answer was lost): check it with `mppoint status ID`, or
-     `mppoint recover` with the journal
+     `mppoint recover` with the journal; for recover, ack and clear: something of the journal
+     is still pending, or still holds the terminal
 
 With --json every command prints one JSON document on stdout, an error too:
   {\"error\":{\"status\":\"NETWORK\",\"message\":\"...\",\"http_status\":502,...}}";
+
+/// What `mppoint recover --help` ends with: the verdict a POS acts on, per ticket.
+const RECOVER_HELP: &str = "\
+Each ticket (the POS's reference: a refund goes with its sale; an entry without a reference is a
+ticket of its own) gets one verdict, from every attempt the journal has of it:
+  paid            one approved payment (PAYMENTS): record it paid; never sell it again
+  not_paid        every attempt ended and none was approved: nothing is payable; it may be sold
+                  again
+  pending         something of it is not settled yet (on a terminal, no network, a POS process
+                  still follows it): neither sell it again nor give it up; run recover again
+                  (exit code 4)
+  paid_twice      two or more approved payments (PAYMENTS): refund all but one
+  refunded        it was paid, and every approved payment was refunded
+  check_terminal  an attempt ended needing confirmation: look at the terminal (or `mppoint
+                  payment ID`) before selling it again or handing over the goods
+
+Each entry (a sale or a refund) says how it ended (RESOLUTION): finished (by itself: read its
+state and payment), canceled (still OPEN, so recovery cancelled it), never_created (the service
+never had it), refused (the service refused the create: a busy terminal, a 4xx) or pending.
+
+Final entries are reported again, the same way, until they are acknowledged: once the POS has
+recorded each ticket, `mppoint --journal PATH ack --report FILE` (FILE: this command's --json
+output, or - for stdin) or `ack KEY...`.";
 
 /// mppoint: take and check card payments on Mercado Pago Point terminals, from a terminal
 /// window: for the technician installing one and for support.
@@ -49,8 +73,8 @@ pub struct Global {
     /// The account's site: its amount limits, and whole pesos on MLC.
     #[arg(long, value_enum, global = true)]
     pub site: Option<SiteName>,
-    /// The journal the POS keeps (its journal_path): sales made here are recorded in it,
-    /// `recover` and `journal` read it.
+    /// The journal the POS keeps (its journal_path): sales made here are recorded in it;
+    /// `recover`, `journal`, `ack`, `holds` and `clear` work on it.
     #[arg(long, value_name = "PATH", global = true)]
     pub journal: Option<String>,
     /// Send `x-test-scope: sandbox` (Point Integration API).
@@ -159,7 +183,8 @@ pub enum Command {
         action: WebhookAction,
     },
     /// Settle every sale and refund the journal (--journal) holds from a POS process that
-    /// ended mid-sale, as the POS does at start-up, and say what became of each.
+    /// ended mid-sale, as the POS does at start-up, and say what became of each ticket.
+    #[command(after_help = RECOVER_HELP)]
     Recover {
         /// How long it may wait, in all, for sales still on a terminal.
         #[arg(long, value_name = "SECONDS", default_value_t = 60)]
@@ -171,6 +196,32 @@ pub enum Command {
         /// Only those not final yet.
         #[arg(long)]
         pending: bool,
+    },
+    /// Acknowledge journal entries (--journal) the POS has recorded, so `recover` no longer
+    /// reports them: by idempotency key, or every settled entry of a report.
+    #[command(group(ArgGroup::new("entries").required(true).args(["keys", "report"])))]
+    Ack {
+        /// The entries' idempotency keys (KEY in `recover`'s table). An entry not settled yet
+        /// cannot be acknowledged (exit code 4).
+        #[arg(value_name = "KEY")]
+        keys: Vec<String>,
+        /// The --json output of `mppoint recover` (- reads it from stdin): its settled entries
+        /// are acknowledged, its pending ones left (exit code 4 if there are any).
+        #[arg(long, value_name = "FILE")]
+        report: Option<String>,
+    },
+    /// What this journal (--journal) has unfinished on a terminal, and whether the POS process
+    /// that made it still runs: what keeps the terminal busy. Sends nothing.
+    Holds {
+        #[command(flatten)]
+        device: DeviceArg,
+    },
+    /// Free a terminal of what this journal (--journal) has on it: cancel what the customer
+    /// has not taken (OPEN) and record what has ended; what the terminal has taken is never
+    /// touched (exit code 4 while something still holds it).
+    Clear {
+        #[command(flatten)]
+        device: DeviceArg,
     },
 }
 

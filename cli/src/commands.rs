@@ -10,7 +10,7 @@ use crate::args::{Command, ModeName, WebhookAction};
 use crate::context::Context;
 use crate::output::{Exit, Failure, Outcome};
 use crate::waits::{self, RefundArgs, SaleArgs};
-use crate::{devices, journal, text};
+use crate::{devices, holds, journal, text};
 
 pub fn run(ctx: &Context, command: &Command) -> Outcome<Exit> {
     match command {
@@ -55,6 +55,12 @@ pub fn run(ctx: &Context, command: &Command) -> Outcome<Exit> {
         Command::Recover { timeout } => {
             journal::recover(ctx, Duration::from_secs((*timeout).into()))
         }
+        Command::Ack { keys, report } => match report {
+            Some(file) => journal::ack_report(ctx, file),
+            None => journal::ack(ctx, keys),
+        },
+        Command::Holds { device } => holds::holds(ctx, device.device.as_deref()),
+        Command::Clear { device } => holds::clear(ctx, device.device.as_deref()),
         Command::Journal { .. } => unreachable!("journal needs no client"),
     }
 }

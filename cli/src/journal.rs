@@ -1,5 +1,8 @@
-//! `recover` and `journal`: what a POS's journal holds, and settling what it left in flight.
+//! `recover`, `ack` and `journal`: what a POS's journal holds, settling what it left in
+//! flight, and acknowledging what the POS has recorded.
 
+use std::io::Read;
+use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
 use mppoint::{JournalEntry, Recovered, Ticket, Verdict};
@@ -11,6 +14,23 @@ use crate::output::{Exit, Failure, Outcome, Output};
 use crate::text;
 
 const NEEDS_JOURNAL: &str = "needs --journal PATH: the journal_path the POS uses";
+
+/// Before the client is made (which creates a missing journal): `--journal` is given and
+/// names a file, so that a mistyped path is an error, not a new and empty journal.
+pub fn existing(global: &Global, command: &str) -> Outcome<()> {
+    let Some(path) = &global.journal else {
+        return Err(Failure::usage(format!("{command} {NEEDS_JOURNAL}")));
+    };
+    if Path::new(path).is_file() {
+        return Ok(());
+    }
+    Err(Failure {
+        status: "JOURNAL".to_owned(),
+        message: format!("there is no journal at {path}: check --journal (the POS's journal_path)"),
+        exit: Exit::Failure,
+        details: Default::default(),
+    })
+}
 
 /// `mppoint recover`: `mp_recover` on the journal, as the POS runs it at start-up.
 pub fn recover(ctx: &Context, timeout: Duration) -> Outcome<Exit> {
@@ -45,18 +65,40 @@ fn tickets_text(tickets: &[Ticket]) -> String {
     let rows: Vec<Vec<String>> = tickets
         .iter()
         .map(|t| {
+            // The approved payments; for check_terminal, the terminal's payment when known.
+            let payments = if t.payment_ids.is_empty() {
+                t.payment_id.clone().unwrap_or_default()
+            } else {
+                t.payment_ids.join(" ")
+            };
             vec![
                 t.ticket.clone(),
                 t.verdict.as_str().to_owned(),
-                t.payment_ids.join(" "),
+                payments,
                 t.entries.len().to_string(),
+                action(t.verdict).to_owned(),
             ]
         })
         .collect();
     format!(
         "{}\n\n",
-        text::table(&["TICKET", "VERDICT", "PAID PAYMENTS", "ENTRIES"], &rows)
+        text::table(
+            &["TICKET", "VERDICT", "PAYMENTS", "ENTRIES", "WHAT TO DO"],
+            &rows
+        )
     )
+}
+
+/// What the POS (or the technician) does about a ticket with this verdict.
+fn action(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Paid => "record it paid; never sell it again",
+        Verdict::NotPaid => "nothing was paid: it may be sold again",
+        Verdict::Pending => "not settled yet: run recover again",
+        Verdict::PaidTwice => "paid twice: refund all but one payment",
+        Verdict::Refunded => "the money went back",
+        Verdict::CheckTerminal => "look at the terminal before selling it again",
+    }
 }
 
 fn recovered_text(settled: &[Recovered], ctx: &Context) -> String {
@@ -97,7 +139,109 @@ fn recovered_text(settled: &[Recovered], ctx: &Context) -> String {
             "\nsome are still on a terminal or could not be reached: run `mppoint recover` again",
         );
     }
+    if settled.iter().any(|r| r.resolution != "pending") {
+        shown.push_str(
+            "\nthey are reported again until acknowledged: once the POS has recorded them, \
+             `mppoint ack KEY...` or `mppoint ack --report FILE` (this report with --json)",
+        );
+    }
     shown
+}
+
+/// `mppoint ack KEY...`: `mp_acknowledge` for each key, in order; the first that fails stops
+/// it, saying which were acknowledged before.
+pub fn ack(ctx: &Context, keys: &[String]) -> Outcome<Exit> {
+    let mut done: Vec<&str> = Vec::new();
+    for key in keys {
+        if let Err(e) = ctx.client.acknowledge(key) {
+            // The journal is there (`existing`): an invalid argument is an entry that is not
+            // settled yet, which recovery must still report.
+            let unsettled = e.kind() == mppoint::ErrorKind::InvalidArgument;
+            let mut failure = Failure::from(e)
+                .with("idempotency_key", key.as_str())
+                .with("acknowledged", done.clone());
+            failure.message = format!("{key}: {}", failure.message);
+            if unsettled {
+                failure.exit = Exit::NotSettled;
+                failure = failure.advise("settle it first with `mppoint recover`");
+            }
+            if !done.is_empty() {
+                failure = failure.advise(&format!("acknowledged before it: {}", done.join(", ")));
+            }
+            return Err(failure);
+        }
+        done.push(key);
+    }
+    ctx.out.result(
+        &json!({ "acknowledged": done }),
+        &format!(
+            "acknowledged {}: recover no longer reports {}",
+            done.join(", "),
+            if done.len() == 1 { "it" } else { "them" }
+        ),
+    );
+    Ok(Exit::Ok)
+}
+
+/// `mppoint ack --report FILE`: `mp_acknowledge_report` with a report of `recover --json`
+/// (`-`: stdin). Its pending entries are left, and the exit code says so.
+pub fn ack_report(ctx: &Context, file: &str) -> Outcome<Exit> {
+    let mut report = String::new();
+    let read = if file == "-" {
+        std::io::stdin().read_to_string(&mut report).map(|_| ())
+    } else {
+        std::fs::read_to_string(file).map(|text| report = text)
+    };
+    read.map_err(|e| Failure::usage(format!("cannot read the report {file}: {e}")))?;
+    let document: Value = serde_json::from_str(&report).unwrap_or(Value::Null);
+    if let Some(error) = document.get("error") {
+        return Err(Failure::usage(format!(
+            "{file} is an error of mppoint, not a report: {}",
+            text::field(error, "message")
+        )));
+    }
+    let count = ctx.client.acknowledge_report(&report)?;
+    let pending = pending_keys(&document);
+    let mut shown = format!(
+        "acknowledged {count} entr{} of the report: recover no longer reports {}",
+        if count == 1 { "y" } else { "ies" },
+        if count == 1 { "it" } else { "them" }
+    );
+    if !pending.is_empty() {
+        shown.push_str(&format!(
+            "\n{} still pending, not acknowledged ({}): run `mppoint recover` again",
+            pending.len(),
+            pending.join(", ")
+        ));
+    }
+    ctx.out.result(
+        &json!({ "acknowledged": count, "pending": pending }),
+        &shown,
+    );
+    Ok(if pending.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::NotSettled
+    })
+}
+
+/// The keys of a report's entries still pending (its sales and its tickets' entries).
+fn pending_keys(report: &Value) -> Vec<String> {
+    let sales = report["sales"].as_array().into_iter().flatten();
+    let entries = report["tickets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["entries"].as_array())
+        .flatten();
+    let mut keys: Vec<String> = Vec::new();
+    for entry in sales.chain(entries) {
+        let key = text::field(entry, "idempotency_key");
+        if entry["resolution"] == "pending" && !key.is_empty() && !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
 }
 
 /// `mppoint journal`: the entries, newest first, read without changing the file.
@@ -164,13 +308,16 @@ fn entry_json(e: &JournalEntry) -> Value {
         "device_id": e.device_id,
         "amount": e.amount,
         "external_reference": e.external_reference,
+        "ticket": e.ticket,
         "intent_id": e.object_id,
+        "payment_id": e.payment_id,
         "state": e.state.as_str(),
         "payment": e.payment,
         "resolution": e.resolution,
         "created_at": time(e.created_at_ms),
         "updated_at": time(e.updated_at_ms),
         "final_at": e.final_at_ms.map(time),
+        "acknowledged_at": e.acknowledged_at_ms.map(time),
         "process_running": e.owner_alive,
     })
 }

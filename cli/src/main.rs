@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod context;
 mod devices;
+mod holds;
 mod journal;
 mod output;
 mod progress;
@@ -64,7 +65,13 @@ fn run(cli: &Cli, out: Output) -> Outcome<Exit> {
     match &cli.command {
         // Reads the file only: no token, no client (whose journal would apply its own
         // retention to the POS's file).
-        Command::Journal { pending } => journal::list(&cli.global, *pending, out),
-        command => commands::run(&Context::new(&cli.global, out)?, command),
+        Command::Journal { pending } => return journal::list(&cli.global, *pending, out),
+        // They act on the POS's journal: a mistyped path must not become a new, empty one
+        // (the client creates a missing journal).
+        Command::Ack { .. } => journal::existing(&cli.global, "ack")?,
+        Command::Holds { .. } => journal::existing(&cli.global, "holds")?,
+        Command::Clear { .. } => journal::existing(&cli.global, "clear")?,
+        _ => {}
     }
+    commands::run(&Context::new(&cli.global, out)?, &cli.command)
 }

@@ -787,3 +787,393 @@ fn recover_and_journal_need_a_journal() {
     assert_eq!(run.json()["error"]["status"], "JOURNAL");
     assert!(!missing.exists());
 }
+
+/// `mppoint --journal J ...` as a POS's journal is used: a sale the tool made and left (it
+/// exits after `--wait 1`, so its process has ended), and what follows.
+fn leave_open_sale(sim: &Simulator, journal: &str, reference: &str) -> (String, String) {
+    let run = mppoint(
+        sim,
+        &[
+            "--json",
+            "--journal",
+            journal,
+            "sale",
+            "15.00",
+            "--device",
+            DEVICE,
+            "--ref",
+            reference,
+            "--wait",
+            "1",
+        ],
+    );
+    assert_eq!(run.code, 4, "{} {}", run.stdout, run.stderr);
+    let error = run.json()["error"].clone();
+    assert_eq!(error["state"], "OPEN", "{error}");
+    // "sale ID sent to DEVICE (idempotency key KEY)"
+    let key = run
+        .stderr
+        .split("(idempotency key ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("no key in {:?}", run.stderr));
+    (
+        error["intent_id"].as_str().unwrap().to_owned(),
+        key.to_owned(),
+    )
+}
+
+#[test]
+fn the_new_commands_are_in_the_help_and_recover_explains_its_verdicts() {
+    let help = finished(
+        Command::new(env!("CARGO_BIN_EXE_mppoint"))
+            .arg("--help")
+            .output()
+            .unwrap(),
+    );
+    for text in ["ack", "holds", "clear", "for recover, ack and clear"] {
+        assert!(help.stdout.contains(text), "--help lacks {text:?}");
+    }
+    let recover = finished(
+        Command::new(env!("CARGO_BIN_EXE_mppoint"))
+            .args(["recover", "--help"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(recover.code, 0);
+    for verdict in [
+        "paid ",
+        "not_paid",
+        "pending",
+        "paid_twice",
+        "refunded",
+        "check_terminal",
+        "refused",
+        "ack --report",
+    ] {
+        assert!(
+            recover.stdout.contains(verdict),
+            "recover --help lacks {verdict:?}:\n{}",
+            recover.stdout
+        );
+    }
+    let ack = finished(
+        Command::new(env!("CARGO_BIN_EXE_mppoint"))
+            .args(["ack", "--help"])
+            .output()
+            .unwrap(),
+    );
+    assert!(ack.stdout.contains("--report") && ack.stdout.contains("stdin"));
+}
+
+#[test]
+fn recover_gives_one_verdict_per_ticket_as_text_and_json() {
+    let sim = sim(SimConfig::default());
+    let journal = temp_path("tickets.journal");
+    let journal = journal.to_str().unwrap();
+    // Ticket T-1: a rejected card, then an approved one; T-2: confirmation required. Each sale
+    // is made by a process that has ended, so recovery reports it.
+    for (amount, reference, code) in [
+        ("12.00", "T-1", 1),
+        ("15.00", "T-1", 0),
+        ("18.00", "T-2", 1),
+    ] {
+        let run = mppoint(
+            &sim,
+            &[
+                "--journal",
+                journal,
+                "sale",
+                amount,
+                "--device",
+                DEVICE,
+                "--ref",
+                reference,
+            ],
+        );
+        assert_eq!(run.code, code, "{amount}: {}", run.stderr);
+    }
+    let run = mppoint(&sim, &["--json", "--journal", journal, "recover"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["sales"].as_array().unwrap().len(), 3, "{report}");
+    let tickets = report["tickets"].as_array().unwrap();
+    assert_eq!(tickets.len(), 2, "{report}");
+    let t1 = tickets.iter().find(|t| t["ticket"] == "T-1").unwrap();
+    assert_eq!(t1["verdict"], "paid");
+    assert_eq!(t1["entries"].as_array().unwrap().len(), 2);
+    let paid = t1["payment_id"].as_str().unwrap().to_owned();
+    assert_eq!(t1["payment_ids"], json!([paid]));
+    let t2 = tickets.iter().find(|t| t["ticket"] == "T-2").unwrap();
+    assert_eq!(t2["verdict"], "check_terminal");
+
+    let text = mppoint(&sim, &["--journal", journal, "recover"]);
+    assert_eq!(text.code, 0);
+    let line = |ticket: &str| {
+        text.stdout
+            .lines()
+            .find(|l| l.starts_with(ticket))
+            .unwrap_or_else(|| panic!("no line for {ticket}:\n{}", text.stdout))
+            .to_owned()
+    };
+    let t1 = line("T-1 ");
+    assert!(
+        t1.contains("paid") && t1.contains(&paid) && t1.contains("never sell it again"),
+        "{t1}"
+    );
+    assert!(
+        line("T-2 ").contains("look at the terminal"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("rejected") && text.stdout.contains("ack"),
+        "{}",
+        text.stdout
+    );
+    // Nothing changed between the two: the same answer.
+    assert_eq!(
+        mppoint(&sim, &["--json", "--journal", journal, "recover"]).json(),
+        report
+    );
+}
+
+#[test]
+fn ack_by_key_and_by_report_ends_what_recover_reports() {
+    let sim = manual();
+    let journal = temp_path("ack.journal");
+    let journal = journal.to_str().unwrap();
+    let (id, key) = leave_open_sale(&sim, journal, "T-5");
+
+    // Not settled yet: it cannot be acknowledged, and that is "not settled".
+    let early = mppoint(&sim, &["--json", "--journal", journal, "ack", &key]);
+    assert_eq!(early.code, 4, "{}", early.stdout);
+    let error = &early.json()["error"];
+    assert_eq!(error["idempotency_key"], key.as_str());
+    assert!(
+        error["message"].as_str().unwrap().contains("recover"),
+        "{error}"
+    );
+    let unknown = mppoint(
+        &sim,
+        &["--json", "--journal", journal, "ack", "no-such-key"],
+    );
+    assert_eq!(unknown.code, 3);
+    assert_eq!(unknown.json()["error"]["status"], "NOT_FOUND");
+
+    // Recovery cancels the OPEN sale; its report, from a file, acknowledges it.
+    let recovered = mppoint(
+        &sim,
+        &["--json", "--journal", journal, "recover", "--timeout", "2"],
+    );
+    assert_eq!(recovered.code, 0, "{}", recovered.stderr);
+    assert_eq!(recovered.json()["sales"][0]["intent_id"], id.as_str());
+    let file = temp_path("report.json");
+    std::fs::write(&file, &recovered.stdout).unwrap();
+    let acked = mppoint(
+        &sim,
+        &[
+            "--json",
+            "--journal",
+            journal,
+            "ack",
+            "--report",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(acked.code, 0, "{}", acked.stdout);
+    assert_eq!(acked.json(), json!({"acknowledged": 1, "pending": []}));
+    let after = mppoint(&sim, &["--json", "--journal", journal, "recover"]).json();
+    assert_eq!(after["sales"], json!([]), "{after}");
+    assert!(mppoint(&sim, &["--journal", journal, "recover"])
+        .stdout
+        .contains("nothing to recover"));
+    // By key, twice: fine; the journal lists when.
+    let by_key = mppoint(&sim, &["--journal", journal, "ack", &key]);
+    assert_eq!(by_key.code, 0, "{}", by_key.stderr);
+    assert!(by_key.stdout.contains(&key), "{}", by_key.stdout);
+    let listed = mppoint(&sim, &["--json", "--journal", journal, "journal"]).json();
+    assert!(
+        listed["entries"][0]["acknowledged_at"].is_string(),
+        "{listed}"
+    );
+    assert_eq!(listed["entries"][0]["ticket"], "T-5");
+
+    // A report with an entry still on the terminal: it is left, and said so, from stdin.
+    let (_, on_terminal) = leave_open_sale(&sim, journal, "T-6");
+    control(&sim, "POST", &format!("/devices/{DEVICE}/green-key"), None);
+    let pending = mppoint(
+        &sim,
+        &["--json", "--journal", journal, "recover", "--timeout", "0"],
+    );
+    assert_eq!(pending.code, 4, "{}", pending.stdout);
+    let mut child = command(
+        &sim,
+        &["--json", "--journal", journal, "ack", "--report", "-"],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(pending.stdout.as_bytes())
+        .unwrap();
+    let left = finished(child.wait_with_output().unwrap());
+    assert_eq!(left.code, 4, "{}", left.stdout);
+    assert_eq!(
+        left.json(),
+        json!({"acknowledged": 0, "pending": [on_terminal.as_str()]})
+    );
+    // An error document is not a report.
+    let file = temp_path("error.json");
+    std::fs::write(&file, r#"{"error":{"status":"NETWORK","message":"down"}}"#).unwrap();
+    let wrong = mppoint(
+        &sim,
+        &[
+            "--journal",
+            journal,
+            "ack",
+            "--report",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(wrong.code, 2, "{}", wrong.stderr);
+    assert!(wrong.stderr.contains("not a report"), "{}", wrong.stderr);
+    let missing = mppoint(
+        &sim,
+        &["--journal", journal, "ack", "--report", "/no/such/report"],
+    );
+    assert_eq!(missing.code, 2);
+    control(&sim, "POST", &format!("/devices/{DEVICE}/cancel"), None);
+}
+
+#[test]
+fn holds_and_clear_say_what_keeps_a_terminal_busy_and_free_it_safely() {
+    let sim = manual();
+    let journal = temp_path("holds.journal");
+    let journal = journal.to_str().unwrap();
+    let (id, key) = leave_open_sale(&sim, journal, "T-8");
+
+    let holds = mppoint(
+        &sim,
+        &["--json", "--journal", journal, "holds", "--device", DEVICE],
+    );
+    assert_eq!(holds.code, 0, "{}", holds.stderr);
+    let holds = holds.json();
+    assert_eq!(holds["device_id"], DEVICE);
+    let list = holds["holds"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{holds}");
+    assert_eq!(list[0]["intent_id"], id.as_str());
+    assert_eq!(list[0]["idempotency_key"], key.as_str());
+    assert_eq!(list[0]["state"], "OPEN");
+    assert_eq!(list[0]["process_running"], false);
+    // MP_DEVICE_ID stands in for --device, as for the other commands.
+    let text = finished(
+        command(&sim, &["--journal", journal, "holds"])
+            .env("MP_DEVICE_ID", DEVICE)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout.contains(&id) && text.stdout.contains("ended") && text.stdout.contains("OPEN"),
+        "{}",
+        text.stdout
+    );
+
+    // OPEN: the customer has not taken it; clear cancels it.
+    let cleared = mppoint(
+        &sim,
+        &["--json", "--journal", journal, "clear", "--device", DEVICE],
+    );
+    assert_eq!(cleared.code, 0, "{}", cleared.stdout);
+    let cleared = cleared.json();
+    assert_eq!(cleared["free"], true, "{cleared}");
+    assert_eq!(cleared["cleared"][0]["intent_id"], id.as_str());
+    assert_eq!(cleared["cleared"][0]["state"], "CANCELED");
+    assert_eq!(device_state(&sim), "CANCELED");
+    let empty = mppoint(&sim, &["--journal", journal, "holds", "--device", DEVICE]);
+    assert!(
+        empty.stdout.contains("nothing of this journal holds")
+            && empty.stdout.contains("elsewhere"),
+        "{}",
+        empty.stdout
+    );
+
+    // On the terminal: never touched; clear says why it is still held, and exits 4.
+    let (id, _) = leave_open_sale(&sim, journal, "T-9");
+    control(&sim, "POST", &format!("/devices/{DEVICE}/green-key"), None);
+    let held = mppoint(&sim, &["--journal", journal, "clear", "--device", DEVICE]);
+    assert_eq!(held.code, 4, "{}", held.stdout);
+    assert!(
+        held.stdout.contains("still held")
+            && held.stdout.contains(&id)
+            && held.stdout.contains("finish or cancel it there"),
+        "{}",
+        held.stdout
+    );
+    assert_eq!(device_state(&sim), "ON_TERMINAL");
+    let json = mppoint(
+        &sim,
+        &["--json", "--journal", journal, "clear", "--device", DEVICE],
+    );
+    assert_eq!(json.code, 4);
+    let json = json.json();
+    assert_eq!(json["free"], false);
+    assert_eq!(json["holding"][0]["state"], "ON_TERMINAL", "{json}");
+    // Cancelled on the terminal: clear finds it final, records it and the terminal is free.
+    control(&sim, "POST", &format!("/devices/{DEVICE}/cancel"), None);
+    let freed = mppoint(
+        &sim,
+        &["--json", "--journal", journal, "clear", "--device", DEVICE],
+    );
+    assert_eq!(freed.code, 0, "{}", freed.stdout);
+    assert_eq!(freed.json()["cleared"][0]["state"], "CANCELED");
+}
+
+#[test]
+fn ack_holds_and_clear_need_an_existing_journal_and_a_terminal() {
+    let sim = sim(SimConfig::default());
+    for args in [&["holds"][..], &["clear"], &["ack", "k"]] {
+        let run = mppoint(&sim, &[&["--json"], args].concat());
+        assert_eq!(run.code, 2, "{args:?}");
+        assert!(run.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--journal"));
+        // A mistyped path is not made into a new, empty journal.
+        let missing = temp_path("typo.journal");
+        let run = mppoint(
+            &sim,
+            &[&["--json", "--journal", missing.to_str().unwrap()], args].concat(),
+        );
+        assert_eq!(run.code, 3, "{args:?}: {}", run.stdout);
+        assert_eq!(run.json()["error"]["status"], "JOURNAL");
+        assert!(!missing.exists(), "{args:?} made {missing:?}");
+    }
+    // Several terminals and no --device: a usage error naming them.
+    let journal = temp_path("any.journal");
+    let journal = journal.to_str().unwrap();
+    assert_eq!(mppoint(&sim, &["--journal", journal, "journal"]).code, 3);
+    let made = mppoint(&sim, &["--journal", journal, "holds", "--device", DEVICE]);
+    assert_eq!(
+        made.code, 3,
+        "the journal does not exist yet: {}",
+        made.stderr
+    );
+    let sale = mppoint(
+        &sim,
+        &["--journal", journal, "sale", "15.00", "--device", DEVICE],
+    );
+    assert_eq!(sale.code, 0, "{}", sale.stderr);
+    let run = mppoint(&sim, &["--journal", journal, "holds"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("--device") && run.stderr.contains(DEVICE));
+    let run = mppoint(&sim, &["--journal", journal, "clear", "--device", "a/b"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}

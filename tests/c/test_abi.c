@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -828,6 +829,56 @@ static void test_null_arguments(MpClient *c)
     CHECK(o == SENT);
     EXPECT_INVALID(mp_json_get("{\"a\":1}", "a", NULL));
 
+    /* 0.4: the keyed creates, mp_json_quote and the journal's calls. */
+    EXPECT_INVALID(mp_create_intent_keyed(NULL, dev, 1500, NULL, 1, "abi-null-1", &o));
+    EXPECT_INVALID(mp_create_intent_keyed(c, NULL, 1500, NULL, 1, "abi-null-1", &o));
+    CHECK(o == SENT);
+    /* Must fail before anything is sent: the device must not get an intent from this. */
+    EXPECT_INVALID(mp_create_intent_keyed(c, dev, 1500, "ref", 1, "abi-null-1", NULL));
+    EXPECT_INVALID(mp_create_intent_keyed(c, dev, 1500, "ref", 1, NULL, NULL));
+
+    EXPECT_INVALID(mp_create_refund_keyed(NULL, dev, "20000000001", 0, "abi-null-2", &o));
+    EXPECT_INVALID(mp_create_refund_keyed(c, NULL, "20000000001", 0, "abi-null-2", &o));
+    EXPECT_INVALID(mp_create_refund_keyed(c, dev, NULL, 0, "abi-null-2", &o));
+    CHECK(o == SENT);
+    EXPECT_INVALID(mp_create_refund_keyed(c, dev, "20000000001", 0, "abi-null-2", NULL));
+    EXPECT_INVALID(mp_create_refund_keyed(c, dev, "20000000001", 0, NULL, NULL));
+
+    EXPECT_INVALID(mp_json_quote(NULL, &o));
+    CHECK(o == SENT);
+    EXPECT_INVALID(mp_json_quote("text", NULL));
+
+    EXPECT_INVALID(mp_recover(NULL, 0, &o));
+    EXPECT_INVALID(mp_recover(c, 0, NULL));
+    CHECK(o == SENT);
+    EXPECT_INVALID(mp_recover_with_progress(NULL, 0, NULL, NULL, &o));
+    EXPECT_INVALID(mp_recover_with_progress(NULL, 0, record_wait, NULL, &o));
+    EXPECT_INVALID(mp_recover_with_progress(c, 0, NULL, NULL, NULL));
+    CHECK(o == SENT);
+    EXPECT_INVALID(mp_acknowledge(NULL, "abi-null-3"));
+    EXPECT_INVALID(mp_acknowledge(c, NULL));
+    EXPECT_INVALID(mp_acknowledge_report(NULL, "{\"sales\":[],\"tickets\":[]}"));
+    EXPECT_INVALID(mp_acknowledge_report(c, NULL));
+    EXPECT_INVALID(mp_device_holds(NULL, dev, &o));
+    EXPECT_INVALID(mp_device_holds(c, NULL, &o));
+    CHECK(o == SENT);
+    EXPECT_INVALID(mp_device_holds(c, dev, NULL));
+    EXPECT_INVALID(mp_device_clear(NULL, dev, &o));
+    EXPECT_INVALID(mp_device_clear(c, NULL, &o));
+    CHECK(o == SENT);
+    EXPECT_INVALID(mp_device_clear(c, dev, NULL));
+
+    /* The journal's calls on a client without a journal: refused, nothing sent. */
+    EXPECT_INVALID(mp_recover(c, 0, &o));
+    EXPECT_INVALID(mp_recover_with_progress(c, 0, NULL, NULL, &o));
+    EXPECT_INVALID(mp_recover_with_progress(c, 1000, record_wait, NULL, &o));
+    CHECK(o == SENT);
+    EXPECT_INVALID(mp_acknowledge(c, "abi-null-3"));
+    EXPECT_INVALID(mp_acknowledge_report(c, "{\"sales\":[],\"tickets\":[]}"));
+    EXPECT_INVALID(mp_device_holds(c, dev, &o));
+    EXPECT_INVALID(mp_device_clear(c, dev, &o));
+    CHECK(o == SENT);
+
     /* void functions: must simply not crash. */
     mp_set_log_callback(NULL, record_log, NULL, MP_LOG_LEVEL_DEBUG);
     mp_set_log_callback(NULL, NULL, NULL, 0);
@@ -892,6 +943,28 @@ static void test_bad_input(MpClient *c, const char *dev)
     EXPECT_INVALID(mp_create_test_user(c, "ML", &o));
     EXPECT_INVALID(mp_verify_signature(bad_utf8, "ts=1,v1=00", NULL, NULL, 0, 0));
     EXPECT_INVALID(mp_verify_signature("secret", "ts=1,v1=00", bad_utf8, NULL, 0, 0));
+    /* 0.4's exports: none of these may reach the device either. */
+    EXPECT_INVALID(mp_create_intent_keyed(c, bad_utf8, 1500, NULL, 1, "abi-bad-1", &o));
+    EXPECT_INVALID(mp_create_intent_keyed(c, dev, 1500, bad_utf8, 1, "abi-bad-1", &o));
+    EXPECT_INVALID(mp_create_intent_keyed(c, dev, 1500, NULL, 1, bad_utf8, &o));
+    EXPECT_INVALID(mp_create_intent_keyed(c, dev, 1500, NULL, 1, "", &o));
+    EXPECT_INVALID(mp_create_intent_keyed(c, dev, 1500, NULL, 1, "a key", &o));
+    EXPECT_INVALID(mp_create_intent_keyed(c, dev, 1500, NULL, 1, "abi-\x7f", &o));
+    EXPECT_INVALID(mp_create_intent_keyed(c, dev, 0, NULL, 1, "abi-bad-1", &o));
+    EXPECT_INVALID(mp_create_intent_keyed(c, dev, -1500, NULL, 1, "abi-bad-1", &o));
+    EXPECT_INVALID(mp_create_refund_keyed(c, bad_utf8, "20000000001", 0, NULL, &o));
+    EXPECT_INVALID(mp_create_refund_keyed(c, dev, bad_utf8, 0, NULL, &o));
+    EXPECT_INVALID(mp_create_refund_keyed(c, dev, "0aa0519d-d985-4e83", 0, NULL, &o));
+    EXPECT_INVALID(mp_create_refund_keyed(c, dev, "20000000001", 0, bad_utf8, &o));
+    EXPECT_INVALID(mp_create_refund_keyed(c, dev, "20000000001", 0, "", &o));
+    EXPECT_INVALID(mp_create_refund_keyed(c, dev, "20000000001", -1, NULL, &o));
+    EXPECT_INVALID(mp_create_refund_keyed(c, dev, "20000000001", INT64_MIN, NULL, &o));
+    EXPECT_INVALID(mp_json_quote(bad_utf8, &o));
+    EXPECT_INVALID(mp_json_quote("\xed\xa0\x80", &o)); /* a surrogate: not UTF-8 */
+    EXPECT_INVALID(mp_acknowledge(c, bad_utf8));
+    EXPECT_INVALID(mp_acknowledge_report(c, bad_utf8_json));
+    EXPECT_INVALID(mp_device_holds(c, bad_utf8, &o));
+    EXPECT_INVALID(mp_device_clear(c, bad_utf8, &o));
     CHECK(client == SENT_CLIENT);
     CHECK(o == SENT);
     CHECK(st == SENT_STATE);
@@ -1151,6 +1224,76 @@ static void test_json_get(void)
     EXPECT_JSON_MISSING("[]", "0");
     EXPECT_JSON_MISSING("{}", "a");
     CHECK(mp_last_http_status() == 0);
+}
+
+/* mp_json_quote: text the program does not control, made safe to put into JSON it writes. */
+#define EXPECT_QUOTE(text, want) expect_quote_(__LINE__, (text), (want))
+static void expect_quote_(int line, const char *text, const char *want)
+{
+    char *quoted = SENT;
+    char *back = SENT;
+    const unsigned char *p;
+    MpStatus st = mp_json_quote(text, &quoted);
+    check_(st == MP_STATUS_OK && quoted != SENT && quoted != NULL, line, "mp_json_quote -> %s (%s)",
+           mp_status_name(st), ERR());
+    if (st != MP_STATUS_OK || quoted == SENT || quoted == NULL)
+        return;
+    if (want != NULL)
+        check_(strcmp(quoted, want) == 0, line, "mp_json_quote gave %s, want %s", quoted, want);
+    check_(quoted[0] == '"' && strlen(quoted) >= 2 && quoted[strlen(quoted) - 1] == '"', line,
+           "mp_json_quote gave %s: not a JSON string", quoted);
+    for (p = (const unsigned char *)quoted; *p; p++)
+        if (*p < 0x20)
+            break;
+    check_(*p == '\0', line, "mp_json_quote left control character 0x%02x raw in %s", *p, quoted);
+    /* Read back with the library's own parser: the very text that went in. */
+    st = mp_json_get(quoted, "", &back);
+    check_(st == MP_STATUS_OK && back != SENT && back != NULL && strcmp(back, text) == 0, line,
+           "mp_json_get(%s, \"\") -> %s \"%s\", want the original text", quoted, mp_status_name(st),
+           (st == MP_STATUS_OK && back != SENT && back) ? back : "-");
+    if (st == MP_STATUS_OK && back != SENT)
+        mp_string_free(back);
+    mp_string_free(quoted);
+}
+
+static void test_json_quote(void)
+{
+    /* A Windows path with backslashes, quotes, a space and accents; control characters; text
+     * from several scripts and an emoji (four UTF-8 bytes); what would end a <script>. */
+    static const char windows_path[] = "C:\\Program Files\\POS \"Caja 1\"\\\xc3\xb1" "and\xc3\xba\\journal.db";
+    static const char controls[] = "tab\there\nnew line\r\x01\x02\x1f\x7f end";
+    static const char scripts[] = "\xe6\x97\xa5\xe6\x9c\xac \xd0\xba\xd0\xb0\xd1\x81\xd1\x81\xd0\xb0 "
+                                  "\xf0\x9f\x98\x80 \xe2\x80\xa8 </script> \\u0041";
+    char options[1024];
+    char *quoted = NULL;
+    char *o = SENT;
+
+    section("json_quote");
+    EXPECT_QUOTE("C:\\POS\\j.db", "\"C:\\\\POS\\\\j.db\""); /* the header's example */
+    EXPECT_QUOTE("", "\"\"");
+    EXPECT_QUOTE("plain", "\"plain\"");
+    EXPECT_QUOTE("a\"b", "\"a\\\"b\"");
+    EXPECT_QUOTE("\\\\server\\share\\", "\"\\\\\\\\server\\\\share\\\\\"");
+    EXPECT_QUOTE("\n\t", NULL);
+    EXPECT_QUOTE(windows_path, NULL);
+    EXPECT_QUOTE(controls, NULL);
+    EXPECT_QUOTE(scripts, NULL);
+    STR_EQ(ERR(), "");
+    CHECK(mp_last_http_status() == 0);
+
+    /* What it is for: an option object built with snprintf and the quoted value, read back
+     * member for member. */
+    EXPECT_OK(mp_json_quote(windows_path, &quoted));
+    if (quoted != NULL) {
+        snprintf(options, sizeof options, "{\"access_token\":\"x\",\"journal_path\":%s,\"site\":\"MLA\"}", quoted);
+        EXPECT_JSON(options, "journal_path", windows_path);
+        EXPECT_JSON(options, "site", "MLA");
+        mp_string_free(quoted);
+    }
+
+    EXPECT_INVALID(mp_json_quote("\xff", &o));
+    EXPECT_INVALID(mp_json_quote("ok\xc3", &o));
+    CHECK(o == SENT);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1652,6 +1795,146 @@ static void test_retries(void)
     mp_string_free(o);
     o = SENT;
     STR_EQ(mp_last_idempotency_key(), "");
+
+    mp_free(c);
+    fake_stop(&f);
+}
+
+/* The keyed creates after a lost answer, on the wire: every attempt and the resend carry the
+ * caller's key, and the resend is the same request. */
+static void test_keyed_retries(void)
+{
+    Fake f;
+    char base[128];
+    char key_first[160];
+    char key_last[160];
+    char first_body[1024];
+    char req[8192];
+    char long_key[130];
+    char *o = SENT;
+    MpClient *c;
+
+    section("keyed creates after a lost answer (fake server)");
+    if (!fake_start(&f, FAKE_CANNED))
+        return;
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", f.port);
+    c = open_client(base, ",\"max_retries\":2,\"timeout_ms\":20000");
+    if (c == NULL) {
+        fake_stop(&f);
+        return;
+    }
+
+    /* A sale: three attempts with the caller's key, the outcome unknown, nothing written. */
+    fake_set(&f, 503, "{\"message\":\"unavailable\"}", "Retry-After: 0\r\n");
+    EXPECT_STATUS(mp_create_intent_keyed(c, "DEV-1", 1500, "T-1001", 1, "T-1001-1", &o), MP_STATUS_OUTCOME_UNKNOWN);
+    CHECK(o == SENT);
+    CHECKF(fake_requests(&f) == 3, "max_retries 2 made %d requests, want 3", fake_requests(&f));
+    pthread_mutex_lock(&f.mu);
+    header_value(f.first, "x-idempotency-key", key_first, sizeof key_first);
+    header_value(f.last, "x-idempotency-key", key_last, sizeof key_last);
+    snprintf(first_body, sizeof first_body, "%s", request_body(f.first));
+    pthread_mutex_unlock(&f.mu);
+    STR_EQ(key_first, "T-1001-1");
+    STR_EQ(key_last, "T-1001-1");
+    STR_EQ(mp_last_idempotency_key(), "T-1001-1");
+    CHECKF(strstr(ERR(), "T-1001-1") != NULL, "the message names the key: %s", ERR());
+    CHECKF(contains_squeezed(first_body, "\"amount\":1500") && contains_squeezed(first_body, "\"T-1001\""),
+           "the body is %s", first_body);
+
+    /* The resend is the same call: the same request, and the intent the service has. */
+    fake_set(&f, 201, "{\"id\":\"I-9\",\"device_id\":\"DEV-1\",\"amount\":1500,\"state\":\"OPEN\"}", NULL);
+    o = NULL;
+    EXPECT_OK(mp_create_intent_keyed(c, "DEV-1", 1500, "T-1001", 1, "T-1001-1", &o));
+    STR_EQ(o, "I-9");
+    mp_string_free(o);
+    o = SENT;
+    STR_EQ(mp_last_idempotency_key(), "T-1001-1");
+    fake_last(&f, req, sizeof req);
+    EXPECT_REQUEST_LINE(req, "POST /point/integration-api/devices/DEV-1/payment-intents");
+    EXPECT_HEADER(req, "x-idempotency-key", "T-1001-1");
+    STR_EQ(request_body(req), first_body);
+
+    /* mp_create_intent_simple's own key, given back to mp_create_intent_keyed: the same request
+     * again (what the header promises after OUTCOME_UNKNOWN). */
+    fake_set(&f, 503, "{\"message\":\"unavailable\"}", "Retry-After: 0\r\n");
+    EXPECT_STATUS(mp_create_intent_simple(c, "DEV-1", 2500, "T-1002", 0, &o), MP_STATUS_OUTCOME_UNKNOWN);
+    pthread_mutex_lock(&f.mu);
+    header_value(f.first, "x-idempotency-key", key_first, sizeof key_first);
+    snprintf(first_body, sizeof first_body, "%s", request_body(f.first));
+    pthread_mutex_unlock(&f.mu);
+    STR_EQ(mp_last_idempotency_key(), key_first);
+    snprintf(key_last, sizeof key_last, "%s", mp_last_idempotency_key());
+    fake_set(&f, 201, "{\"id\":\"I-10\",\"device_id\":\"DEV-1\",\"amount\":2500,\"state\":\"OPEN\"}", NULL);
+    o = NULL;
+    EXPECT_OK(mp_create_intent_keyed(c, "DEV-1", 2500, "T-1002", 0, key_last, &o));
+    STR_EQ(o, "I-10");
+    mp_string_free(o);
+    o = SENT;
+    fake_last(&f, req, sizeof req);
+    EXPECT_HEADER(req, "x-idempotency-key", key_first);
+    STR_EQ(request_body(req), first_body);
+
+    /* A NULL key: a new UUID v4 for the call, as mp_create_intent_simple makes. */
+    fake_set(&f, 201, "{\"id\":\"I-11\",\"device_id\":\"DEV-1\",\"amount\":1500,\"state\":\"OPEN\"}", NULL);
+    o = NULL;
+    EXPECT_OK(mp_create_intent_keyed(c, "DEV-1", 1500, NULL, 1, NULL, &o));
+    mp_string_free(o);
+    o = SENT;
+    {
+        const char *k = mp_last_idempotency_key();
+        CHECKF(strlen(k) == 36 && k[8] == '-' && k[13] == '-' && k[14] == '4' && k[18] == '-' && k[23] == '-',
+               "the key made for a NULL key is \"%s\", want a UUID v4", k);
+    }
+
+    /* A refund: the same, with the caller's key. */
+    fake_set(&f, 503, "{\"message\":\"unavailable\"}", "Retry-After: 0\r\n");
+    EXPECT_STATUS(mp_create_refund_keyed(c, "DEV-1", "20000000001", 0, "R-1001-1", &o), MP_STATUS_OUTCOME_UNKNOWN);
+    CHECK(o == SENT);
+    CHECKF(fake_requests(&f) == 3, "a keyed refund made %d requests, want 3", fake_requests(&f));
+    pthread_mutex_lock(&f.mu);
+    header_value(f.first, "x-idempotency-key", key_first, sizeof key_first);
+    header_value(f.last, "x-idempotency-key", key_last, sizeof key_last);
+    snprintf(first_body, sizeof first_body, "%s", request_body(f.first));
+    pthread_mutex_unlock(&f.mu);
+    STR_EQ(key_first, "R-1001-1");
+    STR_EQ(key_last, "R-1001-1");
+    STR_EQ(mp_last_idempotency_key(), "R-1001-1");
+    CHECKF(contains_squeezed(first_body, "\"payment_id\":") && strstr(first_body, "20000000001") != NULL,
+           "the refund body is %s", first_body);
+    fake_set(&f, 201,
+             "{\"id\":\"R-9\",\"device_id\":\"DEV-1\",\"payment_id\":\"20000000001\",\"state\":\"OPEN\"}", NULL);
+    o = NULL;
+    EXPECT_OK(mp_create_refund_keyed(c, "DEV-1", "20000000001", 0, "R-1001-1", &o));
+    STR_EQ(o, "R-9");
+    mp_string_free(o);
+    o = SENT;
+    fake_last(&f, req, sizeof req);
+    EXPECT_REQUEST_LINE(req, "POST /point/integration-api/devices/DEV-1/refund");
+    EXPECT_HEADER(req, "x-idempotency-key", "R-1001-1");
+    STR_EQ(request_body(req), first_body);
+
+    /* Refused before anything is sent. */
+    fake_set(&f, 201, "{\"id\":\"R-10\"}", NULL);
+    EXPECT_STATUS(mp_create_refund_keyed(c, "DEV-1", "20000000001", 500, "R-1001-2", &o), MP_STATUS_UNSUPPORTED);
+    CHECK(ERR()[0] != '\0');
+    CHECK(mp_last_http_status() == 0);
+    EXPECT_INVALID(mp_create_refund_keyed(c, "DEV-1", "20000000001", -1, "R-1001-2", &o));
+    EXPECT_INVALID(mp_create_refund_keyed(c, "DEV-1", "20000000001", INT64_MIN, "R-1001-2", &o));
+    EXPECT_INVALID(mp_create_intent_keyed(c, "DEV-1", 0, NULL, 1, "T-1003-1", &o));
+    memset(long_key, 'k', 129);
+    long_key[129] = '\0';
+    EXPECT_INVALID(mp_create_intent_keyed(c, "DEV-1", 1500, NULL, 1, long_key, &o));
+    EXPECT_INVALID(mp_create_refund_keyed(c, "DEV-1", "20000000001", 0, long_key, &o));
+    CHECK(o == SENT);
+    CHECKF(fake_requests(&f) == 0, "refused creates sent %d requests", fake_requests(&f));
+    /* 128 characters is a key. */
+    long_key[128] = '\0';
+    fake_set(&f, 201, "{\"id\":\"I-12\",\"device_id\":\"DEV-1\",\"amount\":1500,\"state\":\"OPEN\"}", NULL);
+    o = NULL;
+    EXPECT_OK(mp_create_intent_keyed(c, "DEV-1", 1500, NULL, 1, long_key, &o));
+    mp_string_free(o);
+    o = SENT;
+    STR_EQ(mp_last_idempotency_key(), long_key);
 
     mp_free(c);
     fake_stop(&f);
@@ -2489,6 +2772,946 @@ static void test_integrator_and_webhook(MpClient *c)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* 0.4 against the simulator: keyed creates, and the journal's calls                           */
+
+/* One request to the simulator's control API (/_sim/...); the body of its answer goes to out.
+ * Returns the HTTP status, 0 if there was no answer. */
+static int sim_control(const char *method, const char *path, const char *body, char *out, size_t cap)
+{
+    const char *colon = strrchr(g_sim_url, ':');
+    struct sockaddr_in addr;
+    struct timeval tv = {5, 0};
+    char req[2048];
+    char answer[16384];
+    size_t n = 0;
+    int status = 0;
+    int fd;
+
+    if (out != NULL && cap > 0)
+        out[0] = '\0';
+    if (colon == NULL)
+        return 0;
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return 0;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons((uint16_t)atoi(colon + 1));
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        close(fd);
+        return 0;
+    }
+    snprintf(req, sizeof req,
+             "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+             method, path, body ? strlen(body) : 0, body ? body : "");
+    send_all(fd, req, strlen(req));
+    for (;;) {
+        ssize_t r = recv(fd, answer + n, sizeof answer - 1 - n, 0);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        if (n + 1 >= sizeof answer)
+            break;
+    }
+    answer[n] = '\0';
+    close(fd);
+    if (sscanf(answer, "HTTP/1.%*d %d", &status) != 1)
+        return 0;
+    if (out != NULL && cap > 0)
+        snprintf(out, cap, "%s", request_body(answer));
+    return status;
+}
+
+/* The next `count` creates of intents on `device` are processed and their answers lost. */
+static void sim_lose_answers(const char *device, int count)
+{
+    char body[512];
+    char answer[512];
+    int status;
+    snprintf(body, sizeof body,
+             "{\"method\":\"POST\",\"path\":\"/point/integration-api/devices/%s/payment-intents\","
+             "\"count\":%d,\"kind\":\"drop_after_read\"}",
+             device, count);
+    status = sim_control("POST", "/_sim/faults", body, answer, sizeof answer);
+    CHECKF(status == 200 || status == 201, "POST /_sim/faults -> %d %s", status, answer);
+}
+
+static void sim_clear_faults(void)
+{
+    int status = sim_control("DELETE", "/_sim/faults", NULL, NULL, 0);
+    CHECKF(status >= 200 && status < 300, "DELETE /_sim/faults -> %d", status);
+}
+
+/* What the simulator counted for an idempotency key: {"key","requests","intents_created"}. */
+#define EXPECT_KEY_COUNTS(key, requests, created) expect_key_counts_(__LINE__, (key), (requests), (created))
+static void expect_key_counts_(int line, const char *key, const char *requests, const char *created)
+{
+    char path[256];
+    char answer[1024];
+    int status;
+    snprintf(path, sizeof path, "/_sim/idempotency/%s", key);
+    status = sim_control("GET", path, NULL, answer, sizeof answer);
+    check_(status == 200, line, "GET %s -> %d", path, status);
+    if (status != 200)
+        return;
+    if (requests != NULL)
+        expect_json_(line, answer, "requests", requests);
+    expect_json_(line, answer, "intents_created", created);
+}
+
+/* How many elements the array at `path` has. */
+static int json_count(const char *json, const char *path)
+{
+    char item[160];
+    char *v;
+    int n = 0;
+    if (json == NULL)
+        return -1;
+    for (;;) {
+        snprintf(item, sizeof item, "%s%s%d", path, path[0] ? "." : "", n);
+        v = jget(json, item);
+        if (v == NULL)
+            return n;
+        free(v);
+        n++;
+    }
+}
+
+/* The index of the element of the array at `path` whose `field` is `value`; -1 if none. */
+static int json_find(const char *json, const char *path, const char *field, const char *value)
+{
+    int i, n = json_count(json, path);
+    for (i = 0; i < n; i++) {
+        char item[200];
+        char *v;
+        int same;
+        snprintf(item, sizeof item, "%s.%d.%s", path, i, field);
+        v = jget(json, item);
+        same = v != NULL && strcmp(v, value) == 0;
+        free(v);
+        if (same)
+            return i;
+    }
+    return -1;
+}
+
+/* The entry with idempotency key `key` under `path`: "sales.3", or "" if there is none (a
+ * failure is recorded). */
+#define ENTRY(json, path, key, out) entry_(__LINE__, (json), (path), (key), (out), sizeof(out))
+static int entry_(int line, const char *json, const char *path, const char *key, char *out, size_t cap)
+{
+    int i = json_find(json, path, "idempotency_key", key);
+    check_(i >= 0, line, "no entry %s in %s of %s", key, path, json ? json : "(null)");
+    if (i < 0) {
+        snprintf(out, cap, "%s", "-missing-");
+        return 0;
+    }
+    snprintf(out, cap, "%s.%d", path, i);
+    return 1;
+}
+
+/* json's value at prefix.field. */
+#define EXPECT_AT(json, prefix, field, want) expect_at_(__LINE__, (json), (prefix), (field), (want))
+static void expect_at_(int line, const char *json, const char *prefix, const char *field, const char *want)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s.%s", prefix, field);
+    expect_json_(line, json, path, want);
+}
+
+/* Waits (bounded) until the intent leaves OPEN; returns its state then. */
+static MpIntentState wait_taken(MpClient *c, const char *id)
+{
+    MpIntentState st = MP_INTENT_STATE_OPEN;
+    int i;
+    for (i = 0; i < 1000 && st == MP_INTENT_STATE_OPEN; i++) {
+        if (mp_intent_status(c, id, &st, NULL) != MP_STATUS_OK)
+            break;
+        if (st == MP_INTENT_STATE_OPEN)
+            sleep_ms(10);
+    }
+    return st;
+}
+
+/* mp_create_intent_keyed, checked; returns the malloc'd id or NULL. */
+static char *create_keyed(MpClient *c, const char *device, int64_t amount, const char *reference, const char *key)
+{
+    char *id = SENT;
+    MpStatus st = mp_create_intent_keyed(c, device, amount, reference, 1, key, &id);
+    CHECKF(st == MP_STATUS_OK && id != SENT && id != NULL && id[0] != '\0', "keyed create %s of %lld on %s -> %s: %s",
+           key ? key : "(new key)", (long long)amount, device, mp_status_name(st), ERR());
+    if (st != MP_STATUS_OK || id == SENT || id == NULL)
+        return NULL;
+    if (key != NULL)
+        STR_EQ(mp_last_idempotency_key(), key);
+    {
+        char *copy = dup_str(id);
+        mp_string_free(id);
+        return copy;
+    }
+}
+
+/* A lost answer against the simulator: the service made the intent; the same call with the
+ * same key returns it, and the simulator counts one intent for the key. */
+static void test_keyed_lost_answer(const char *dev)
+{
+    char key[64];
+    char *id = NULL;
+    char *again = NULL;
+    char *json;
+    char *o = SENT;
+    MpIntentState st;
+    MpClient *c;
+
+    section("keyed create after a lost answer (simulator)");
+    c = open_client(g_sim_url, ",\"poll_interval_ms\":20,\"timeout_ms\":10000,\"max_retries\":2");
+    if (c == NULL)
+        return;
+    snprintf(key, sizeof key, "abi-lost-%ld-%lld", (long)getpid(), now_ms());
+    sim_lose_answers(dev, 3);
+    EXPECT_STATUS(mp_create_intent_keyed(c, dev, 1500, "abi-lost", 1, key, &o), MP_STATUS_OUTCOME_UNKNOWN);
+    CHECK(o == SENT);
+    STR_EQ(mp_last_idempotency_key(), key);
+    CHECKF(strstr(ERR(), key) != NULL, "the message names the key: %s", ERR());
+    sim_clear_faults();
+    /* The first attempt made it; its retries replayed it; nothing more. */
+    EXPECT_KEY_COUNTS(key, "3", "1");
+
+    id = create_keyed(c, dev, 1500, "abi-lost", key);
+    again = create_keyed(c, dev, 1500, "abi-lost", key);
+    CHECKF(id && again && strcmp(id, again) == 0, "the same key gave %s and %s", id ? id : "-", again ? again : "-");
+    EXPECT_KEY_COUNTS(key, "5", "1");
+    if (id != NULL) {
+        o = NULL;
+        EXPECT_OK(mp_intent_status(c, id, &st, &o));
+        EXPECT_JSON(o, "amount", "1500");
+        EXPECT_JSON(o, "additional_info.external_reference", "abi-lost");
+        mp_string_free(o);
+        o = SENT;
+    }
+    /* The same key with other arguments is refused by the service, never a second sale. */
+    {
+        MpStatus s = mp_create_intent_keyed(c, dev, 1600, "abi-lost", 1, key, &o);
+        CHECKF(s == MP_STATUS_API, "the key with another amount -> %s (%s)", mp_status_name(s), ERR());
+        CHECK(o == SENT);
+    }
+    EXPECT_KEY_COUNTS(key, NULL, "1");
+    json = wait_final(c, id, &st);
+    CHECKF(st == MP_INTENT_STATE_FINISHED, "the resent sale ended %s", mp_intent_state_name(st));
+    EXPECT_JSON(json, "payment.state", "approved");
+    free(json);
+    free(id);
+    free(again);
+    mp_free(c);
+}
+
+/* mp_create_refund_keyed: amount 0 is the whole payment, a negative amount is refused, a
+ * partial refund is the Orders API's; the key makes the resend the same refund. */
+static void test_refund_keyed(const char *dev)
+{
+    char key[64];
+    char *sale_id, *json, *payment_id = NULL;
+    char *r1 = NULL, *r2 = NULL;
+    char *o = SENT;
+    MpIntentState st;
+    MpClient *c, *orders;
+
+    section("keyed refunds");
+    c = open_client(g_sim_url, ",\"poll_interval_ms\":20,\"timeout_ms\":5000");
+    if (c == NULL)
+        return;
+    sale_id = create_keyed(c, dev, 1500, "abi-refund", NULL);
+    json = wait_final(c, sale_id, &st);
+    EXPECT_JSON(json, "payment.state", "approved");
+    payment_id = jget(json, "payment.id");
+    free(json);
+    free(sale_id);
+    if (payment_id == NULL) {
+        mp_free(c);
+        return;
+    }
+
+    snprintf(key, sizeof key, "abi-refund-%ld-%lld", (long)getpid(), now_ms());
+    EXPECT_INVALID(mp_create_refund_keyed(c, dev, payment_id, -1, key, &o));
+    EXPECT_INVALID(mp_create_refund_keyed(c, dev, payment_id, -1500, key, &o));
+    EXPECT_INVALID(mp_create_refund_keyed(c, dev, payment_id, INT64_MIN, key, &o));
+    CHECK(o == SENT);
+    /* A partial refund: not on the Point Integration API, and nothing sent. */
+    EXPECT_STATUS(mp_create_refund_keyed(c, dev, payment_id, 500, key, &o), MP_STATUS_UNSUPPORTED);
+    CHECK(mp_last_http_status() == 0);
+    CHECK(o == SENT);
+    EXPECT_KEY_COUNTS(key, "0", "0");
+
+    /* Amount 0: the whole payment. */
+    o = NULL;
+    EXPECT_OK(mp_create_refund_keyed(c, dev, payment_id, 0, key, &o));
+    CHECK(mp_last_http_status() == 201);
+    STR_EQ(mp_last_idempotency_key(), key);
+    CHECKF(o != NULL && o != SENT && o[0] != '\0', "no refund id");
+    if (o != NULL && o != SENT) {
+        r1 = dup_str(o);
+        mp_string_free(o);
+    }
+    o = NULL;
+    EXPECT_OK(mp_create_refund_keyed(c, dev, payment_id, 0, key, &o));
+    if (o != NULL && o != SENT) {
+        r2 = dup_str(o);
+        mp_string_free(o);
+    }
+    CHECKF(r1 && r2 && strcmp(r1, r2) == 0, "the same refund key gave %s and %s", r1 ? r1 : "-", r2 ? r2 : "-");
+    EXPECT_KEY_COUNTS(key, "2", "1");
+    if (r1 != NULL) {
+        st = SENT_STATE;
+        o = NULL;
+        EXPECT_OK(mp_wait_refund(c, r1, 20000, NULL, NULL, &st, &o));
+        CHECKF(st == MP_INTENT_STATE_FINISHED, "the keyed refund ended %s", mp_intent_state_name(st));
+        EXPECT_JSON(o, "payment_id", payment_id);
+        mp_string_free(o);
+        o = NULL;
+        EXPECT_OK(mp_get_payment(c, payment_id, &o));
+        EXPECT_JSON(o, "status", "refunded");
+        mp_string_free(o);
+    }
+    /* A refunded payment is refunded once: a new key is the service's refusal. */
+    o = SENT;
+    {
+        MpStatus s = mp_create_refund_keyed(c, dev, payment_id, 0, NULL, &o);
+        CHECKF(s == MP_STATUS_API, "refunding a refunded payment -> %s", mp_status_name(s));
+        CHECK(o == SENT);
+    }
+    free(r1);
+    free(r2);
+    r1 = r2 = NULL;
+    free(payment_id);
+    mp_free(c);
+
+    /* The Orders API: a partial refund, then amount 0 refunds what is left. */
+    orders = open_client(g_sim_url, ",\"api\":\"orders\",\"poll_interval_ms\":20,\"timeout_ms\":5000");
+    if (orders == NULL)
+        return;
+    {
+        char long_key[66];
+        memset(long_key, 'k', 65);
+        long_key[65] = '\0';
+        /* At most 64 characters with the Orders API. */
+        EXPECT_INVALID(mp_create_intent_keyed(orders, dev, 2000, "abi-orders-refund", 1, long_key, &o));
+        EXPECT_INVALID(mp_create_refund_keyed(orders, dev, "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3", -1, NULL, &o));
+        CHECK(o == SENT);
+    }
+    snprintf(key, sizeof key, "abi-ord-%ld-%lld", (long)getpid(), now_ms());
+    sale_id = create_keyed(orders, dev, 2000, "abi-orders-refund", key);
+    json = wait_final(orders, sale_id, &st);
+    EXPECT_JSON(json, "payment.state", "approved");
+    free(json);
+    if (sale_id != NULL) {
+        snprintf(key, sizeof key, "abi-ordr-%ld-%lld", (long)getpid(), now_ms());
+        o = NULL;
+        EXPECT_OK(mp_create_refund_keyed(orders, dev, sale_id, 500, key, &o));
+        CHECKF(o != NULL && o != SENT && strcmp(o, sale_id) == 0, "an order's refund id is %s, want %s",
+               (o && o != SENT) ? o : "-", sale_id);
+        if (o != SENT)
+            mp_string_free(o);
+        o = NULL;
+        EXPECT_OK(mp_intent_status(orders, sale_id, &st, &o));
+        EXPECT_JSON(o, "payment.state", "approved"); /* 15.00 of it is still paid */
+        mp_string_free(o);
+        snprintf(key, sizeof key, "abi-ordr0-%ld-%lld", (long)getpid(), now_ms());
+        o = NULL;
+        EXPECT_OK(mp_create_refund_keyed(orders, dev, sale_id, 0, key, &o));
+        if (o != SENT)
+            mp_string_free(o);
+        o = NULL;
+        EXPECT_OK(mp_intent_status(orders, sale_id, &st, &o));
+        EXPECT_JSON(o, "payment.state", "refunded");
+        mp_string_free(o);
+        free(sale_id);
+    }
+    mp_free(orders);
+}
+
+/* Counts a recovery's progress calls, and checks each one's JSON. */
+typedef struct {
+    int calls;
+    int abort_after;
+    int null_json;
+    int bad_json;
+    int wrong_user_data;
+    char keys[512];
+} Progress;
+
+static int32_t count_progress(void *user_data, MpIntentState state, const char *json)
+{
+    Progress *p = user_data;
+    char *whole = NULL;
+    (void)state;
+    if (p == NULL)
+        return 0;
+    p->calls++;
+    if (json == NULL) {
+        p->null_json++;
+    } else if (json[0] != '\0') {
+        char *key;
+        if (mp_json_get(json, "", &whole) != MP_STATUS_OK)
+            p->bad_json++;
+        mp_string_free(whole);
+        key = jget(json, "idempotency_key");
+        if (key != NULL && strlen(p->keys) + strlen(key) + 2 < sizeof p->keys) {
+            strcat(p->keys, key);
+            strcat(p->keys, " ");
+        }
+        free(key);
+    }
+    return (p->abort_after > 0 && p->calls >= p->abort_after) ? 1 : 0;
+}
+
+/* Removes a directory and what this test leaves in it (files, one level of folders). */
+static void remove_tree(const char *dir)
+{
+    char cmd_path[1200];
+    struct stat sb;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(cmd_path, sizeof cmd_path, "%s/%s", dir, e->d_name);
+        if (lstat(cmd_path, &sb) == 0 && S_ISDIR(sb.st_mode))
+            remove_tree(cmd_path);
+        else
+            unlink(cmd_path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* A journal at a path no JSON text can hold as it is (a backslash, quotes, a space, accents),
+ * passed in the options through mp_json_quote: recovery, acknowledgements, what holds a
+ * terminal and clearing it. Client A plays a POS that ended mid-sale; client B the next one. */
+static void test_journal(char *dev[3])
+{
+    char dir[512];
+    char path[700];
+    char extra[1400];
+    char t1[64], t2[64], t3[64];
+    char k11[80], k12[80], k21[80], k22[80], k31[80], k32[80], k41[80];
+    char at[64];
+    char *quoted = NULL;
+    char *o = SENT;
+    char *report = NULL;
+    char *report2 = NULL;
+    char *id, *json;
+    char *p12 = NULL;
+    char *id21 = NULL;
+    MpIntentState st = SENT_STATE;
+    MpClient *a, *b;
+    Progress prog;
+    struct stat sb;
+    long pid = (long)getpid();
+    long long now = now_ms();
+
+    section("journal: recovery with progress, acknowledgements, holds and clear");
+    snprintf(dir, sizeof dir, "%s/mppoint-abi \"j\\ \xc3\xb1.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (mkdtemp(dir) == NULL) {
+        CHECKF(0, "mkdtemp(%s): %s", dir, strerror(errno));
+        return;
+    }
+    snprintf(path, sizeof path, "%s/POS\\journal \"1\".db", dir);
+    EXPECT_OK(mp_json_quote(path, &quoted));
+    if (quoted == NULL) {
+        remove_tree(dir);
+        return;
+    }
+    snprintf(extra, sizeof extra, ",\"journal_path\":%s,\"poll_interval_ms\":20,\"timeout_ms\":5000", quoted);
+    mp_string_free(quoted);
+    b = open_client(g_sim_url, extra);
+    if (b == NULL) {
+        remove_tree(dir);
+        return;
+    }
+    snprintf(t1, sizeof t1, "abi-T1-%ld-%lld", pid, now);
+    snprintf(t2, sizeof t2, "abi-T2-%ld-%lld", pid, now);
+    snprintf(t3, sizeof t3, "abi-T3-%ld-%lld", pid, now);
+    snprintf(k11, sizeof k11, "%s-1", t1);
+    snprintf(k12, sizeof k12, "%s-2", t1);
+    snprintf(k21, sizeof k21, "%s-1", t2);
+    snprintf(k22, sizeof k22, "%s-2", t2);
+    snprintf(k31, sizeof k31, "%s-1", t3);
+    snprintf(k32, sizeof k32, "%s-2", t3);
+    snprintf(k41, sizeof k41, "abi-T4-%ld-%lld-1", pid, now);
+
+    /* NULLs on a client with a journal: refused, out-parameters untouched. */
+    EXPECT_INVALID(mp_recover(b, 0, NULL));
+    EXPECT_INVALID(mp_recover_with_progress(b, 0, count_progress, &prog, NULL));
+    EXPECT_INVALID(mp_acknowledge(b, NULL));
+    EXPECT_INVALID(mp_acknowledge_report(b, NULL));
+    EXPECT_INVALID(mp_device_holds(b, NULL, &o));
+    EXPECT_INVALID(mp_device_holds(b, dev[0], NULL));
+    EXPECT_INVALID(mp_device_clear(b, NULL, &o));
+    EXPECT_INVALID(mp_device_clear(b, dev[0], NULL));
+    EXPECT_INVALID(mp_device_holds(b, "a/b", &o));
+    EXPECT_INVALID(mp_device_clear(b, "../x", &o));
+    CHECK(o == SENT);
+
+    /* A fresh journal: nothing to recover, nothing held; the file is where the text said. */
+    o = NULL;
+    EXPECT_OK(mp_recover(b, 0, &o));
+    EXPECT_JSON(o, "sales", "[]");
+    EXPECT_JSON(o, "tickets", "[]");
+    mp_string_free(o);
+    memset(&prog, 0, sizeof prog);
+    o = NULL;
+    EXPECT_OK(mp_recover_with_progress(b, 0, count_progress, &prog, &o));
+    EXPECT_JSON(o, "sales", "[]");
+    CHECKF(prog.calls == 0, "progress called %d times with nothing to recover", prog.calls);
+    mp_string_free(o);
+    CHECKF(stat(path, &sb) == 0 && S_ISREG(sb.st_mode), "no journal at %s", path);
+    o = NULL;
+    EXPECT_OK(mp_device_holds(b, dev[0], &o));
+    EXPECT_JSON(o, "device_id", dev[0]);
+    EXPECT_JSON(o, "holds", "[]");
+    mp_string_free(o);
+    o = NULL;
+    EXPECT_OK(mp_device_clear(b, dev[0], &o));
+    EXPECT_JSON(o, "device_id", dev[0]);
+    EXPECT_JSON(o, "free", "true");
+    EXPECT_JSON(o, "cleared", "[]");
+    EXPECT_JSON(o, "holding", "[]");
+    mp_string_free(o);
+    CHECK(mp_last_http_status() == 0); /* sends nothing when nothing is held */
+
+    /* Acknowledgements of what the journal does not have, and of what is not a report. */
+    EXPECT_STATUS(mp_acknowledge(b, "abi-no-such-key"), MP_STATUS_NOT_FOUND);
+    CHECK(ERR()[0] != '\0');
+    CHECK(mp_last_http_status() == 0);
+    EXPECT_STATUS(mp_acknowledge(b, ""), MP_STATUS_NOT_FOUND);
+    EXPECT_OK(mp_acknowledge_report(b, "{\"sales\":[],\"tickets\":[]}"));
+    STR_EQ(ERR(), "");
+    /* Keys the journal does not have are left, not an error. */
+    EXPECT_OK(mp_acknowledge_report(b, "{\"sales\":[{\"idempotency_key\":\"abi-none\",\"resolution\":\"finished\"}]}"));
+    EXPECT_INVALID(mp_acknowledge_report(b, "{"));
+    EXPECT_INVALID(mp_acknowledge_report(b, ""));
+    EXPECT_INVALID(mp_acknowledge_report(b, "not json"));
+    EXPECT_INVALID(mp_acknowledge_report(b, "[]"));
+    EXPECT_INVALID(mp_acknowledge_report(b, "{}"));
+    EXPECT_INVALID(mp_acknowledge_report(b, "{\"sales\":[{\"idempotency_key\":\"x\"}]}"));
+    EXPECT_INVALID(mp_acknowledge_report(b, "{\"sales\":[{\"resolution\":\"finished\"}]}"));
+    EXPECT_INVALID(mp_acknowledge_report(b, "{\"sales\":[1]}"));
+    EXPECT_INVALID(mp_acknowledge_report(b, "{\"tickets\":[{\"entries\":[{\"idempotency_key\":1,\"resolution\":\"finished\"}]}]}"));
+
+    /* POS A: ticket T1 rejected, then paid; ticket T2 sent, tried again on the busy terminal
+     * (refused), and A ends with T2 on the terminal. */
+    a = open_client(g_sim_url, extra);
+    if (a == NULL)
+        goto done;
+    id = create_keyed(a, dev[0], 1200, t1, k11);
+    json = wait_final(a, id, &st);
+    EXPECT_JSON(json, "payment.state", "rejected");
+    free(json);
+    free(id);
+    id = create_keyed(a, dev[0], 1500, t1, k12);
+    json = wait_final(a, id, &st);
+    EXPECT_JSON(json, "payment.state", "approved");
+    p12 = jget(json, "payment.id");
+    free(json);
+    free(id);
+    id21 = create_keyed(a, dev[1], 1500, t2, k21);
+    o = SENT;
+    EXPECT_STATUS(mp_create_intent_keyed(a, dev[1], 1600, t2, 1, k22, &o), MP_STATUS_DEVICE_BUSY);
+    CHECK(o == SENT);
+    o = NULL;
+    EXPECT_OK(mp_device_holds(a, dev[1], &o));
+    CHECKF(json_count(o, "holds") == 1, "holds of %s: %s", dev[1], o ? o : "-");
+    EXPECT_JSON(o, "holds.0.idempotency_key", k21);
+    EXPECT_JSON(o, "holds.0.process_running", "true");
+    if (id21)
+        EXPECT_JSON(o, "holds.0.intent_id", id21);
+    EXPECT_JSON(o, "holds.0.external_reference", t2);
+    mp_string_free(o);
+    mp_free(a); /* A ends: its owner lock goes with it */
+
+    o = NULL;
+    EXPECT_OK(mp_device_holds(b, dev[1], &o));
+    CHECKF(json_count(o, "holds") == 1, "holds of %s: %s", dev[1], o ? o : "-");
+    EXPECT_JSON(o, "holds.0.idempotency_key", k21);
+    EXPECT_JSON(o, "holds.0.process_running", "false");
+    mp_string_free(o);
+    o = NULL;
+    EXPECT_OK(mp_device_holds(b, dev[0], &o));
+    EXPECT_JSON(o, "holds", "[]");
+    mp_string_free(o);
+
+    /* Recovery stopped by its callback at the first call: nothing settled, all reported. */
+    memset(&prog, 0, sizeof prog);
+    prog.abort_after = 1;
+    EXPECT_OK(mp_recover_with_progress(b, 20000, count_progress, &prog, &report));
+    CHECKF(prog.calls == 1, "a callback that stops was called %d times", prog.calls);
+    CHECK(prog.null_json == 0 && prog.bad_json == 0);
+    CHECKF(strstr(prog.keys, k21) != NULL, "the callback saw %s, not %s", prog.keys, k21);
+    CHECKF(json_count(report, "sales") == 4, "the report has %d sales: %s", json_count(report, "sales"),
+           report ? report : "-");
+    if (ENTRY(report, "sales", k11, at)) {
+        EXPECT_AT(report, at, "resolution", "finished");
+        EXPECT_AT(report, at, "state", "FINISHED");
+        EXPECT_AT(report, at, "payment.state", "rejected");
+        EXPECT_AT(report, at, "ticket", t1);
+        EXPECT_AT(report, at, "acknowledged", "false");
+    }
+    if (ENTRY(report, "sales", k12, at)) {
+        /* 0.3's fields, as 0.3 gave them, and 0.4's beside them. */
+        EXPECT_AT(report, at, "kind", "sale");
+        EXPECT_AT(report, at, "device_id", dev[0]);
+        EXPECT_AT(report, at, "amount", "1500");
+        EXPECT_AT(report, at, "external_reference", t1);
+        EXPECT_AT(report, at, "state", "FINISHED");
+        EXPECT_AT(report, at, "payment.state", "approved");
+        EXPECT_AT(report, at, "resolution", "finished");
+        if (p12)
+            EXPECT_AT(report, at, "payment_id", p12);
+        {
+            char p[96];
+            char *v;
+            snprintf(p, sizeof p, "%s.intent_id", at);
+            v = jget(report, p);
+            CHECKF(v != NULL && strcmp(v, "null") != 0, "%s is %s", p, v ? v : "missing");
+            free(v);
+            snprintf(p, sizeof p, "%s.created_at_ms", at);
+            v = jget(report, p);
+            CHECKF(v != NULL && atoll(v) > 0, "%s is %s", p, v ? v : "missing");
+            free(v);
+        }
+    }
+    if (ENTRY(report, "sales", k21, at)) {
+        EXPECT_AT(report, at, "resolution", "pending");
+        if (id21)
+            EXPECT_AT(report, at, "intent_id", id21);
+    }
+    if (ENTRY(report, "sales", k22, at)) {
+        EXPECT_AT(report, at, "resolution", "refused");
+        EXPECT_AT(report, at, "intent_id", "null");
+        EXPECT_AT(report, at, "ticket", t2);
+    }
+    {
+        int i = json_find(report, "tickets", "ticket", t1);
+        CHECKF(i >= 0, "no ticket %s in %s", t1, report ? report : "-");
+        if (i >= 0) {
+            snprintf(at, sizeof at, "tickets.%d", i);
+            EXPECT_AT(report, at, "verdict", "paid");
+            if (p12) {
+                EXPECT_AT(report, at, "payment_id", p12);
+                EXPECT_AT(report, at, "payment_ids.0", p12);
+            }
+            snprintf(at, sizeof at, "tickets.%d.entries", i);
+            CHECKF(json_count(report, at) == 2, "ticket %s has %d entries", t1, json_count(report, at));
+        }
+        i = json_find(report, "tickets", "ticket", t2);
+        CHECKF(i >= 0, "no ticket %s in %s", t2, report ? report : "-");
+        if (i >= 0) {
+            snprintf(at, sizeof at, "tickets.%d", i);
+            EXPECT_AT(report, at, "verdict", "pending");
+            EXPECT_AT(report, at, "payment_id", "null");
+            snprintf(at, sizeof at, "tickets.%d.entries", i);
+            CHECKF(json_count(report, at) == 2, "ticket %s has %d entries", t2, json_count(report, at));
+        }
+        CHECKF(json_count(report, "tickets") == 2, "%d tickets", json_count(report, "tickets"));
+    }
+    /* Not settled yet: it cannot be acknowledged. The report acknowledges the rest. */
+    EXPECT_INVALID(mp_acknowledge(b, k21));
+    if (report != NULL)
+        EXPECT_OK(mp_acknowledge_report(b, report));
+
+    /* Recovery to the end: T2's sale is settled, counted calls; T1 is no longer reported. */
+    memset(&prog, 0, sizeof prog);
+    EXPECT_OK(mp_recover_with_progress(b, 20000, count_progress, &prog, &report2));
+    CHECKF(prog.calls >= 1, "progress called %d times", prog.calls);
+    CHECK(prog.null_json == 0 && prog.bad_json == 0 && prog.wrong_user_data == 0);
+    CHECKF(json_count(report2, "sales") == 1, "after the acknowledgement the report has %d sales: %s",
+           json_count(report2, "sales"), report2 ? report2 : "-");
+    CHECK(json_find(report2, "sales", "idempotency_key", k11) < 0);
+    CHECK(json_find(report2, "sales", "idempotency_key", k12) < 0);
+    if (ENTRY(report2, "sales", k21, at)) {
+        char p[96];
+        char *resolution, *verdict;
+        int ti = json_find(report2, "tickets", "ticket", t2);
+        snprintf(p, sizeof p, "%s.resolution", at);
+        resolution = jget(report2, p);
+        snprintf(p, sizeof p, "tickets.%d.verdict", ti);
+        verdict = ti >= 0 ? jget(report2, p) : NULL;
+        /* Cancelled while OPEN (not paid), or waited on the terminal to its approval (paid). */
+        CHECKF(resolution && verdict &&
+                   ((strcmp(resolution, "canceled") == 0 && strcmp(verdict, "not_paid") == 0) ||
+                    (strcmp(resolution, "finished") == 0 && strcmp(verdict, "paid") == 0)),
+               "T2 settled as %s with verdict %s", resolution ? resolution : "-", verdict ? verdict : "-");
+        /* Every entry of the ticket, the acknowledged refusal included. */
+        snprintf(p, sizeof p, "tickets.%d.entries", ti);
+        CHECKF(json_count(report2, p) == 2, "ticket %s has %d entries: %s", t2, json_count(report2, p), report2);
+        if (ti >= 0 && json_find(report2, p, "idempotency_key", k22) >= 0) {
+            char q[128];
+            snprintf(q, sizeof q, "%s.%d", p, json_find(report2, p, "idempotency_key", k22));
+            EXPECT_AT(report2, q, "acknowledged", "true");
+            EXPECT_AT(report2, q, "resolution", "refused");
+        }
+        free(resolution);
+        free(verdict);
+    }
+    /* Twice, the same answer, without a request. */
+    o = NULL;
+    EXPECT_OK(mp_recover(b, 0, &o));
+    CHECKF(o && report2 && strcmp(o, report2) == 0, "a second recovery differs:\n%s\n%s", o ? o : "-",
+           report2 ? report2 : "-");
+    mp_string_free(o);
+    EXPECT_OK(mp_acknowledge(b, k21));
+    EXPECT_OK(mp_acknowledge(b, k21)); /* twice is fine */
+    o = NULL;
+    EXPECT_OK(mp_recover(b, 0, &o));
+    EXPECT_JSON(o, "sales", "[]");
+    EXPECT_JSON(o, "tickets", "[]");
+    mp_string_free(o);
+    o = NULL;
+    EXPECT_OK(mp_device_holds(b, dev[1], &o));
+    EXPECT_JSON(o, "holds", "[]");
+    mp_string_free(o);
+
+    /* B's own sale, still OPEN: held by a running process; clear cancels it. */
+    id = create_keyed(b, dev[2], 1500, t3, k31);
+    o = NULL;
+    EXPECT_OK(mp_device_holds(b, dev[2], &o));
+    CHECKF(json_count(o, "holds") == 1, "holds of %s: %s", dev[2], o ? o : "-");
+    EXPECT_JSON(o, "holds.0.idempotency_key", k31);
+    EXPECT_JSON(o, "holds.0.process_running", "true");
+    EXPECT_JSON(o, "holds.0.state", "OPEN");
+    if (id)
+        EXPECT_JSON(o, "holds.0.intent_id", id);
+    mp_string_free(o);
+    o = NULL;
+    EXPECT_OK(mp_device_clear(b, dev[2], &o));
+    EXPECT_JSON(o, "free", "true");
+    EXPECT_JSON(o, "holding", "[]");
+    CHECKF(json_count(o, "cleared") == 1, "cleared: %s (the terminal may have taken the sale before the clear)",
+           o ? o : "-");
+    EXPECT_JSON(o, "cleared.0.idempotency_key", k31);
+    EXPECT_JSON(o, "cleared.0.state", "CANCELED");
+    EXPECT_JSON(o, "cleared.0.resolution", "canceled");
+    mp_string_free(o);
+    if (id) {
+        st = SENT_STATE;
+        EXPECT_OK(mp_intent_status(b, id, &st, NULL));
+        CHECKF(st == MP_INTENT_STATE_CANCELED, "the cleared sale is %s on the service", mp_intent_state_name(st));
+    }
+    free(id);
+    o = NULL;
+    EXPECT_OK(mp_device_holds(b, dev[2], &o));
+    EXPECT_JSON(o, "holds", "[]");
+    mp_string_free(o);
+
+    /* On the terminal: never touched, reported as holding it. */
+    id = create_keyed(b, dev[2], 1500, t3, k32);
+    if (id != NULL) {
+        st = wait_taken(b, id);
+        CHECKF(st >= MP_INTENT_STATE_ON_TERMINAL && st <= MP_INTENT_STATE_PROCESSED, "the sale never left OPEN (%s)",
+               mp_intent_state_name(st));
+        o = NULL;
+        EXPECT_OK(mp_device_clear(b, dev[2], &o));
+        EXPECT_JSON(o, "free", "false");
+        EXPECT_JSON(o, "cleared", "[]");
+        CHECKF(json_count(o, "holding") == 1, "holding: %s", o ? o : "-");
+        EXPECT_JSON(o, "holding.0.idempotency_key", k32);
+        EXPECT_JSON(o, "holding.0.process_running", "true");
+        mp_string_free(o);
+        json = wait_final(b, id, &st);
+        CHECKF(st == MP_INTENT_STATE_FINISHED, "the sale on the terminal ended %s", mp_intent_state_name(st));
+        EXPECT_JSON(json, "payment.state", "approved");
+        free(json);
+        o = NULL;
+        EXPECT_OK(mp_device_clear(b, dev[2], &o));
+        EXPECT_JSON(o, "free", "true");
+        EXPECT_JSON(o, "holding", "[]");
+        EXPECT_JSON(o, "cleared", "[]");
+        mp_string_free(o);
+        free(id);
+    }
+
+    /* A sale of an ended POS that ended while nobody followed it: clear reads it, records it
+     * final and leaves it alone; recovery then reports it as it ended. */
+    {
+        char k51[96];
+        MpClient *gone = open_client(g_sim_url, extra);
+        MpClient *plain = open_client(g_sim_url, ",\"poll_interval_ms\":20,\"timeout_ms\":5000");
+        snprintf(k51, sizeof k51, "abi-T5-%ld-%lld-1", pid, now);
+        id = gone ? create_keyed(gone, dev[2], 1500, "abi-T5", k51) : NULL;
+        mp_free(gone);
+        if (id != NULL && plain != NULL) {
+            /* Read without the journal, so only clear records what became of it. */
+            json = wait_final(plain, id, &st);
+            free(json);
+            o = NULL;
+            EXPECT_OK(mp_device_holds(b, dev[2], &o));
+            EXPECT_JSON(o, "holds.0.idempotency_key", k51);
+            EXPECT_JSON(o, "holds.0.state", "OPEN");
+            EXPECT_JSON(o, "holds.0.process_running", "false");
+            mp_string_free(o);
+            o = NULL;
+            EXPECT_OK(mp_device_clear(b, dev[2], &o));
+            EXPECT_JSON(o, "free", "true");
+            EXPECT_JSON(o, "holding", "[]");
+            EXPECT_JSON(o, "cleared.0.idempotency_key", k51);
+            EXPECT_JSON(o, "cleared.0.state", "FINISHED");
+            EXPECT_JSON(o, "cleared.0.payment.state", "approved");
+            EXPECT_JSON(o, "cleared.0.resolution", "finished");
+            mp_string_free(o);
+            o = NULL;
+            EXPECT_OK(mp_recover(b, 0, &o));
+            if (ENTRY(o, "sales", k51, at)) {
+                EXPECT_AT(o, at, "resolution", "finished");
+                EXPECT_AT(o, at, "state", "FINISHED");
+            }
+            EXPECT_JSON(o, "tickets.0.ticket", "abi-T5");
+            EXPECT_JSON(o, "tickets.0.verdict", "paid");
+            if (o != NULL)
+                EXPECT_OK(mp_acknowledge_report(b, o));
+            mp_string_free(o);
+        }
+        free(id);
+        mp_free(plain);
+    }
+
+    /* A create whose answer was lost: held without an id, which clear cannot touch; the same
+     * call fills it in. */
+    sim_lose_answers(dev[0], 3);
+    o = SENT;
+    EXPECT_STATUS(mp_create_intent_keyed(b, dev[0], 1500, "abi-T4", 1, k41, &o), MP_STATUS_OUTCOME_UNKNOWN);
+    CHECK(o == SENT);
+    sim_clear_faults();
+    o = NULL;
+    EXPECT_OK(mp_device_holds(b, dev[0], &o));
+    CHECKF(json_count(o, "holds") == 1, "holds of %s: %s", dev[0], o ? o : "-");
+    EXPECT_JSON(o, "holds.0.idempotency_key", k41);
+    EXPECT_JSON(o, "holds.0.intent_id", "null");
+    mp_string_free(o);
+    o = NULL;
+    EXPECT_OK(mp_device_clear(b, dev[0], &o));
+    EXPECT_JSON(o, "free", "false");
+    EXPECT_JSON(o, "holding.0.idempotency_key", k41);
+    mp_string_free(o);
+    id = create_keyed(b, dev[0], 1500, "abi-T4", k41);
+    EXPECT_KEY_COUNTS(k41, "4", "1");
+    o = NULL;
+    EXPECT_OK(mp_device_holds(b, dev[0], &o));
+    if (id) {
+        int i = json_find(o, "holds", "idempotency_key", k41);
+        char p[64];
+        snprintf(p, sizeof p, "holds.%d", i);
+        /* Unless the sale already ended in between. */
+        if (i >= 0)
+            EXPECT_AT(o, p, "intent_id", id);
+    }
+    mp_string_free(o);
+    json = wait_final(b, id, &st);
+    free(json);
+    free(id);
+
+done:
+    mp_string_free(report);
+    mp_string_free(report2);
+    free(p12);
+    free(id21);
+    mp_free(b);
+    remove_tree(dir);
+}
+
+/* A recovery that runs while another settles the same entry (here: from the first one's
+ * progress callback, which may call other mp_ functions; two POS processes starting at once on
+ * one journal do the same) must not change what the first said: "calling it twice gives the
+ * same answer". */
+typedef struct {
+    MpClient *client;
+    int calls;
+    MpStatus inner_status;
+    char *inner; /* the nested call's report (the library's string) */
+} Nested;
+
+static int32_t recover_inside(void *user_data, MpIntentState state, const char *json)
+{
+    Nested *n = user_data;
+    (void)state;
+    (void)json;
+    if (n->calls++ == 0)
+        n->inner_status = mp_recover(n->client, 20000, &n->inner);
+    return 0;
+}
+
+static void test_nested_recovery(const char *dev)
+{
+    char dir[512];
+    char path[700];
+    char extra[1400];
+    char key[96];
+    char *quoted = NULL;
+    char *outer = NULL;
+    char *again = NULL;
+    char *o = NULL;
+    char *r_inner, *r_outer, *r_again;
+    MpClient *a, *b;
+    Nested n;
+
+    section("journal: a recovery while another settles the same sale");
+    snprintf(dir, sizeof dir, "%s/mppoint-abi-nested.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (mkdtemp(dir) == NULL) {
+        CHECKF(0, "mkdtemp(%s): %s", dir, strerror(errno));
+        return;
+    }
+    snprintf(path, sizeof path, "%s/j.db", dir);
+    EXPECT_OK(mp_json_quote(path, &quoted));
+    snprintf(extra, sizeof extra, ",\"journal_path\":%s,\"poll_interval_ms\":20,\"timeout_ms\":5000",
+             quoted ? quoted : "null");
+    mp_string_free(quoted);
+    a = open_client(g_sim_url, extra);
+    b = open_client(g_sim_url, extra);
+    if (a == NULL || b == NULL) {
+        mp_free(a);
+        mp_free(b);
+        remove_tree(dir);
+        return;
+    }
+    snprintf(key, sizeof key, "abi-nested-%ld-%lld", (long)getpid(), now_ms());
+    free(create_keyed(a, dev, 1500, "abi-nested", key));
+    mp_free(a); /* ends mid-sale */
+
+    memset(&n, 0, sizeof n);
+    n.client = b;
+    EXPECT_OK(mp_recover_with_progress(b, 20000, recover_inside, &n, &outer));
+    CHECKF(n.calls >= 1, "the callback was called %d times", n.calls);
+    CHECKF(n.inner_status == MP_STATUS_OK, "the nested mp_recover -> %s", mp_status_name(n.inner_status));
+    EXPECT_OK(mp_recover(b, 0, &again));
+    r_inner = jget(n.inner, "sales.0.resolution");
+    r_outer = jget(outer, "sales.0.resolution");
+    r_again = jget(again, "sales.0.resolution");
+    CHECKF(r_inner && r_outer && strcmp(r_inner, r_outer) == 0,
+           "the nested recovery said \"%s\", the one around it \"%s\" for the same sale (report: %s)",
+           r_inner ? r_inner : "-", r_outer ? r_outer : "-", outer ? outer : "-");
+    CHECKF(r_inner && r_again && strcmp(r_inner, r_again) == 0,
+           "recovery first reported \"%s\", later \"%s\": the journal's record changed", r_inner ? r_inner : "-",
+           r_again ? r_again : "-");
+    free(r_inner);
+    free(r_outer);
+    free(r_again);
+    /* Whatever it is called, nothing was paid and the terminal is free. */
+    EXPECT_JSON(again, "tickets.0.verdict", "not_paid");
+    EXPECT_OK(mp_device_holds(b, dev, &o));
+    EXPECT_JSON(o, "holds", "[]");
+    mp_string_free(o);
+    mp_string_free(n.inner);
+    mp_string_free(outer);
+    mp_string_free(again);
+    mp_free(b);
+    remove_tree(dir);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 int main(void)
 {
@@ -2510,12 +3733,14 @@ int main(void)
     test_version_and_names();
     test_options();
     test_json_get();
+    test_json_quote();
     test_sign_challenge();
     test_verify_signature();
     test_parse_notification();
     test_transport_failures();
     test_http_statuses();
     test_retries();
+    test_keyed_retries();
     test_wire_format();
 
     c = open_client(g_sim_url, ",\"poll_interval_ms\":20,\"timeout_ms\":5000");
@@ -2528,6 +3753,10 @@ int main(void)
             test_busy_and_cancel(c, dev[0]);
             test_wait_timeout_and_abort(c, dev[1]);
             test_idempotent_create(c, dev[2]);
+            test_keyed_lost_answer(dev[0]);
+            test_refund_keyed(dev[1]);
+            test_journal(dev);
+            test_nested_recovery(dev[1]);
         }
         test_log_callback(c);
         test_integrator_and_webhook(c);

@@ -19,11 +19,15 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "point.h"
 
@@ -280,6 +284,18 @@ static void pure_functions_with(const char *s)
     STATE("mp_parse_notification", s, ok, st);
     OUT("mp_parse_notification", s, ok, o);
 
+    /* Whatever it quotes, the library's own parser reads back the very text. */
+    o = SENT;
+    ok = EXPECT("mp_json_quote", s, mp_json_quote(s, &o), OK | INVALID);
+    if (ok && o != SENT && o != NULL) {
+        char *back = SENT;
+        int read = EXPECT("mp_json_get of mp_json_quote", s, mp_json_get(o, "", &back), OK);
+        CHECKF(read && back != SENT && back != NULL && strcmp(back, s) == 0, "mp_json_quote(%s) did not round-trip",
+               show(s));
+        OUT("mp_json_get of mp_json_quote", s, read, back);
+    }
+    OUT("mp_json_quote", s, ok, o);
+
     o = SENT;
     ok = EXPECT("mp_sign_challenge secret", s, mp_sign_challenge(s, "challenge", &o), OK | INVALID);
     OUT("mp_sign_challenge secret", s, ok, o);
@@ -323,6 +339,23 @@ static void test_pure_functions(void)
     EXPECT("mp_init", "NULL", mp_init(NULL, NULL), INVALID);
     EXPECT("mp_init_with_options", "NULL", mp_init_with_options(NULL, NULL), INVALID);
     EXPECT("mp_recover", "NULL client", mp_recover(NULL, 0, &o), INVALID);
+    EXPECT("mp_recover_with_progress", "NULL", mp_recover_with_progress(NULL, 0, NULL, NULL, NULL), INVALID);
+    EXPECT("mp_recover_with_progress", "NULL client", mp_recover_with_progress(NULL, UINT32_MAX, NULL, NULL, &o), INVALID);
+    EXPECT("mp_acknowledge", "NULL", mp_acknowledge(NULL, NULL), INVALID);
+    EXPECT("mp_acknowledge_report", "NULL", mp_acknowledge_report(NULL, NULL), INVALID);
+    EXPECT("mp_device_holds", "NULL", mp_device_holds(NULL, NULL, NULL), INVALID);
+    EXPECT("mp_device_clear", "NULL", mp_device_clear(NULL, NULL, NULL), INVALID);
+    EXPECT("mp_device_holds", "NULL client", mp_device_holds(NULL, "PAX_A910__SMARTPOS1495357742", &o), INVALID);
+    EXPECT("mp_device_clear", "NULL client", mp_device_clear(NULL, "PAX_A910__SMARTPOS1495357742", &o), INVALID);
+    EXPECT("mp_create_intent_keyed", "NULL", mp_create_intent_keyed(NULL, NULL, 0, NULL, 0, NULL, NULL), INVALID);
+    EXPECT("mp_create_intent_keyed", "NULL client",
+           mp_create_intent_keyed(NULL, "PAX_A910__SMARTPOS1495357742", 1500, "T", 1, "k", &o), INVALID);
+    EXPECT("mp_create_refund_keyed", "NULL", mp_create_refund_keyed(NULL, NULL, NULL, 0, NULL, NULL), INVALID);
+    EXPECT("mp_create_refund_keyed", "NULL client",
+           mp_create_refund_keyed(NULL, "PAX_A910__SMARTPOS1495357742", "20000000001", 0, "k", &o), INVALID);
+    EXPECT("mp_json_quote", "NULL", mp_json_quote(NULL, NULL), INVALID);
+    EXPECT("mp_json_quote", "NULL text", mp_json_quote(NULL, &o), INVALID);
+    EXPECT("mp_json_quote", "NULL out", mp_json_quote("text", NULL), INVALID);
     CHECK(o == SENT && st == SENT_STATE);
     mp_string_free(NULL);
     mp_free(NULL);
@@ -510,6 +543,20 @@ static void client_functions_with(MpClient *c, const char *dev, const char *s)
     TRY_OUT("mp_get_payment", mp_get_payment(c, s, &o), INVALID | HTTP_ERRORS);
     TRY_OUT("mp_create_test_user", mp_create_test_user(c, s, &o), INVALID | HTTP_ERRORS | OK);
     EXPECT("mp_set_webhook", s, mp_set_webhook(c, s), OK | INVALID | HTTP_ERRORS);
+    TRY_OUT("mp_create_intent_keyed device", mp_create_intent_keyed(c, s, 1500, NULL, 1, NULL, &o), INVALID | CREATE);
+    TRY_OUT("mp_create_intent_keyed reference", mp_create_intent_keyed(c, dev, 1500, s, 0, NULL, &o), INVALID | CREATE);
+    TRY_OUT("mp_create_intent_keyed key", mp_create_intent_keyed(c, dev, 1500, "T", 1, s, &o), INVALID | CREATE);
+    /* Amount 0 (the whole payment) reaches the simulator; 500 (a partial refund) never does. */
+    TRY_OUT("mp_create_refund_keyed device", mp_create_refund_keyed(c, s, "20000000001", 0, NULL, &o), INVALID | CREATE);
+    TRY_OUT("mp_create_refund_keyed payment", mp_create_refund_keyed(c, dev, s, 500, NULL, &o),
+            INVALID | BIT(MP_STATUS_UNSUPPORTED));
+    TRY_OUT("mp_create_refund_keyed key", mp_create_refund_keyed(c, dev, "20000000001", 500, s, &o),
+            INVALID | BIT(MP_STATUS_UNSUPPORTED));
+    /* Without a journal the journal's calls refuse whatever they are given. */
+    EXPECT("mp_acknowledge no journal", s, mp_acknowledge(c, s), INVALID);
+    EXPECT("mp_acknowledge_report no journal", s, mp_acknowledge_report(c, s), INVALID);
+    TRY_OUT("mp_device_holds no journal", mp_device_holds(c, s, &o), INVALID);
+    TRY_OUT("mp_device_clear no journal", mp_device_clear(c, s, &o), INVALID);
 #undef TRY_OUT
 #undef TRY_STATE
 }
@@ -534,6 +581,23 @@ static void test_client_functions(MpClient *c)
         o = SENT;
         EXPECT("mp_create_intent_simple amount", "", mp_create_intent_simple(c, dev, amounts[k], "T", 1, &o), INVALID);
         CHECKF(o == SENT, "amount %lld wrote the id", (long long)amounts[k]);
+    }
+    for (k = 0; k < sizeof amounts / sizeof amounts[0]; k++) {
+        o = SENT;
+        EXPECT("mp_create_intent_keyed amount", "", mp_create_intent_keyed(c, dev, amounts[k], "T", 1, "hostile-amount", &o),
+               INVALID);
+        CHECKF(o == SENT, "amount %lld wrote the id", (long long)amounts[k]);
+        /* Negative refund amounts are refused; 0 and positive ones are the whole payment or a
+         * partial refund (which the Point Integration API has not). */
+        if (amounts[k] < 0) {
+            EXPECT("mp_create_refund_keyed amount", "", mp_create_refund_keyed(c, dev, "20000000001", amounts[k], NULL, &o),
+                   INVALID);
+            CHECKF(o == SENT, "refund amount %lld wrote the id", (long long)amounts[k]);
+        } else if (amounts[k] > 0) {
+            EXPECT("mp_create_refund_keyed amount", "", mp_create_refund_keyed(c, dev, "20000000001", amounts[k], NULL, &o),
+                   INVALID | BIT(MP_STATUS_UNSUPPORTED));
+            CHECK(o == SENT);
+        }
     }
     for (k = 0; k < sizeof flags / sizeof flags[0]; k++) {
         o = SENT;
@@ -571,8 +635,18 @@ static void test_client_functions(MpClient *c)
     EXPECT("mp_get_payment", "NULL", mp_get_payment(c, NULL, NULL), INVALID);
     EXPECT("mp_create_test_user", "NULL", mp_create_test_user(c, NULL, NULL), INVALID);
     EXPECT("mp_recover", "NULL", mp_recover(c, 0, NULL), INVALID);
+    EXPECT("mp_recover_with_progress", "NULL", mp_recover_with_progress(c, 0, NULL, NULL, NULL), INVALID);
+    EXPECT("mp_acknowledge", "NULL", mp_acknowledge(c, NULL), INVALID);
+    EXPECT("mp_acknowledge_report", "NULL", mp_acknowledge_report(c, NULL), INVALID);
+    EXPECT("mp_device_holds", "NULL", mp_device_holds(c, NULL, NULL), INVALID);
+    EXPECT("mp_device_clear", "NULL", mp_device_clear(c, NULL, NULL), INVALID);
+    EXPECT("mp_create_intent_keyed", "NULL", mp_create_intent_keyed(c, NULL, 1500, NULL, 0, NULL, NULL), INVALID);
+    EXPECT("mp_create_intent_keyed", "NULL out", mp_create_intent_keyed(c, dev, 1500, NULL, 0, "k", NULL), INVALID);
+    EXPECT("mp_create_refund_keyed", "NULL", mp_create_refund_keyed(c, NULL, NULL, 0, NULL, NULL), INVALID);
+    EXPECT("mp_create_refund_keyed", "NULL out", mp_create_refund_keyed(c, dev, "20000000001", 0, "k", NULL), INVALID);
     /* A client without a journal has nothing to recover. */
     EXPECT("mp_recover", "no journal", mp_recover(c, UINT32_MAX, &o), INVALID);
+    EXPECT("mp_recover_with_progress", "no journal", mp_recover_with_progress(c, UINT32_MAX, NULL, NULL, &o), INVALID);
     CHECK(mp_last_idempotency_key() != NULL);
     CHECK(o == SENT && st == SENT_STATE);
 
@@ -580,6 +654,316 @@ static void test_client_functions(MpClient *c)
     EXPECT("mp_intent_status", "no out-parameters", mp_intent_status(c, "unknown-id", NULL, NULL), HTTP_ERRORS);
     EXPECT("mp_wait_intent", "no out-parameters", mp_wait_intent(c, "unknown-id", 0, NULL, NULL, NULL, NULL), HTTP_ERRORS);
     EXPECT("mp_cancel_intent", "no out-parameters", mp_cancel_intent(c, dev, "unknown-id", NULL), HTTP_ERRORS);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* A client with a journal                                                                     */
+
+static char g_journal_dir[512];
+
+/* Removes a directory and what the journal left in it (files, folders). */
+static void remove_tree(const char *dir)
+{
+    char path[1200];
+    struct stat sb;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+            remove_tree(path);
+        else
+            unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* Options for a client on the simulator with `member` (",\"journal_path\":…" and the like). */
+static void journal_options(char *out, size_t cap, const char *member)
+{
+    snprintf(out, cap, "{\"access_token\":\"%s\",\"base_url\":\"%s\",\"timeout_ms\":5000,\"max_retries\":0,"
+                       "\"poll_interval_ms\":20%s}",
+             g_token, g_sim_url, member);
+}
+
+/* Journal options that are wrong, or point at what cannot be a journal: refused with a
+ * message (at once or at the first use), never a crash or a file outside the test's folder. */
+static void test_journal_options(void)
+{
+    static const char *const members[] = {
+        ",\"journal_path\":\"\"", ",\"journal_path\":null", ",\"journal_path\":1", ",\"journal_path\":[]",
+        ",\"journal_path\":\"%s\"", ",\"journal_path\":\"%s/file/j.db\"", ",\"journal_path\":\"%s/file\"",
+        ",\"journal_path\":\"%s/a\\u0000b\"", ",\"journal_path\":\"%s/missing/deeper/j.db\"",
+        ",\"journal_path\":\"%s/ok.db\",\"journal_retention_days\":0",
+        ",\"journal_path\":\"%s/ok.db\",\"journal_retention_days\":3651",
+        ",\"journal_path\":\"%s/ok.db\",\"journal_retention_days\":-1",
+        ",\"journal_path\":\"%s/ok.db\",\"journal_retention_days\":1e3",
+        ",\"journal_path\":\"%s/ok.db\",\"journal_retention_days\":\"30\"",
+        ",\"journal_path\":\"%s/ok.db\",\"journal_retention_days\":18446744073709551616",
+        ",\"journal_retention_days\":30",
+    };
+    char member[600];
+    char options[1400];
+    char file[600];
+    FILE *f;
+    size_t i;
+
+    section("journal options");
+    snprintf(file, sizeof file, "%s/file", g_journal_dir);
+    f = fopen(file, "w");
+    if (f != NULL) {
+        fputs("this is not a journal, and it is not a folder either\n", f);
+        fclose(f);
+    }
+    for (i = 0; i < sizeof members / sizeof members[0]; i++) {
+        MpClient *client = SENT_CLIENT;
+        int ok;
+        snprintf(member, sizeof member, members[i], g_journal_dir);
+        journal_options(options, sizeof options, member);
+        ok = EXPECT("mp_init_with_options", member, mp_init_with_options(options, &client),
+                    OK | INVALID | BIT(MP_STATUS_JOURNAL));
+        if (!ok) {
+            CHECKF(client == SENT_CLIENT, "%s: the client was written", member);
+            continue;
+        }
+        {
+            char *o = SENT;
+            int recovered = EXPECT("mp_recover", member, mp_recover(client, 0, &o), OK | INVALID | BIT(MP_STATUS_JOURNAL));
+            OUT("mp_recover", member, recovered, o);
+            o = SENT;
+            recovered = EXPECT("mp_device_holds", member, mp_device_holds(client, "PAX_A910__SMARTPOS1495357742", &o),
+                               OK | INVALID | BIT(MP_STATUS_JOURNAL));
+            OUT("mp_device_holds", member, recovered, o);
+        }
+        mp_free(client);
+    }
+    /* A path longer than any file system allows. */
+    {
+        char *longer = repeat(",\"journal_path\":\"/tmp/", "a", 5000, "/j.db\"");
+        MpClient *client = SENT_CLIENT;
+        char *opts = xmalloc(strlen(longer) + 512);
+        int ok;
+        snprintf(opts, strlen(longer) + 512, "{\"access_token\":\"%s\",\"base_url\":\"%s\"%s}", g_token, g_sim_url, longer);
+        ok = EXPECT("mp_init_with_options", "a 5000-character journal_path", mp_init_with_options(opts, &client),
+                    OK | INVALID | BIT(MP_STATUS_JOURNAL));
+        if (ok) {
+            char *o = SENT;
+            int recovered = EXPECT("mp_recover", "a 5000-character journal_path", mp_recover(client, 0, &o),
+                                   OK | INVALID | BIT(MP_STATUS_JOURNAL));
+            OUT("mp_recover", "a 5000-character journal_path", recovered, o);
+            mp_free(client);
+        }
+        free(opts);
+        free(longer);
+    }
+}
+
+/* Every string position of the journal's calls, with a journal this time. */
+static void journal_functions_with(MpClient *j, const char *dev, const char *s)
+{
+    char *o = SENT;
+    int ok;
+    EXPECT("mp_acknowledge", s, mp_acknowledge(j, s), INVALID | NOT_FOUND);
+    EXPECT("mp_acknowledge_report", s, mp_acknowledge_report(j, s), OK | INVALID);
+    ok = EXPECT("mp_device_holds", s, mp_device_holds(j, s, &o), OK | INVALID);
+    OUT("mp_device_holds", s, ok, o);
+    o = SENT;
+    /* Nothing of this journal is on such a terminal: nothing to read or cancel. */
+    ok = EXPECT("mp_device_clear", s, mp_device_clear(j, s, &o), OK | INVALID);
+    OUT("mp_device_clear", s, ok, o);
+    /* A create is journaled before it is sent: hostile text must not break the journal. */
+    o = SENT;
+    ok = EXPECT("mp_create_intent_keyed journaled reference", s, mp_create_intent_keyed(j, dev, 1500, s, 1, NULL, &o),
+                INVALID | CREATE);
+    OUT("mp_create_intent_keyed journaled reference", s, ok, o);
+    o = SENT;
+    ok = EXPECT("mp_create_intent_keyed journaled key", s, mp_create_intent_keyed(j, dev, 1500, "T", 1, s, &o),
+                INVALID | CREATE);
+    OUT("mp_create_intent_keyed journaled key", s, ok, o);
+}
+
+/* A recovery's callback that checks what it is given, calls the client back, and answers
+ * `answer` (any int32_t: non-zero stops). */
+typedef struct {
+    MpClient *client;
+    int32_t answer;
+    int calls;
+} HostileProgress;
+
+static int32_t hostile_progress(void *user_data, MpIntentState state, const char *json)
+{
+    HostileProgress *p = user_data;
+    char *o = SENT;
+    int ok;
+    p->calls++;
+    CHECKF(state <= MP_INTENT_STATE_CONFIRMATION_REQUIRED, "the progress callback got state %u", (unsigned)state);
+    CHECK(json != NULL);
+    if (json != NULL && json[0] != '\0') {
+        ok = EXPECT("mp_json_get of a progress JSON", "", mp_json_get(json, "", &o), OK);
+        OUT("mp_json_get of a progress JSON", "", ok, o);
+    }
+    /* Other calls on the same client, from inside the recovery. */
+    o = SENT;
+    ok = EXPECT("mp_device_holds in the callback", "", mp_device_holds(p->client, "GERTEC_MP35P__8701012051267097", &o), OK);
+    OUT("mp_device_holds in the callback", "", ok, o);
+    EXPECT("mp_acknowledge in the callback", "", mp_acknowledge(p->client, "hostile-unknown-key"), NOT_FOUND);
+    EXPECT("mp_acknowledge_report in the callback", "", mp_acknowledge_report(p->client, "{"), INVALID);
+    return p->answer;
+}
+
+/* A sale left on the terminal by a POS that ended (a client freed mid-sale). */
+static void leave_a_sale(const char *options, const char *device, const char *key)
+{
+    MpClient *gone = NULL;
+    char *o = SENT;
+    int ok;
+    if (!EXPECT("mp_init_with_options", "the POS that ends", mp_init_with_options(options, &gone), OK))
+        return;
+    ok = EXPECT("mp_create_intent_keyed", key, mp_create_intent_keyed(gone, device, 1500, "hostile-ticket", 1, key, &o), OK);
+    OUT("mp_create_intent_keyed", key, ok, o);
+    mp_free(gone);
+}
+
+static void test_journal_functions(void)
+{
+    static const char dev[] = "PAX_A910__SMARTPOS1495357742";
+    static const char free_dev[] = "GERTEC_MP35P__8701012051267097";
+    static const int32_t stops[] = {-1, INT32_MIN, INT32_MAX, 2};
+    char path[700];
+    char *quoted = NULL;
+    char member[800];
+    char options[1600];
+    MpClient *j = NULL;
+    size_t k;
+    int i, ok;
+
+    section("the journal's calls, every hostile string in every position");
+    snprintf(path, sizeof path, "%s/j.db", g_journal_dir);
+    if (!EXPECT("mp_json_quote", path, mp_json_quote(path, &quoted), OK))
+        return;
+    snprintf(member, sizeof member, ",\"journal_path\":%s", quoted);
+    mp_string_free(quoted);
+    journal_options(options, sizeof options, member);
+    if (!EXPECT("mp_init_with_options", "a journal", mp_init_with_options(options, &j), OK))
+        return;
+    for (i = 0; i < g_hostile_count; i++)
+        journal_functions_with(j, dev, g_hostile[i]);
+
+    section("NULL in every position, with a journal");
+    {
+        char *o = SENT;
+        EXPECT("mp_recover", "NULL", mp_recover(j, 0, NULL), INVALID);
+        EXPECT("mp_recover_with_progress", "NULL", mp_recover_with_progress(j, 0, hostile_progress, NULL, NULL), INVALID);
+        EXPECT("mp_acknowledge", "NULL", mp_acknowledge(j, NULL), INVALID);
+        EXPECT("mp_acknowledge_report", "NULL", mp_acknowledge_report(j, NULL), INVALID);
+        EXPECT("mp_device_holds", "NULL", mp_device_holds(j, NULL, &o), INVALID);
+        EXPECT("mp_device_holds", "NULL out", mp_device_holds(j, dev, NULL), INVALID);
+        EXPECT("mp_device_clear", "NULL", mp_device_clear(j, NULL, &o), INVALID);
+        EXPECT("mp_device_clear", "NULL out", mp_device_clear(j, dev, NULL), INVALID);
+        CHECK(o == SENT);
+    }
+
+    section("reports that are not what mp_recover wrote");
+    {
+        static const char *const reports[] = {
+            "{\"sales\":{}}", "{\"sales\":null}", "{\"sales\":\"x\"}", "{\"tickets\":{}}", "{\"tickets\":[1]}",
+            "{\"tickets\":[{\"entries\":\"x\"}]}", "{\"tickets\":[{\"entries\":[null]}]}", "{\"sales\":[[]]}",
+            "{\"sales\":[{\"idempotency_key\":null,\"resolution\":\"finished\"}]}",
+            "{\"sales\":[{\"idempotency_key\":\"k\",\"resolution\":7}]}",
+            "{\"sales\":[{\"idempotency_key\":\"k\",\"resolution\":\"finished\",\"idempotency_key\":\"l\"}]}",
+            "{\"sales\":[{\"idempotency_key\":\"\\u0000\",\"resolution\":\"finished\"}]}",
+            "{\"sales\":[{\"idempotency_key\":\"' OR 1=1; --\",\"resolution\":\"finished\"}]}",
+            "{\"sales\":[],\"tickets\":[],\"extra\":{\"sales\":[{}]}}",
+        };
+        char *huge_key = repeat("{\"sales\":[{\"resolution\":\"finished\",\"idempotency_key\":\"", "k", 1u << 20, "\"}]}");
+        char *many = repeat("{\"sales\":[", "{\"idempotency_key\":\"hostile-none\",\"resolution\":\"canceled\"},", 20000,
+                            "{\"idempotency_key\":\"x\",\"resolution\":\"pending\"}]}");
+        char *deep = repeat("{\"sales\":[{\"idempotency_key\":\"k\",\"resolution\":\"finished\",\"x\":", "[", 100000, "]}]}");
+        for (k = 0; k < sizeof reports / sizeof reports[0]; k++)
+            EXPECT("mp_acknowledge_report", reports[k], mp_acknowledge_report(j, reports[k]), OK | INVALID);
+        EXPECT("mp_acknowledge_report", "a 1 MiB key", mp_acknowledge_report(j, huge_key), OK | INVALID);
+        EXPECT("mp_acknowledge_report", "20000 entries", mp_acknowledge_report(j, many), OK);
+        EXPECT("mp_acknowledge_report", "100000 open arrays", mp_acknowledge_report(j, deep), INVALID);
+        free(huge_key);
+        free(many);
+        free(deep);
+    }
+
+    section("recovery: callbacks that stop with any non-zero value, and call back in");
+    /* A forged report cannot acknowledge what is not settled: the entry is still reported. */
+    leave_a_sale(options, free_dev, "hostile-forged");
+    EXPECT("mp_acknowledge_report", "a forged resolution",
+           mp_acknowledge_report(j, "{\"sales\":[{\"idempotency_key\":\"hostile-forged\",\"resolution\":\"finished\"}]}"),
+           OK);
+    EXPECT("mp_acknowledge", "an unsettled entry", mp_acknowledge(j, "hostile-forged"), INVALID);
+    for (k = 0; k < sizeof stops / sizeof stops[0]; k++) {
+        HostileProgress p = {j, stops[k], 0};
+        char *o = SENT;
+        ok = EXPECT("mp_recover_with_progress", "a callback that stops",
+                    mp_recover_with_progress(j, UINT32_MAX, hostile_progress, &p, &o), OK);
+        CHECKF(p.calls == 1, "a callback answering %d was called %d times", (int)stops[k], p.calls);
+        CHECKF(ok && o != SENT && strstr(o, "\"hostile-forged\"") != NULL && strstr(o, "\"pending\"") != NULL,
+               "the stopped recovery's report: %s", ok ? show(o) : "-");
+        OUT("mp_recover_with_progress", "a callback that stops", ok, o);
+    }
+    {
+        HostileProgress p = {j, 0, 0};
+        char *o = SENT;
+        ok = EXPECT("mp_recover_with_progress", "a callback that calls back in",
+                    mp_recover_with_progress(j, UINT32_MAX, hostile_progress, &p, &o), OK);
+        CHECKF(p.calls >= 1, "the callback was called %d times", p.calls);
+        if (ok && o != SENT)
+            EXPECT("mp_acknowledge_report", "the report", mp_acknowledge_report(j, o), OK);
+        OUT("mp_recover_with_progress", "a callback that calls back in", ok, o);
+        EXPECT("mp_acknowledge", "a settled entry", mp_acknowledge(j, "hostile-forged"), OK);
+    }
+    /* A NULL callback with user data, and the longest timeout, with nothing left to settle. */
+    {
+        char *o = SENT;
+        ok = EXPECT("mp_recover_with_progress", "NULL callback", mp_recover_with_progress(j, UINT32_MAX, NULL, &ok, &o), OK);
+        OUT("mp_recover_with_progress", "NULL callback", ok, o);
+    }
+    mp_free(j);
+
+    section("a journal file that is not a journal");
+    {
+        char junk[700];
+        FILE *f;
+        MpClient *client = SENT_CLIENT;
+        snprintf(junk, sizeof junk, "%s/junk.db", g_journal_dir);
+        f = fopen(junk, "w");
+        if (f != NULL) {
+            fputs("SQLite format 3\nbut nothing after it is a database\n", f);
+            fclose(f);
+        }
+        snprintf(member, sizeof member, ",\"journal_path\":\"%s\"", junk);
+        journal_options(options, sizeof options, member);
+        ok = EXPECT("mp_init_with_options", "a file that is not a journal", mp_init_with_options(options, &client),
+                    OK | BIT(MP_STATUS_JOURNAL));
+        if (ok) {
+            char *o = SENT;
+            int r = EXPECT("mp_recover", "a file that is not a journal", mp_recover(client, 0, &o), BIT(MP_STATUS_JOURNAL));
+            OUT("mp_recover", "a file that is not a journal", r, o);
+            o = SENT;
+            r = EXPECT("mp_device_holds", "a file that is not a journal", mp_device_holds(client, dev, &o),
+                       BIT(MP_STATUS_JOURNAL));
+            OUT("mp_device_holds", "a file that is not a journal", r, o);
+            r = EXPECT("mp_acknowledge", "a file that is not a journal", mp_acknowledge(client, "k"), BIT(MP_STATUS_JOURNAL));
+            o = SENT;
+            /* Nothing may be sent that the journal could not record. */
+            r = EXPECT("mp_create_intent_keyed", "a file that is not a journal",
+                       mp_create_intent_keyed(client, free_dev, 1500, "T", 1, "hostile-junk", &o), BIT(MP_STATUS_JOURNAL));
+            OUT("mp_create_intent_keyed", "a file that is not a journal", r, o);
+            mp_free(client);
+        } else {
+            CHECK(client == SENT_CLIENT);
+        }
+    }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -689,6 +1073,15 @@ int main(void)
         CHECKF(g_log_lines > 0, "no log line reached the callback");
         CHECKF(g_log_token_hits == 0, "%d log lines held the access token", g_log_token_hits);
         mp_free(c);
+    }
+
+    snprintf(g_journal_dir, sizeof g_journal_dir, "%s/mppoint-hostile.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (mkdtemp(g_journal_dir) == NULL) {
+        CHECKF(0, "mkdtemp(%s): %s", g_journal_dir, strerror(errno));
+    } else {
+        test_journal_options();
+        test_journal_functions();
+        remove_tree(g_journal_dir);
     }
 
     test_generated_inputs(rounds ? atoi(rounds) : 5000);

@@ -120,7 +120,7 @@ readme-test: cargo-build
 # callback of 0.3's manifest is still there unchanged (abi/tests/compat.rs), and the 0.3 sample,
 # built against the 0.3 header, sells, journals and recovers (scripts/compat-test.sh says what
 # it checks; tests/compat/0.3/README.md where its files came from). Both run even if one fails.
-compat-test: cargo-build
+compat-test: cargo-build $(SAMPLE)
 	@status=0; \
 	$(CARGO) test -p mppoint-abi --test compat || status=1; \
 	scripts/compat-test.sh $(TEST_STEP_MS) || status=1; \

@@ -296,6 +296,25 @@ fn a_busy_terminal_is_a_refusal_that_names_what_holds_it_and_clearing_it_is_safe
         let report = next.recover(Duration::from_secs(2)).unwrap();
         let b2 = ticket(&report, "B-2");
         assert_eq!(b2.entries[0].resolution, "refused", "{api}: {b2:?}");
+        // 0.3's list keeps 0.3's words; the tickets say refused.
+        let json: Value = serde_json::from_str(&report.to_json()).unwrap();
+        let listed = json["sales"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["ticket"] == "B-2")
+            .unwrap();
+        assert_eq!(
+            (&listed["resolution"], &listed["refused"]),
+            (&json!("never_created"), &json!(true))
+        );
+        let b2_json = json["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["ticket"] == "B-2")
+            .unwrap();
+        assert_eq!(b2_json["entries"][0]["resolution"], "refused");
         assert_eq!(b2.verdict, Verdict::NotPaid);
         assert_eq!(ticket(&report, "B-1").entries[0].resolution, "canceled");
     }

@@ -41,9 +41,11 @@ use crate::Client;
 ///   read `payment_id` with `mp_get_payment` when known) before selling again or handing over
 ///   the goods.
 ///
-/// `sales` (0.3's list, unchanged) holds the entries this call settled or reports: those of
-/// ended processes still unfinished, and their final ones of the last 24 hours not yet
-/// acknowledged, oldest first. An entry: `idempotency_key`, `intent_id` (the intent, order or
+/// `sales` (0.3's list, in 0.3's words) holds the entries this call settled or reports: those
+/// of ended processes still unfinished, and their final ones of the last 24 hours not yet
+/// acknowledged, oldest first. 0.3 knew no `refused`: there a refused create is
+/// `never_created`, with `"refused": true` (false on every other entry); the tickets' entries
+/// say `refused`. An entry: `idempotency_key`, `intent_id` (the intent, order or
 /// refund id; null when the service has nothing for it — a `never_created` entry whose
 /// resend made an object, cancelled at once, carries that object's id), `kind` (`"sale"` or
 /// `"refund"`), `device_id`, `amount` (minor units; a refund's: what it refunds, when known),

@@ -16,6 +16,11 @@ pub(super) const COLUMNS: &str = "idempotency_key, kind, api, device_id, amount,
     external_reference, object_id, state, payment, resolution, created_at, updated_at, final_at, \
     request, owner, payment_id, acknowledged_at, COALESCE(ticket, external_reference, idempotency_key)";
 
+/// `COLUMNS` of a journal only 0.3 has opened (without 0.4's additions), read read-only.
+pub(super) const COLUMNS_0_3: &str = "idempotency_key, kind, api, device_id, amount, \
+    external_reference, object_id, state, payment, resolution, created_at, updated_at, final_at, \
+    request, owner, NULL, NULL, COALESCE(external_reference, idempotency_key)";
+
 /// One sale or refund as the journal knows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JournalEntry {

@@ -37,7 +37,7 @@ use crate::model::IntentState;
 use crate::sale::{Kind, Snapshot};
 
 pub use entry::JournalEntry;
-use entry::{entry_of, Owners, COLUMNS};
+use entry::{entry_of, Owners, COLUMNS, COLUMNS_0_3};
 use owner::Owner;
 use schema::TICKET;
 
@@ -130,7 +130,7 @@ impl Journal {
         let migrated = schema::migrate(&mut conn)
             .map_err(|e| failed(&format!("{path:?} is not a journal"), e))?
             .map_err(Error::journal)?;
-        if migrated.contains(&1) {
+        if migrated {
             convert_to_auto_vacuum(&conn);
         }
         let purged = purge(&conn, now_ms() - ms(retention), PURGE_BATCH, PURGE_BUDGET)
@@ -311,7 +311,9 @@ impl Journal {
         })
     }
 
-    /// Records how recovery (or a terminal's clearing) settled an entry.
+    /// Records how recovery (or a terminal's clearing) settled an entry. The first settling
+    /// wins: a second recovery running at once (another thread, another process, or one called
+    /// from the first's callback) that reads the sale the first cancelled keeps `canceled`.
     pub(crate) fn resolve(
         &self,
         key: &str,
@@ -324,7 +326,8 @@ impl Journal {
         self.with("recording a recovery", |c| {
             c.execute(
                 "UPDATE sales SET state = ?2, payment = COALESCE(?3, payment), resolution = ?4, \
-                 updated_at = ?5, final_at = COALESCE(final_at, ?6) WHERE idempotency_key = ?1",
+                 updated_at = ?5, final_at = COALESCE(final_at, ?6) WHERE idempotency_key = ?1 \
+                 AND NOT (final_at IS NOT NULL AND COALESCE(resolution, 'pending') != 'pending')",
                 params![key, state.as_str(), payment, resolution, now, final_at],
             )
             .map(drop)
@@ -523,12 +526,24 @@ pub fn read_entries(path: &str) -> Result<Vec<JournalEntry>> {
             if version > schema::VERSION {
                 "read it with the library that wrote it"
             } else {
-                "open it once with this library (mp_init_with_options with journal_path), \
-                 or it is not a journal"
+                "it is not a journal, or one no client has opened yet"
             }
         )));
     }
-    let rows = all_rows(&conn).map_err(|e| failed("reading entries", e))?;
+    // A journal only 0.3 has opened lacks 0.4's columns: they read as NULL.
+    let added = schema::has_column(&conn, schema::ADDED_0_4)
+        .map_err(|e| failed(&format!("{path:?} is not a journal"), e))?;
+    let columns = if added { COLUMNS } else { COLUMNS_0_3 };
+    let rows = (|| {
+        let mut statement = conn.prepare(&format!(
+            "SELECT {columns} FROM sales ORDER BY created_at DESC, idempotency_key"
+        ))?;
+        let rows = statement
+            .query_map([], entry_of)?
+            .collect::<rusqlite::Result<Vec<_>>>();
+        rows
+    })()
+    .map_err(|e| failed("reading entries", e))?;
     let folder = owner::folder_of(std::path::Path::new(path));
     let mut owners = Owners::new(&folder);
     Ok(rows.into_iter().map(|e| owners.fill(e)).collect())
@@ -647,6 +662,54 @@ mod tests {
         );
         assert_eq!(ended[1].api, Api::Orders);
         assert_eq!(ended[1].kind, Kind::Refund);
+    }
+
+    #[test]
+    fn a_journal_of_0_3_is_added_to_and_stays_openable_by_0_3() {
+        let path = temp_path();
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(schema::MIGRATIONS_FOR_TESTS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO sales (idempotency_key, kind, api, device_id, amount, request, owner, \
+             object_id, state, payment, created_at, updated_at, final_at) VALUES ('k03', \
+             'sale', 'integration', 'D1', 1500, '{}', 'gone', 'I1', 'FINISHED', \
+             '{\"id\":\"2001\",\"state\":\"approved\"}', ?1, ?1, ?1)",
+            params![now_ms()],
+        )
+        .unwrap();
+        drop(conn);
+        // The support tool reads it as 0.3 left it, without changing it.
+        let listed = read_entries(&path).unwrap();
+        assert_eq!(
+            listed[0].payment_id.as_deref(),
+            Some("2001"),
+            "read from the payment"
+        );
+        assert_eq!(listed[0].ticket, "k03");
+        let journal = Journal::open(&path, Duration::from_secs(3650 * 86400)).unwrap();
+        assert_eq!(
+            journal.entry("k03").unwrap().unwrap().acknowledged_at_ms,
+            None
+        );
+        journal.acknowledge("k03").unwrap().ok().unwrap();
+        drop(journal);
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 1, "0.3 refuses any other version");
+        assert!(schema::has_column(&conn, "acknowledged_at").unwrap());
+        // What 0.3 selects and writes still works.
+        conn.execute(
+            "INSERT INTO sales (idempotency_key, kind, api, device_id, amount, request, owner, \
+             state, created_at, updated_at) VALUES ('k2', 'sale', 'orders', 'D1', 100, '{}', \
+             'o', 'UNKNOWN', 2, 2)",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        assert_eq!(read_entries(&path).unwrap().len(), 2);
     }
 
     #[test]

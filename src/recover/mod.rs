@@ -104,8 +104,15 @@ pub(crate) fn recover(
 pub(crate) fn settled_keys(report_json: &str) -> Result<Vec<String>> {
     let report: serde_json::Value = serde_json::from_str(report_json)
         .map_err(|e| Error::invalid(format!("report_json is not JSON: {e}")))?;
-    let sales = report.get("sales").and_then(|s| s.as_array());
-    let tickets = report.get("tickets").and_then(|t| t.as_array());
+    let list = |name: &str| match report.get(name) {
+        None => Ok(None),
+        Some(serde_json::Value::Array(items)) => Ok(Some(items)),
+        Some(_) => Err(Error::invalid(format!(
+            "report_json: \"{name}\" must be the list mp_recover gives"
+        ))),
+    };
+    let sales = list("sales")?;
+    let tickets = list("tickets")?;
     if sales.is_none() && tickets.is_none() {
         return Err(Error::invalid(
             "report_json is not a report of mp_recover (no \"sales\" or \"tickets\")",

@@ -78,6 +78,19 @@ impl Recovered {
         })
     }
 
+    /// The entry in 0.3's words, as `sales` gives it: 0.3 knew no `refused` (its
+    /// `never_created` took in "the service refused it"), so a refused create is
+    /// `never_created` there, with `"refused": true` beside it.
+    pub fn to_json_0_3(&self) -> Value {
+        let mut value = self.to_json();
+        let refused = self.resolution == "refused";
+        if refused {
+            value["resolution"] = "never_created".into();
+        }
+        value["refused"] = refused.into();
+        value
+    }
+
     /// A sale that ended with an approved payment (later refunds aside): its payment number
     /// (or its id, when the answer had no number).
     fn approved_payment(&self) -> Option<String> {
@@ -229,7 +242,7 @@ pub struct Report {
 impl Report {
     pub fn to_json(&self) -> String {
         json!({
-            "sales": self.sales.iter().map(Recovered::to_json).collect::<Vec<_>>(),
+            "sales": self.sales.iter().map(Recovered::to_json_0_3).collect::<Vec<_>>(),
             "tickets": self.tickets.iter().map(Ticket::to_json).collect::<Vec<_>>(),
         })
         .to_string()

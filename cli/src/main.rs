@@ -68,6 +68,7 @@ fn run(cli: &Cli, out: Output) -> Outcome<Exit> {
         Command::Journal { pending } => return journal::list(&cli.global, *pending, out),
         // They act on the POS's journal: a mistyped path must not become a new, empty one
         // (the client creates a missing journal).
+        Command::Recover { .. } => journal::existing(&cli.global, "recover")?,
         Command::Ack { .. } => journal::existing(&cli.global, "ack")?,
         Command::Holds { .. } => journal::existing(&cli.global, "holds")?,
         Command::Clear { .. } => journal::existing(&cli.global, "clear")?,

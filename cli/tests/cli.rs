@@ -1137,9 +1137,9 @@ fn holds_and_clear_say_what_keeps_a_terminal_busy_and_free_it_safely() {
 }
 
 #[test]
-fn ack_holds_and_clear_need_an_existing_journal_and_a_terminal() {
+fn recover_ack_holds_and_clear_need_an_existing_journal_and_a_terminal() {
     let sim = sim(SimConfig::default());
-    for args in [&["holds"][..], &["clear"], &["ack", "k"]] {
+    for args in [&["holds"][..], &["clear"], &["ack", "k"], &["recover"]] {
         let run = mppoint(&sim, &[&["--json"], args].concat());
         assert_eq!(run.code, 2, "{args:?}");
         assert!(run.json()["error"]["message"]

@@ -45,8 +45,9 @@ the program; it imports only Windows system DLLs (no runtime to install).
 
 The declarations are \`cdecl\`. Define \`MPPOINT_STDCALL\` (32-bit only) to bind the DLL's stdcall
 twins \`<name>_std\` instead; both conventions take the same parameters. Strings are UTF-8
-\`PAnsiChar\`; \`TMpClient\` converts and frees them for you. The unit refuses a library whose
-major.minor is not $(cut -d. -f1-2 <<<"$version") (\`EMpPointVersionError\`). The API reference is \`point.h\`; the
+\`PAnsiChar\`; \`TMpClient\` converts and frees them for you. The unit accepts a library of its
+version $(cut -d. -f1-2 <<<"$version") or a later minor of the same major (a minor only adds to the interface), and refuses an
+older minor or another major (\`EMpPointVersionError\`). The API reference is \`point.h\`; the
 binding's own README (bindings/delphi in the source) has an example.
 MD
 
@@ -71,7 +72,9 @@ VB6 programs are always 32-bit, so there is no 64-bit DLL here, even for 64-bit 
 exactly one \`mppoint.dll\` next to the program; it imports only Windows system DLLs. The
 Declares call the DLL's stdcall exports \`<name>_std\` (VB6 can call nothing else); callbacks are
 \`AddressOf\` a \`Public\` procedure of a \`.bas\` module. Compare \`MpVersion()\` with
-\`MP_VERSION_MAJOR\`/\`MP_VERSION_MINOR\` at start-up. The API reference is \`point.h\`.
+\`MP_VERSION_MAJOR\`/\`MP_VERSION_MINOR\` at start-up: accept the same major and a minor of at
+least \`MP_VERSION_MINOR\` (a minor only adds to the interface), refuse an older minor or another
+major. The API reference is \`point.h\`.
 
 Options go to \`MpInitWithOptions\` as JSON (\`MpJsonQuote\` quotes a value): \`"api":"orders"\`
 speaks the Orders API (which new integrations must use; the default is \`"integration"\`), and

@@ -7,8 +7,10 @@
 #
 #   scripts/release-lib.sh            builds, then prints the version and the soname
 #
-# The soname follows the bindings' ABI guard: a library is compatible within one major.minor
-# while the major is 0 (libmppoint.so.0.3 for 0.3.x), within one major from 1.0 on (libmppoint.so.1).
+# The soname names one major.minor while the major is 0 (libmppoint.so.0.4 for 0.4.x), one major
+# from 1.0 on (libmppoint.so.1). While the major is 0 that is stricter than the bindings' ABI
+# guard, which from 0.4 on also accepts a newer minor of the same major (a minor only adds): a
+# program linked against libmppoint.so.0.4 does not find a libmppoint.so.0.5 by its soname.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"

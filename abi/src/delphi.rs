@@ -23,8 +23,8 @@ pub fn generate(m: &Manifest) -> Result<String, String> {
          MpPointLib = 'libmppoint.dylib';\n  {{$ELSE}}\n    {{$IFDEF MACOS}}\n  MpPointLib = \
          'libmppoint.dylib';\n    {{$ELSE}}\n  MpPointLib = 'libmppoint.so';\n    {{$ENDIF}}\n  \
          {{$ENDIF}}\n{{$ENDIF}}\n\n  \
-         {{ The version this unit was generated from; the ABI guard compares major.minor with\n    \
-         mp_version() before the first client is made. }}\n  \
+         {{ The version this unit was generated from; before the first client is made, the ABI\n    \
+         guard checks that mp_version() has this major and at least this minor. }}\n  \
          MP_VERSION_MAJOR = {};\n  MP_VERSION_MINOR = {};\n  MP_VERSION_PATCH = {};\n  \
          {{ point.h's MP_VERSION (Pascal names ignore case: mp_version is the function). }}\n  \
          MP_VERSION_TEXT = '{}';\n",

@@ -19,7 +19,7 @@ pub fn generate(m: &Manifest) -> Result<String, String> {
          POINTER,\n    c_char_p,\n    c_int8,\n    c_int16,\n    c_int32,\n    c_int64,\n    c_size_t,\n    \
          c_ssize_t,\n    c_uint8,\n    c_uint16,\n    c_uint32,\n    c_uint64,\n    c_void_p,\n)\n\n\
          #: The library version these declarations were generated from.\nVERSION = \"{}\"\n\
-         #: The ABI: mp_version() of the loaded library must have this major.minor.\n\
+         #: The ABI: mp_version() of the loaded library must have this major and at least this minor.\n\
          ABI_MAJOR = {}\nABI_MINOR = {}\n",
         m.version, m.version_major, m.version_minor
     );

@@ -66,7 +66,8 @@ type
     property FunctionName: string read FFunctionName;
   end;
 
-  { The loaded library is not the major.minor version this unit was written for. }
+  { The loaded library cannot serve this unit: another major version, or an older minor than
+    this unit's (a newer minor only adds to the interface and is accepted). }
   EMpPointVersionError = class(Exception);
 
   TMpClient = class;
@@ -203,13 +204,17 @@ type
 
 { Helpers that need no client. }
 
-{ mp_version() of the loaded library, e.g. '0.3.0'. }
+{ mp_version() of the loaded library, e.g. '0.4.0'. }
 function MpVersion: string;
-{ True if Version ('0.3.0') has the major.minor this unit was written for
-  (MP_VERSION_MAJOR, MP_VERSION_MINOR of MpPointApi.inc). }
+{ True if a library of Version ('0.4.0') can serve this unit: the major version this unit was
+  written for (MP_VERSION_MAJOR of MpPointApi.inc) and a minor of at least its
+  MP_VERSION_MINOR, compared as numbers. A minor version only adds to the interface, so
+  '0.5.0' serves a 0.4 unit; '0.3.0' (which may lack functions the unit calls) and '1.0.0' do
+  not, nor does anything that is not major.minor[.patch][-pre][+build]. }
 function MpVersionCompatible(const Version: string): Boolean;
-{ Raises EMpPointVersionError unless the loaded library is MP_VERSION_MAJOR.MP_VERSION_MINOR.x. TMpClient's constructors
-  and the helpers below call it; it checks once. }
+{ Raises EMpPointVersionError unless the loaded library is compatible (MpVersionCompatible):
+  version MP_VERSION_MAJOR.y with y >= MP_VERSION_MINOR. TMpClient's constructors and the
+  helpers below call it; it checks once. }
 procedure MpCheckVersion;
 function MpStatusName(Status: TMpStatus): string;
 function MpIntentStateName(State: TMpIntentState): string;
@@ -405,7 +410,7 @@ begin
   if (I <= Length(Version)) and (Version[I] <> '.') and (Version[I] <> '-') and
     (Version[I] <> '+') then
     Exit;
-  Result := (Major = MP_VERSION_MAJOR) and (Minor = MP_VERSION_MINOR);
+  Result := (Major = MP_VERSION_MAJOR) and (Minor >= MP_VERSION_MINOR);
 end;
 
 procedure MpCheckVersion;
@@ -417,8 +422,10 @@ begin
   Loaded := MpVersion;
   if not MpVersionCompatible(Loaded) then
     raise EMpPointVersionError.Create('MpPoint.pas was written for mppoint ' +
-      IntToStr(MP_VERSION_MAJOR) + '.' + IntToStr(MP_VERSION_MINOR) + '.x but the loaded ' +
-      MpPointLib + ' is version ' + Loaded + ': use the unit that came with that library');
+      IntToStr(MP_VERSION_MAJOR) + '.' + IntToStr(MP_VERSION_MINOR) + ' and needs it or a later ' +
+      IntToStr(MP_VERSION_MAJOR) + '.x, but the loaded ' + MpPointLib + ' is version ' + Loaded +
+      ': deploy the library that came with this unit, or a newer ' + IntToStr(MP_VERSION_MAJOR) +
+      '.x');
   VersionChecked := True;
 end;
 

@@ -83,6 +83,47 @@ run_sample --cancel 2500 "delphi-cancel" || status=1
 run_sample --refund 3000 "delphi-refund" | tee "$builddir/sale-refund.log" || status=1
 expect_lines "$builddir/sale-refund.log" "payment state: approved" "refund: FINISHED"
 
+# The version guard against stand-in libraries (scripts/version-stand-in.sh), each put first
+# on LD_LIBRARY_PATH (the programs' -k-rpath is a RUNPATH, which it overrides). The next minor
+# version, on top of the real library, must be accepted and sell as the real one does. The
+# previous minor and the next major (minor 0, and a newer minor), exporting mp_version alone,
+# must be refused with EMpPointVersionError (the sample prints its message and exits 2) before
+# the unit calls anything else (a call would end the process: the function is missing).
+major=$(sed -n 's/^  MP_VERSION_MAJOR = \([0-9]*\);$/\1/p' "$src/MpPointApi.inc")
+minor=$(sed -n 's/^  MP_VERSION_MINOR = \([0-9]*\);$/\1/p' "$src/MpPointApi.inc")
+if [ -z "$major" ] || [ -z "$minor" ]; then
+    echo "delphi-test: FAIL: no MP_VERSION_MAJOR/MINOR in $src/MpPointApi.inc" >&2
+    status=1
+else
+    stand_ins=$builddir/stand-in
+    rm -rf "$stand_ins"
+    next=$major.$((minor + 1)).0
+    scripts/version-stand-in.sh "$next" "$stand_ins/$next" "$libdir/libmppoint.so"
+    echo "delphi-test: sale with a stand-in library of version $next (accepted)" >&2
+    LD_LIBRARY_PATH=$stand_ins/$next${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+        run_sample 1500 "delphi-next-minor" | tee "$builddir/sale-next-minor.log" || status=1
+    expect_lines "$builddir/sale-next-minor.log" "mppoint $next" "payment state: approved"
+    refused=("$((major + 1)).0.0" "$((major + 1)).$((minor + 1)).0")
+    if [ "$minor" -gt 0 ]; then
+        refused+=("$major.$((minor - 1)).0")
+    fi
+    for version in "${refused[@]}"; do
+        scripts/version-stand-in.sh "$version" "$stand_ins/$version"
+        echo "delphi-test: sale with a stand-in library of version $version (refused)" >&2
+        log=$builddir/sale-refused-$version.log
+        rc=0
+        # An unreachable service: nothing may be sent even if the guard let the sale through.
+        LD_LIBRARY_PATH=$stand_ins/$version${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+            MP_ACCESS_TOKEN=TEST-delphi MP_BASE_URL=https://127.0.0.1:9 \
+            "$builddir/sale" 1500 "delphi-refused" >"$log" 2>&1 || rc=$?
+        sed 's/^/    /' "$log" >&2
+        if [ "$rc" -ne 2 ] || ! grep -qF "needs it or a later $major.x, but the loaded libmppoint.so is version $version:" "$log"; then
+            echo "delphi-test: FAIL: a library of version $version must be refused with EMpPointVersionError (exit $rc, expected 2)" >&2
+            status=1
+        fi
+    done
+fi
+
 # Ctrl-C while waiting: the progress method stops the wait, the sample cancels the intent
 # (still OPEN: the simulator's step is 3 s here) and exits with 3.
 # The sample is started in the background of a non-interactive shell, so with SIGINT ignored

@@ -177,25 +177,43 @@ end;
 
 procedure TestVersion;
 var
-  Ours, Next: string;
+  Major, Ours, Next, Older, NextMajor: string;
 begin
   Section('version and ABI guard');
   CheckEq(MpVersion, MP_VERSION_TEXT, 'MpVersion');
   Check(MpVersionCompatible(MpVersion), 'the loaded library is compatible');
   { The versions around this unit's own (MP_VERSION_MAJOR.MP_VERSION_MINOR, generated). }
-  Ours := IntToStr(MP_VERSION_MAJOR) + '.' + IntToStr(MP_VERSION_MINOR);
+  Major := IntToStr(MP_VERSION_MAJOR);
+  Ours := Major + '.' + IntToStr(MP_VERSION_MINOR);
   Check(MpVersionCompatible(Ours + '.0'), Ours + '.0 is compatible');
   Check(MpVersionCompatible(Ours), Ours + ' is compatible');
   Check(MpVersionCompatible(Ours + '.17-rc.1'), Ours + '.17-rc.1 is compatible');
-  Next := IntToStr(MP_VERSION_MAJOR) + '.' + IntToStr(MP_VERSION_MINOR + 1) + '.0';
-  Check(not MpVersionCompatible(Next), Next + ' is not compatible');
-  Check(not MpVersionCompatible(IntToStr(MP_VERSION_MAJOR + 1) + '.' +
-    IntToStr(MP_VERSION_MINOR) + '.0'), 'the next major version is not compatible');
+  { A newer minor of the same major only adds to the interface: compatible, compared as a
+    number (minor 40 and minor + 10 are newer, whatever their text). }
+  Next := Major + '.' + IntToStr(MP_VERSION_MINOR + 1);
+  Check(MpVersionCompatible(Next + '.0'), Next + '.0 is compatible');
+  Check(MpVersionCompatible(Next), Next + ' is compatible');
+  Check(MpVersionCompatible(Next + '.3-rc.1+b7'), Next + '.3-rc.1+b7 is compatible');
+  Check(MpVersionCompatible(Major + '.' + IntToStr(MP_VERSION_MINOR + 10) + '.0'),
+    Major + '.' + IntToStr(MP_VERSION_MINOR + 10) + '.0 is compatible');
+  Check(MpVersionCompatible(Ours + '0.0'), Ours + '0.0 is compatible');
+  { An older minor may lack functions this unit calls; another major may have another ABI. }
   if MP_VERSION_MINOR > 0 then
-    Check(not MpVersionCompatible(IntToStr(MP_VERSION_MAJOR) + '.' +
-      IntToStr(MP_VERSION_MINOR - 1) + '.9'), 'the previous minor version is not compatible');
-  Check(not MpVersionCompatible(Ours + '0.0'), Ours + '0.0 is not compatible');
+  begin
+    Older := Major + '.' + IntToStr(MP_VERSION_MINOR - 1);
+    Check(not MpVersionCompatible(Older + '.0'), Older + '.0 is not compatible');
+    Check(not MpVersionCompatible(Older + '.99'), Older + '.99 is not compatible');
+  end;
+  NextMajor := IntToStr(MP_VERSION_MAJOR + 1);
+  Check(not MpVersionCompatible(NextMajor + '.0.0'), NextMajor + '.0.0 is not compatible');
+  Check(not MpVersionCompatible(NextMajor + '.' + IntToStr(MP_VERSION_MINOR + 1) + '.0'),
+    NextMajor + '.' + IntToStr(MP_VERSION_MINOR + 1) + '.0 is not compatible');
+  { Malformed versions. }
   Check(not MpVersionCompatible(Ours + 'x'), Ours + 'x is not compatible');
+  Check(not MpVersionCompatible(Next + 'x'), Next + 'x is not compatible');
+  Check(not MpVersionCompatible(Major), Major + ' is not compatible');
+  Check(not MpVersionCompatible(Major + '.'), Major + '. is not compatible');
+  Check(not MpVersionCompatible(Major + '.x.0'), Major + '.x.0 is not compatible');
   Check(not MpVersionCompatible(''), 'an empty version is not compatible');
   Check(not MpVersionCompatible('x.y.z'), 'x.y.z is not compatible');
   try

@@ -18,9 +18,11 @@
 // - Strings cross as UTF-8 both ways; every string the library returns is copied and freed
 //   with mp_string_free at once. A string with a NUL character or a lone surrogate is refused
 //   with MpStatus.InvalidArgument before anything is sent.
-// - Before the first call the binding checks that the loaded library has the major.minor
-//   version of this binding (NativeMethods.BindingVersion, generated) and
-//   throws MpLibraryVersionException if not: a DLL of another major.minor may have another ABI.
+// - Before the first call the binding checks that the loaded library has the major version of
+//   this binding (Mp.BindingMajor, generated) and at least its minor (Mp.BindingMinor), and
+//   throws MpLibraryVersionException if not: a minor version only adds to the interface, so a
+//   newer one serves this binding, but an older one may lack functions it calls and another
+//   major may have another ABI.
 // - Money is a long in minor units (1500 is 15.00), never a float.
 
 using System;
@@ -71,8 +73,9 @@ namespace MpPoint
     }
 
     /// <summary>
-    /// The loaded native library is not the major.minor version this binding was written for: deploy the
-    /// mppoint.dll / libmppoint.so that came with this file.
+    /// The loaded native library cannot serve this binding: it has another major version, or an older
+    /// minor than the binding's (a newer minor is accepted). Deploy the mppoint.dll / libmppoint.so
+    /// that came with this file, or a newer one of the same major.
     /// </summary>
     public class MpLibraryVersionException : InvalidOperationException
     {
@@ -870,7 +873,8 @@ namespace MpPoint
         }
 
         /// <summary>
-        /// Checks once that the loaded library has this binding's major.minor version. Every call except the version and name
+        /// Checks once that the loaded library has this binding's major version and at least its minor
+        /// (IsCompatible), or throws MpLibraryVersionException. Every call except the version and name
         /// helpers goes through it. A missing library throws DllNotFoundException, one of the
         /// wrong bitness BadImageFormatException, both saying what to deploy.
         /// </summary>
@@ -900,13 +904,18 @@ namespace MpPoint
             {
                 throw new MpLibraryVersionException(loaded, string.Format(
                     System.Globalization.CultureInfo.InvariantCulture,
-                    "mppoint: this binding needs native library version {0}.{1}.x, but the loaded mppoint library is version {2}; " +
-                    "deploy the mppoint.dll / libmppoint.so that matches MpPoint.cs",
+                    "mppoint: this binding needs native library version {0}.{1} or a later {0}.x, but the loaded mppoint library " +
+                    "is version {2}; deploy the mppoint.dll / libmppoint.so that came with MpPoint.cs (or a newer {0}.x)",
                     BindingMajor, BindingMinor, loaded ?? "(none)"));
             }
             libraryChecked = true;
         }
 
+        /// <summary>
+        /// True if version ("0.4.0") can serve this binding: the same major and a minor of at least
+        /// BindingMinor, compared as numbers ("0.10" is newer than "0.4"). A version that does not
+        /// start with two dot-separated numbers is not.
+        /// </summary>
         private static bool IsCompatible(string version)
         {
             if (version == null)
@@ -916,7 +925,7 @@ namespace MpPoint
             return parts.Length >= 2
                 && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out major)
                 && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out minor)
-                && major == BindingMajor && minor == BindingMinor;
+                && major == BindingMajor && minor >= BindingMinor;
         }
 
         /// <summary>The exception for a failed call; must run right after it, on its thread.</summary>

@@ -5,7 +5,7 @@
 #   bindings/dotnet/test.sh            (from anywhere; needs `cargo build` done first)
 #
 # Needs target/debug/libmppoint.so and target/debug/point-sim (cargo build), a C compiler for
-# the version-guard stand-in library (scripts/ensure-tools.sh), and Mono (scripts/ensure-mono.sh,
+# the version-guard stand-in libraries (scripts/ensure-tools.sh), and Mono (scripts/ensure-mono.sh,
 # run here: it installs mono-mcs and mono-runtime when run as root).
 # MPPOINT_LIBDIR overrides the folder of libmppoint.so (default target/debug).
 set -euo pipefail
@@ -33,21 +33,33 @@ if ! command -v "$CC" >/dev/null 2>&1; then
     exit 1
 fi
 
-# The stand-in reports the next minor version of the real one (from the header).
+# The version guard's stand-ins (scripts/version-stand-in.sh), one folder per version of
+# VersionCases in tests/Tests.cs, around the real version (from the header): the next minor,
+# which the binding must accept, on top of the real library; the next major (minor 0, and a
+# newer minor), a malformed version and the previous minor, which it must refuse, exporting
+# mp_version alone.
 major=$(sed -n 's/^#define MP_VERSION_MAJOR \([0-9]*\)$/\1/p' "$root/include/point.h")
 minor=$(sed -n 's/^#define MP_VERSION_MINOR \([0-9]*\)$/\1/p' "$root/include/point.h")
-fake_version=$major.$((minor + 1)).0
-mkdir -p "$out/fake-next"
+stand_ins=$out/stand-in
+refused=("$((major + 1)).0.0" "$((major + 1)).$((minor + 1)).0" "$major.x.0")
+if [ "$minor" -gt 0 ]; then
+    refused+=("$major.$((minor - 1)).0")
+fi
+mkdir -p "$out"
 # mcs accepts up to C# 7.2, within the 7.3 that .NET Framework projects compile.
 MCS_FLAGS=(-langversion:7.2 -warn:4 -warnaserror -debug)
 echo "dotnet test: compiling into $out/"
 mcs "${MCS_FLAGS[@]}" -target:library -out:"$out/MpPoint.dll" "$src/MpPoint.cs" "$src/MpPoint.Native.cs"
 mcs "${MCS_FLAGS[@]}" -target:exe -r:"$out/MpPoint.dll" -out:"$out/Sale.exe" "$src/samples/Sale.cs"
 mcs "${MCS_FLAGS[@]}" -target:exe -r:"$out/MpPoint.dll" -out:"$out/MpPointTests.exe" "$src/tests/Tests.cs"
-"$CC" -shared -fPIC -DFAKE_VERSION="\"$fake_version\"" -o "$out/fake-next/libmppoint.so" "$src/tests/fake_version.c"
+rm -rf "$stand_ins"
+CC=$CC scripts/version-stand-in.sh "$major.$((minor + 1)).0" "$stand_ins/$major.$((minor + 1)).0" "$libdir/libmppoint.so"
+for version in "${refused[@]}"; do
+    CC=$CC scripts/version-stand-in.sh "$version" "$stand_ins/$version"
+done
 
 # Mono looks for libmppoint.so next to the .exe first, then on LD_LIBRARY_PATH. It is not
-# copied next to the .exe, so the version-guard test can put its stand-in first.
+# copied next to the .exe, so the version-guard test can put a stand-in first.
 export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 status=0
@@ -100,7 +112,7 @@ run_sample usage 2 15.00 || true
 echo "dotnet test: tests"
 POINT_SIM_FLAGS=--manual scripts/with-sim.sh "$TEST_STEP_MS" \
     bash -c 'export MP_MANUAL_BASE_URL=$MP_BASE_URL; unset POINT_SIM_FLAGS; exec "$@"' _ \
-    scripts/with-sim.sh "$TEST_STEP_MS" env MPPOINT_FAKE_LIBDIR="$root/$out/fake-next" MPPOINT_HEADER="$root/include/point.h" \
+    scripts/with-sim.sh "$TEST_STEP_MS" env MPPOINT_STAND_INS="$root/$out/stand-in" MPPOINT_HEADER="$root/include/point.h" \
     mono --debug "$out/MpPointTests.exe" || status=1
 
 if [ "$status" -ne 0 ]; then

@@ -78,6 +78,9 @@ End Function
 
 ' ---- Wrappers: VB Strings in and out; each returns the MpStatus ------------------------------
 
+' The loaded DLL's version, e.g. "0.4.0". Check it at start-up: a DLL can serve this module if it
+' has MP_VERSION_MAJOR and a minor of at least MP_VERSION_MINOR (a minor only adds to the
+' interface); an older minor may lack functions the module declares, another major may differ.
 Public Function MpVersion() As String
     MpVersion = FromUtf8(mp_version())
 End Function

@@ -55,7 +55,8 @@ internal static class Sale
 
         try
         {
-            // The first call checks that the loaded library has the major.minor version this binding expects.
+            // The first call checks that the loaded library can serve this binding: its major version and at
+            // least its minor.
             using (MpClient client = OpenClient(token))
             {
                 Console.WriteLine("mppoint " + Mp.Version);

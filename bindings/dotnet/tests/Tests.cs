@@ -3,9 +3,10 @@
 //   mono MpPointTests.exe
 //
 // Needs the simulator (MP_BASE_URL and MP_ACCESS_TOKEN, as scripts/with-sim.sh sets them) and,
-// for the version-guard test, MPPOINT_FAKE_LIBDIR: a folder holding a libmppoint.so built from
-// fake_version.c. Prints one line per failed check, one per section, and a closing line
-// "N passed, N failed"; exits 1 if anything failed.
+// for the version-guard test, MPPOINT_STAND_INS: a folder with one folder per version of
+// VersionCases, named after the version, holding a stand-in libmppoint.so that reports it
+// (scripts/version-stand-in.sh; test.sh builds them). Prints one line per failed check, one per
+// section, and a closing line "N passed, N failed"; exits 1 if anything failed.
 
 using System;
 using System.Collections.Generic;
@@ -35,8 +36,10 @@ internal static class Tests
 
     private static int Main(string[] args)
     {
-        if (args.Length == 1 && args[0] == "--version-guard-child")
-            return VersionGuardChild();
+        if (args.Length == 2 && args[0] == "--version-refused-child")
+            return VersionRefusedChild(args[1]);
+        if (args.Length == 2 && args[0] == "--version-accepted-child")
+            return VersionAcceptedChild(args[1]);
         if (args.Length == 1 && args[0] == "--missing-library-child")
             return MissingLibraryChild();
         if (args.Length == 2 && args[0] == "--ended-pos-child")
@@ -293,30 +296,75 @@ internal static class Tests
         Equal("CONFIRMATION_REQUIRED", Mp.IntentStateName(MpIntentState.ConfirmationRequired), "name of CONFIRMATION_REQUIRED");
     }
 
+    /// <summary>
+    /// The stand-in libraries of the version-guard test: the version each reports and whether the
+    /// binding must accept it. A minor version only adds to the interface, so the next minor of
+    /// the same major is accepted (its stand-in is the real library but for mp_version); an older
+    /// minor may lack functions the binding calls, another major may have another ABI, and a
+    /// malformed version says nothing: those are refused (their stand-ins export mp_version alone).
+    /// </summary>
+    private static KeyValuePair<string, bool>[] VersionCases()
+    {
+        int major = Mp.BindingMajor, minor = Mp.BindingMinor;
+        var cases = new List<KeyValuePair<string, bool>>
+        {
+            new KeyValuePair<string, bool>(major + "." + (minor + 1) + ".0", true),
+            new KeyValuePair<string, bool>((major + 1) + ".0.0", false),
+            new KeyValuePair<string, bool>((major + 1) + "." + (minor + 1) + ".0", false),
+            new KeyValuePair<string, bool>(major + ".x.0", false),
+        };
+        if (minor > 0)
+            cases.Add(new KeyValuePair<string, bool>(major + "." + (minor - 1) + ".0", false));
+        return cases.ToArray();
+    }
+
+    /// <summary>What the guard's message says this binding needs, e.g. "0.4 or a later 0.x".</summary>
+    private static string VersionNeeded()
+    {
+        return Mp.BindingMajor + "." + Mp.BindingMinor + " or a later " + Mp.BindingMajor + ".x";
+    }
+
     private static void TestVersion()
     {
         string version = Mp.Version;
         Check(version != null && version.StartsWith(Mp.BindingMajor + "." + Mp.BindingMinor + ".", StringComparison.Ordinal),
               "mp_version() is " + Mp.BindingMajor + "." + Mp.BindingMinor + ".x: " + version);
 
-        string fakeDir = Environment.GetEnvironmentVariable("MPPOINT_FAKE_LIBDIR");
-        if (string.IsNullOrEmpty(fakeDir))
+        string standIns = Environment.GetEnvironmentVariable("MPPOINT_STAND_INS");
+        if (string.IsNullOrEmpty(standIns))
         {
-            Fail("MPPOINT_FAKE_LIBDIR is not set: build fake_version.c into a libmppoint.so there (test.sh does)");
+            Fail("MPPOINT_STAND_INS is not set: build the stand-in libraries there with scripts/version-stand-in.sh (test.sh does)");
             return;
         }
-        // A child process of this program loads the fake library of the next minor version
-        // instead of the real one.
-        string other = NextMinorVersion();
+        // For each case a child process of this program loads the stand-in instead of the real
+        // library (its folder first on LD_LIBRARY_PATH).
         string libraryPath = Environment.GetEnvironmentVariable("LD_LIBRARY_PATH");
         string output;
-        int exit = RunChild("--version-guard-child", fakeDir + (string.IsNullOrEmpty(libraryPath) ? "" : ":" + libraryPath), out output);
-        Check(exit == 0, "the version guard refuses library " + other + " (child exit " + exit + "): " + output);
-        Check(output.Contains(Mp.BindingMajor + "." + Mp.BindingMinor + ".x") && output.Contains(other),
-              "the guard's message names both versions: " + output);
+        int exit;
+        foreach (KeyValuePair<string, bool> c in VersionCases())
+        {
+            string folder = Path.Combine(standIns, c.Key);
+            if (!File.Exists(Path.Combine(folder, "libmppoint.so")))
+            {
+                Fail("no stand-in library for version " + c.Key + " in " + folder + " (test.sh builds one per version of VersionCases)");
+                continue;
+            }
+            exit = RunChild((c.Value ? "--version-accepted-child " : "--version-refused-child ") + c.Key,
+                            folder + (string.IsNullOrEmpty(libraryPath) ? "" : ":" + libraryPath), out output);
+            if (c.Value)
+            {
+                Check(exit == 0, "the version guard accepts library " + c.Key + " and the binding works with it (child exit " + exit + "): " + output);
+            }
+            else
+            {
+                Check(exit == 0, "the version guard refuses library " + c.Key + " (child exit " + exit + "): " + output);
+                Check(output.Contains(VersionNeeded()) && output.Contains(c.Key),
+                      "the guard's message says what the binding needs and names library " + c.Key + ": " + output);
+            }
+        }
 
-        // And one that finds no library at all (the fake folder holds no libmppoint.so).
-        exit = RunChild("--missing-library-child", Path.Combine(fakeDir, "empty"), out output);
+        // And one that finds no library at all (the stand-ins' folder holds no libmppoint.so).
+        exit = RunChild("--missing-library-child", Path.Combine(standIns, "empty"), out output);
         Check(exit == 0, "a missing library is a DllNotFoundException that says what to deploy (child exit " + exit + "): " + output);
     }
 
@@ -356,14 +404,11 @@ internal static class Tests
         }
     }
 
-    /// <summary>The version of the fake library: the next minor version of this binding's.</summary>
-    private static string NextMinorVersion()
-    {
-        return Mp.BindingMajor + "." + (Mp.BindingMinor + 1) + ".0";
-    }
-
-    /// <summary>In a process whose libmppoint.so says the next minor version: every first use must throw MpLibraryVersionException.</summary>
-    private static int VersionGuardChild()
+    /// <summary>
+    /// In a process whose libmppoint.so reports version (a stand-in exporting mp_version alone):
+    /// every first use must throw MpLibraryVersionException, before the binding calls anything else.
+    /// </summary>
+    private static int VersionRefusedChild(string version)
     {
         string message = null;
         int refused = 0;
@@ -378,10 +423,11 @@ internal static class Tests
             try
             {
                 use();
+                Console.WriteLine("no exception");
             }
             catch (MpLibraryVersionException e)
             {
-                if (e.LoadedVersion == NextMinorVersion())
+                if (e.LoadedVersion == version)
                     refused++;
                 message = e.Message;
             }
@@ -392,6 +438,43 @@ internal static class Tests
         }
         Console.WriteLine("version {0}; refused {1} of {2}: {3}", Mp.Version, refused, uses.Length, message);
         return refused == uses.Length ? 0 : 1;
+    }
+
+    /// <summary>
+    /// In a process whose libmppoint.so reports version but is otherwise the real library: the
+    /// guard lets every use through, and the calls reach the library and give its answers.
+    /// </summary>
+    private static int VersionAcceptedChild(string version)
+    {
+        int ok = 0;
+        var uses = new KeyValuePair<string, Func<bool>>[]
+        {
+            new KeyValuePair<string, Func<bool>>("MpClient", () =>
+            {
+                using (var client = new MpClient("TEST-x"))
+                    return !client.IsDisposed;
+            }),
+            new KeyValuePair<string, Func<bool>>("SignChallenge", () =>
+                Mp.SignChallenge("Jefe", "what do ya want for nothing?") ==
+                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+            new KeyValuePair<string, Func<bool>>("JsonGet", () => Mp.JsonGet("{\"a\":[7]}", "a.0") == "7"),
+        };
+        foreach (KeyValuePair<string, Func<bool>> use in uses)
+        {
+            try
+            {
+                if (use.Value())
+                    ok++;
+                else
+                    Console.WriteLine(use.Key + ": wrong answer");
+            }
+            catch (Exception e)
+            {
+                Console.WriteLine(use.Key + ": " + e);
+            }
+        }
+        Console.WriteLine("version {0}; {1} of {2} uses worked", Mp.Version, ok, uses.Length);
+        return Mp.Version == version && ok == uses.Length ? 0 : 1;
     }
 
     private static void TestSignChallenge()

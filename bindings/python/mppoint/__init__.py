@@ -17,7 +17,9 @@ status of the last answer and the library's message.
 
 The native library is found through the ``MPPOINT_LIBRARY`` environment variable (a path to
 the .so/.dll/.dylib), else in this package's folder or next to it, else by the system loader.
-Importing fails with ImportError if the library's major.minor is not this package's.
+Importing fails with ImportError unless the library can serve this package: it must have the
+same major version and at least this package's minor (a minor version only adds to the
+interface, so 0.4 runs with a 0.4.x, 0.5.x, ... library, never with 0.3 or 1.0).
 """
 
 import ctypes
@@ -57,7 +59,7 @@ __all__ = [
 #: This package's version: the library's it was generated from.
 __version__ = _abi.VERSION
 
-#: The major.minor of libmppoint this package is written for.
+#: The major.minor of libmppoint this package is written for: the oldest it accepts.
 ABI_VERSION = "%d.%d" % (_native.ABI_MAJOR, _native.ABI_MINOR)
 
 #: The file the native library was loaded from (or the name the system loader resolved).

@@ -28,7 +28,7 @@ from ctypes import (  # noqa: F401 (the types any prototype may use)
 
 #: The library version these declarations were generated from.
 VERSION = "0.4.0"
-#: The ABI: mp_version() of the loaded library must have this major.minor.
+#: The ABI: mp_version() of the loaded library must have this major and at least this minor.
 ABI_MAJOR = 0
 ABI_MINOR = 4
 

@@ -48,23 +48,27 @@ def _candidates():
 
 
 def check_abi(version):
-    """Raises ImportError unless ``version`` (mp_version()) has this package's major.minor."""
+    """Raises ImportError unless ``version`` (mp_version()) can serve this package: the same
+    major and at least this package's minor (a minor version only adds to the interface, so
+    a newer one has every function this package calls; an older one may lack some)."""
     parts = version.split(".")
     try:
         major, minor = int(parts[0]), int(parts[1])
     except (IndexError, ValueError):
         major = minor = None
-    if (major, minor) != (ABI_MAJOR, ABI_MINOR):
+    if major != ABI_MAJOR or minor is None or minor < ABI_MINOR:
         raise ImportError(
-            "mppoint: this package needs libmppoint %d.%d.x but the library loaded reports "
-            "version %r; install the matching library or point %s at it"
-            % (ABI_MAJOR, ABI_MINOR, version, LIBRARY_ENV)
+            "mppoint: this package needs libmppoint %d.%d or a later %d.x but the library loaded "
+            "reports version %r; install a matching library or point %s at it"
+            % (ABI_MAJOR, ABI_MINOR, ABI_MAJOR, version, LIBRARY_ENV)
         )
 
 
-def declare(lib):
-    """Sets argtypes/restype of every export on ``lib``; AttributeError names a missing one."""
-    for name, (restype, argtypes) in SIGNATURES.items():
+def declare(lib, names=EXPORTS):
+    """Sets argtypes/restype of the exports ``names`` (all of them by default) on ``lib``;
+    AttributeError names a missing one."""
+    for name in names:
+        restype, argtypes = SIGNATURES[name]
         function = getattr(lib, name)
         function.restype = restype
         function.argtypes = argtypes
@@ -84,13 +88,16 @@ def load():
             failures.append("%s (%s): %s" % (where, path, error))
             continue
         try:
+            # The version before the rest: an older library may lack functions this package
+            # declares, and is refused for its version, not for the first missing name.
+            declare(lib, ("mp_version",))
+            check_abi(lib.mp_version().decode("ascii", "replace"))
             declare(lib)
         except AttributeError as error:
             raise ImportError(
                 "mppoint: %s is not a libmppoint %d.%d library: %s"
                 % (path, ABI_MAJOR, ABI_MINOR, error)
             ) from None
-        check_abi(lib.mp_version().decode("ascii", "replace"))
         return lib, path
     hint = (
         "check the path in %s" % LIBRARY_ENV

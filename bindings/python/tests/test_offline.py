@@ -14,7 +14,7 @@ import mppoint
 from mppoint import _abi, _native
 from mppoint import IntentState, LogLevel, MpPointError, Status
 
-from conftest import HEADER, LIBRARY
+from conftest import HEADER, LIBRARY, REPO_ROOT
 
 
 def header_text():
@@ -90,7 +90,15 @@ def test_names_and_finality_come_from_the_library():
 # The ABI this package is for, from the generated declarations (the crate's version).
 MAJOR, MINOR = _abi.ABI_MAJOR, _abi.ABI_MINOR
 ABI = "%d.%d" % (MAJOR, MINOR)
-OTHER = "%d.%d.1" % (MAJOR, MINOR + 1)
+# What the guard's ImportError says.
+REFUSAL = "needs libmppoint %s or a later %d.x" % (ABI, MAJOR)
+# A minor version only adds to the interface: a newer one of the same major is accepted.
+NEXT_MINOR = "%d.%d.0" % (MAJOR, MINOR + 1)
+# An older minor may lack functions the package calls, another major may have another
+# interface: both are refused, the next major also with a minor above this package's.
+OLDER_MINOR = "%d.%d.0" % (MAJOR, MINOR - 1) if MINOR > 0 else None
+NEXT_MAJOR = "%d.0.0" % (MAJOR + 1)
+REFUSED = [v for v in (OLDER_MINOR, NEXT_MAJOR, "%d.%d.0" % (MAJOR + 1, MINOR + 1)) if v is not None]
 
 
 def test_version_is_the_abi_this_package_is_for():
@@ -101,15 +109,24 @@ def test_version_is_the_abi_this_package_is_for():
 
 @pytest.mark.parametrize(
     "version",
-    [OTHER, "%d.%d.0" % (MAJOR + 1, MINOR), "%d.%d.9" % (MAJOR, MINOR - 1), ABI + "0.0", "", "garbage", "0"],
+    REFUSED
+    + ([] if OLDER_MINOR is None else ["%d.%d.99" % (MAJOR, MINOR - 1), "%d.%d.0-rc1" % (MAJOR, MINOR - 1)])
+    + ([] if MAJOR == 0 else ["%d.%d.0" % (MAJOR - 1, MINOR + 1)])
+    + ["%d.%d.0" % (MAJOR + 1, MINOR), "%d.%d.0" % (MAJOR + 10, MINOR)]
+    + ["", "garbage", "0", ABI + "x", "x.%d.0" % MINOR, "%d.x.0" % MAJOR],
 )
-def test_abi_guard_rejects_other_versions(version):
-    with pytest.raises(ImportError, match=re.escape("needs libmppoint %s.x" % ABI)):
+def test_abi_guard_rejects_an_older_minor_another_major_or_garbage(version):
+    with pytest.raises(ImportError, match=re.escape(REFUSAL)):
         _native.check_abi(version)
 
 
-@pytest.mark.parametrize("version", [ABI + ".0", ABI + ".17", ABI + ".1-rc1"])
-def test_abi_guard_accepts_its_minor_version(version):
+@pytest.mark.parametrize(
+    "version",
+    [ABI + ".0", ABI + ".17", ABI + ".1-rc1", NEXT_MINOR, "%d.%d.3" % (MAJOR, MINOR + 1)]
+    # Numbers, not text: minor 14 is newer than 4, and 40 is not 4.
+    + ["%d.%d.0" % (MAJOR, MINOR + 10), ABI + "0.0"],
+)
+def test_abi_guard_accepts_its_minor_version_and_newer_ones(version):
     _native.check_abi(version)
 
 
@@ -140,25 +157,54 @@ def test_import_fails_clearly_when_the_library_is_missing(tmp_path):
     assert "MPPOINT_LIBRARY" in result.stderr
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="builds a Linux shared object")
-def test_import_refuses_a_library_of_another_version(tmp_path):
-    compiler = shutil.which("cc") or shutil.which("gcc")
-    if compiler is None:
+def build_stand_in(tmp_path, version, works):
+    """A libmppoint.so whose mp_version() says ``version`` (scripts/version-stand-in.sh). If
+    ``works``, every other export is the real library's; if not, it has no other export."""
+    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if compiler is None or shutil.which(compiler) is None:
         pytest.skip("no C compiler to build a stand-in library")
-    # Every export exists (as a dummy), but mp_version says another minor version.
-    source = "".join(
-        "void %s(void) {}\n" % name for name in _native.EXPORTS if name != "mp_version"
-    ) + 'const char *mp_version(void) { return "%s"; }\n' % OTHER
-    (tmp_path / "other.c").write_text(source)
-    library = tmp_path / "libmppoint.so"
+    folder = tmp_path / ("%s-%s" % (version, "works" if works else "alone"))
     subprocess.run(
-        [compiler, "-shared", "-fPIC", "-o", str(library), str(tmp_path / "other.c")], check=True
+        [str(REPO_ROOT / "scripts" / "version-stand-in.sh"), version, str(folder)] + ([LIBRARY] if works else []),
+        check=True,
+        env=dict(os.environ, CC=compiler),
     )
+    return folder / "libmppoint.so"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="builds a Linux shared object")
+def test_import_accepts_a_library_of_a_newer_minor_version(tmp_path):
+    library = build_stand_in(tmp_path, NEXT_MINOR, works=True)
+    code = (
+        "import mppoint\n"
+        "print(mppoint.version())\n"
+        "print(mppoint.library_path)\n"
+        "print(mppoint.sign_challenge('Jefe', 'what do ya want for nothing?'))\n"
+        "with mppoint.Client('TEST-x', base_url='http://127.0.0.1:9') as mp:\n"
+        "    print(mppoint.status_name(mppoint.Status.DEVICE_BUSY))\n"
+    )
+    result = run_import({"MPPOINT_LIBRARY": str(library)}, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        NEXT_MINOR,
+        str(library),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+        "MP_STATUS_DEVICE_BUSY",
+    ]
+
+
+# Alone, the stand-in has no export but mp_version: the guard must refuse it before declaring
+# the rest (an older library may lack some), with the version error.
+@pytest.mark.skipif(sys.platform != "linux", reason="builds a Linux shared object")
+@pytest.mark.parametrize("works", [False, True], ids=["mp_version-alone", "working"])
+@pytest.mark.parametrize("version", REFUSED)
+def test_import_refuses_a_library_of_an_older_minor_or_another_major(tmp_path, version, works):
+    library = build_stand_in(tmp_path, version, works)
     result = run_import({"MPPOINT_LIBRARY": str(library)})
-    assert result.returncode != 0
+    assert result.returncode != 0, result.stdout
     assert "ImportError" in result.stderr
-    assert "needs libmppoint %s.x" % ABI in result.stderr
-    assert OTHER in result.stderr
+    assert REFUSAL in result.stderr
+    assert repr(version) in result.stderr
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="uses the C library of Linux")

@@ -9,9 +9,10 @@
 # make takes the last three as libdir=, includedir=, bindir=.
 # Installs, from scripts/release-lib.sh's build:
 #
-#   $LIBDIR/libmppoint.so.X.Y.Z           the shared library, soname libmppoint.so.0.Y (1.0 on:
-#   $LIBDIR/libmppoint.so.<soversion>     libmppoint.so.X), with its two symlinks
-#   $LIBDIR/libmppoint.so
+#   $LIBDIR/libmppoint.so.X.Y.Z           the shared library, soname libmppoint.so.X (the
+#   $LIBDIR/libmppoint.so.X               major), with its two symlinks, and on 0.x a link
+#   $LIBDIR/libmppoint.so                 libmppoint.so.0.3 (0.3's soname) for programs
+#   $LIBDIR/libmppoint.so.0.3             linked against 0.3
 #   $LIBDIR/libmppoint.a                  the static library
 #   $INCLUDEDIR/mppoint/point.h           the header (`#include "point.h"` with pkg-config's
 #                                         cflags, or <mppoint/point.h>)
@@ -36,12 +37,19 @@ version=$(sed -n 's/^#define MP_VERSION "\(.*\)"$/\1/p' include/point.h)
 major=${version%%.*}
 rest=${version#*.}
 minor=${rest%%.*}
-if [ "$major" -eq 0 ]; then soversion=0.$minor; else soversion=$major; fi
+soversion=$major
+# The sonames of 0.3, the first minor whose successors only add to it: a program linked
+# against it asks for libmppoint.so.0.3, which this library serves.
+compat_sonames=()
+if [ "$major" -eq 0 ]; then
+    for ((m = 3; m < minor; m++)); do compat_sonames+=("libmppoint.so.0.$m"); done
+fi
 
 lib=$DESTDIR$LIBDIR
 inc=$DESTDIR$INCLUDEDIR/mppoint
 bin=$DESTDIR$BINDIR
 files=("$lib/libmppoint.so.$version" "$lib/libmppoint.so.$soversion" "$lib/libmppoint.so"
+    "${compat_sonames[@]/#/$lib/}"
     "$lib/libmppoint.a" "$inc/point.h" "$lib/pkgconfig/mppoint.pc" "$bin/mppoint")
 
 # A path below PREFIX as ${prefix}/..., so pkg-config --define-prefix can relocate it.
@@ -59,6 +67,7 @@ install_all() {
     install -m 755 "$out/libmppoint.so" "$lib/libmppoint.so.$version"
     ln -sfn "libmppoint.so.$version" "$lib/libmppoint.so.$soversion"
     ln -sfn "libmppoint.so.$soversion" "$lib/libmppoint.so"
+    for old in "${compat_sonames[@]}"; do ln -sfn "libmppoint.so.$soversion" "$lib/$old"; done
     install -m 644 "$out/libmppoint.a" "$lib/libmppoint.a"
     install -m 644 include/point.h "$inc/point.h"
     # The paths inside the .pc are the final ones, without DESTDIR.

@@ -7,10 +7,10 @@
 #
 #   scripts/release-lib.sh            builds, then prints the version and the soname
 #
-# The soname names one major.minor while the major is 0 (libmppoint.so.0.4 for 0.4.x), one major
-# from 1.0 on (libmppoint.so.1). While the major is 0 that is stricter than the bindings' ABI
-# guard, which from 0.4 on also accepts a newer minor of the same major (a minor only adds): a
-# program linked against libmppoint.so.0.4 does not find a libmppoint.so.0.5 by its soname.
+# The soname names the major (libmppoint.so.0, libmppoint.so.1): from 0.4 on a minor only adds
+# to the interface, so a program linked against 0.4 runs with 0.5, as the bindings' ABI guard
+# accepts. Up to 0.3 it named the major.minor (libmppoint.so.0.3): `make install` links that
+# name to this library, so a program linked against 0.3 finds it too.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -25,7 +25,7 @@ if [ -z "$version" ] || [ -z "$major" ] || [ -z "$minor" ]; then
     echo "release-lib: no MP_VERSION in include/point.h" >&2
     exit 1
 fi
-if [ "$major" -eq 0 ]; then soversion=0.$minor; else soversion=$major; fi
+soversion=$major
 soname=libmppoint.so.$soversion
 
 out=target/release

@@ -36,8 +36,7 @@ command -v pkg-config >/dev/null 2>&1 || scripts/apt-install.sh install-test pkg
 version=$(sed -n 's/^#define MP_VERSION "\(.*\)"$/\1/p' include/point.h)
 minor=${version#*.}
 minor=${minor%%.*}
-soversion=0.$minor
-[ "${version%%.*}" -eq 0 ] || soversion=${version%%.*}
+soversion=${version%%.*}
 rm -rf "$work"
 mkdir -p "$work"
 
@@ -58,6 +57,13 @@ if [ -z "$missing" ] && [ "$(readlink "$lib/libmppoint.so")" = "libmppoint.so.$s
     pass "staged install: libmppoint.so -> .so.$soversion -> .so.$version, libmppoint.a, mppoint/point.h, mppoint.pc, bin/mppoint"
 else
     fail "staged install: missing:$missing; symlinks: $(ls -l "$lib" 2>&1 | tr '\n' ' ')"
+fi
+if [ "${version%%.*}" -eq 0 ] && [ "$minor" -gt 3 ]; then
+    if [ "$(readlink "$lib/libmppoint.so.0.3")" = "libmppoint.so.$soversion" ]; then
+        pass "libmppoint.so.0.3 (0.3's soname) -> .so.$soversion: a program linked against 0.3 finds this library"
+    else
+        fail "no libmppoint.so.0.3 -> libmppoint.so.$soversion: $(ls -l "$lib" 2>&1 | tr '\n' ' ')"
+    fi
 fi
 if readelf -d "$lib/libmppoint.so.$version" | grep -q "Library soname: \[libmppoint.so.$soversion\]"; then
     pass "the shared library's soname is libmppoint.so.$soversion"

@@ -170,7 +170,8 @@ type
       "kind", "device_id", "amount", "external_reference", "ticket", "payment_id", "state",
       "payment", "acknowledged", "created_at_ms" and "resolution": "finished" (read state and
       payment), "canceled" (it was still OPEN: the sale is void), "never_created", "refused"
-      (the service refused the create) or "pending". Twice gives the same answer, until
+      (the service refused the create) or "pending" ("sales" keeps 0.3's words: a refused
+      create is "never_created" there, with "refused": true). Twice gives the same answer, until
       AcknowledgeReport. EMpPointError with MP_STATUS_INVALID_ARGUMENT on a client without a
       journal. *)
     function Recover(TimeoutMs: Cardinal): string; overload;

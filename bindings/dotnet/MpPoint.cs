@@ -509,7 +509,8 @@ namespace MpPoint
         /// "ticket", "payment_id", "state", "payment", "acknowledged", "created_at_ms" and
         /// "resolution": "finished" (read state and payment), "canceled" (it was still OPEN: the
         /// sale is void), "never_created", "refused" (the service refused the create) or
-        /// "pending" (call again). Twice gives the same answer, until AcknowledgeReport. Throws
+        /// "pending" (call again); "sales" keeps 0.3's words: a refused create is
+        /// "never_created" there, with "refused": true. Twice gives the same answer, until AcknowledgeReport. Throws
         /// MpPointException InvalidArgument on a client without a journal.
         /// </summary>
         public string Recover(uint timeoutMs)

@@ -208,7 +208,8 @@ End Function
 ' "state", "payment", "acknowledged", "created_at_ms" and "resolution": "finished" (final by
 ' itself: hand over the goods only on "payment.state" "approved"), "canceled" (it was still OPEN
 ' and was voided), "never_created", "refused" (the service refused the create: nothing was made)
-' or "pending". Read them with MpJsonGet. timeoutMs: how long it may wait, in all, for sales still
+' or "pending" ("sales" keeps 0.3's words: a refused create is "never_created" there, with
+' "refused": true). Read them with MpJsonGet. timeoutMs: how long it may wait, in all, for sales still
 ' on a terminal (0 reads each once). Calling it twice gives the same answer, until
 ' MpAcknowledgeReport. MP_STATUS_INVALID_ARGUMENT without a journal, MP_STATUS_JOURNAL if the
 ' journal cannot be read or written.

@@ -733,7 +733,9 @@ class Client:
         "external_reference", "ticket", "payment_id", "state", "payment", "acknowledged",
         "created_at_ms", "resolution"}``; ``resolution`` is ``"finished"``, ``"canceled"``,
         ``"never_created"``, ``"refused"`` (the service refused the create: nothing was made)
-        or ``"pending"``. Calling it twice gives the same answer until the POS calls
+        or ``"pending"`` (``"sales"`` keeps 0.3's words: a refused create is
+        ``"never_created"`` there, with ``"refused": True``). Calling it twice gives the same
+        answer until the POS calls
         :meth:`acknowledge_report`.
 
         ``progress(state, entry)`` (optional) is called before each unfinished entry is
